@@ -1,0 +1,194 @@
+"""Search quality benchmark: judged queries against one or more search engines.
+
+    python benchmarks/search_quality.py [--corpus DIR] [--queries FILE ...] [--engine NAME ...]
+                                        [--misses] [--json]
+
+Query files are JSON lines {"q": "...", "rel": [NNNN, ...]}; an id NNNN stands
+for the entry "question-history-NNNN" (other ids are used as written).  By
+default the dev set in ../shared/eval and benchmarks/queries_extra.jsonl are
+scored over ../shared/corpus/nacos-faq.
+
+Per engine and query set it prints success@1, success@5, MRR@10, recall@10,
+the number of queries with no result, and warm latency p50/p95 in ms.
+
+Adding an engine (e.g. the browser search, driven through a built site): write
+a factory `make(corpus_dir: Path) -> Callable[[str], list[str]]` that prepares
+the engine once and returns a function from a query to ranked entry ids, and
+register it with `register_engine("name", make)` (or add it to ENGINES).
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import sys
+import time
+from pathlib import Path
+from typing import Callable
+
+REPO = Path(__file__).resolve().parents[1]
+SHARED = Path(__file__).resolve().parents[2] / "shared"
+sys.path.insert(0, str(REPO))
+
+Engine = Callable[[str], list[str]]
+ENGINES: dict[str, Callable[[Path], Engine]] = {}
+
+
+def register_engine(name: str, make: Callable[[Path], Engine]) -> None:
+    ENGINES[name] = make
+
+
+def _entries(corpus_dir: Path):
+    from kb_builder.ingest import read_corpus
+
+    return read_corpus(corpus_dir).entries
+
+
+def make_kb_search(corpus_dir: Path) -> Engine:
+    from kb_builder import search
+
+    index = search.build_index(search.docs_from_entries(_entries(corpus_dir)), None)
+
+    def run(query: str) -> list[str]:
+        return [h.id for h in search.search(index, query, limit=10)]
+
+    return run
+
+
+try:
+    from whoosh.analysis import Token, Tokenizer
+except ImportError:  # pragma: no cover
+    Tokenizer = object
+
+
+def _segment(text: str) -> list[str]:
+    from kb_builder import analyze
+
+    return analyze.segment(text)
+
+
+class JiebaTokenizer(Tokenizer):
+    def __call__(self, value, positions=False, chars=False, keeporiginal=False, removestops=True,
+                 start_pos=0, start_char=0, mode="", **kwargs):
+        t = Token(positions, chars, removestops=removestops, mode=mode, **kwargs)
+        for pos, word in enumerate(_segment(value)):
+            t.original = t.text = word
+            t.boost = 1.0
+            t.stopped = False
+            if positions:
+                t.pos = start_pos + pos
+            yield t
+
+
+
+def make_plain_whoosh(corpus_dir: Path) -> Engine:
+    """The starting point the issue measured: whoosh + jieba, title and body, BM25F, OR query."""
+    from whoosh.fields import ID, TEXT, Schema
+    from whoosh.filedb.filestore import RamStorage
+    from whoosh.qparser import OrGroup, MultifieldParser
+
+    schema = Schema(id=ID(stored=True), title=TEXT(analyzer=JiebaTokenizer()), body=TEXT(analyzer=JiebaTokenizer()))
+    ix = RamStorage().create_index(schema)
+    w = ix.writer()
+    for e in _entries(corpus_dir):
+        w.add_document(id=e.id, title=e.title, body=e.question + "\n" + e.answer)
+    w.commit()
+    searcher = ix.searcher()
+    parser = MultifieldParser(["title", "body"], schema, group=OrGroup)
+
+    def run(query: str) -> list[str]:
+        try:
+            q = parser.parse(query)
+        except Exception:
+            return []
+        return [r["id"] for r in searcher.search(q, limit=10)]
+
+    return run
+
+
+register_engine("kb search", make_kb_search)
+register_engine("plain whoosh+jieba", make_plain_whoosh)
+
+
+def load_queries(path: Path) -> list[dict]:
+    out = []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        line = line.strip()
+        if not line or line.startswith("//"):
+            continue
+        obj = json.loads(line)
+        rel = {r if isinstance(r, str) and not str(r).isdigit() else f"question-history-{r}" for r in obj["rel"]}
+        out.append({"q": obj["q"], "rel": rel})
+    return out
+
+
+def score(engine: Engine, queries: list[dict]) -> tuple[dict, list[tuple[str, int | None, list[str]]]]:
+    s1 = s5 = mrr = rec = 0.0
+    zero = 0
+    lat = []
+    misses = []
+    for item in queries:
+        engine(item["q"])  # warm
+        t = time.perf_counter()
+        ranked = engine(item["q"])[:10]
+        lat.append((time.perf_counter() - t) * 1000)
+        rel = item["rel"]
+        if not ranked:
+            zero += 1
+        first = next((i for i, d in enumerate(ranked) if d in rel), None)
+        if first is not None:
+            s1 += first == 0
+            s5 += first < 5
+            mrr += 1 / (first + 1)
+        rec += len(rel & set(ranked)) / len(rel)
+        if first is None or first > 0:
+            misses.append((item["q"], first, ranked[:5]))
+    n = len(queries) or 1
+    lat.sort()
+    p95 = lat[min(len(lat) - 1, int(round(0.95 * (len(lat) - 1))))] if lat else 0.0
+    return ({"n": len(queries), "s@1": s1 / n, "s@5": s5 / n, "mrr@10": mrr / n, "recall@10": rec / n,
+             "zero": zero, "p50_ms": statistics.median(lat) if lat else 0.0, "p95_ms": p95}, misses)
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--corpus", type=Path, default=SHARED / "corpus" / "nacos-faq")
+    ap.add_argument("--queries", type=Path, nargs="*",
+                    default=[SHARED / "eval" / "queries_dev.jsonl", REPO / "benchmarks" / "queries_extra.jsonl"])
+    ap.add_argument("--engine", action="append", choices=sorted(ENGINES), help="default: all")
+    ap.add_argument("--misses", action="store_true", help="list queries whose first hit is not relevant")
+    ap.add_argument("--json", action="store_true")
+    args = ap.parse_args(argv)
+    if not args.corpus.is_dir():
+        print(f"corpus not found: {args.corpus} (skipped)")
+        return 0
+    sets = {p.name: load_queries(p) for p in args.queries if p.is_file()}
+    if not sets:
+        print("no query files found (skipped)")
+        return 0
+    rows = []
+    for name in args.engine or list(ENGINES):
+        t = time.perf_counter()
+        engine = ENGINES[name](args.corpus)
+        setup = time.perf_counter() - t
+        for qname, queries in sets.items():
+            result, misses = score(engine, queries)
+            rows.append({"engine": name, "queries": qname, "setup_s": setup, **result})
+            if args.misses:
+                for q, first, top in misses:
+                    print(f"  [{name}/{qname}] {'miss' if first is None else f'rank {first + 1}'}: {q}  top={top}",
+                          file=sys.stderr)
+    if args.json:
+        print(json.dumps(rows, ensure_ascii=False, indent=2))
+        return 0
+    head = f"{'engine':<20} {'queries':<22} {'n':>3} {'s@1':>5} {'s@5':>5} {'MRR@10':>6} {'R@10':>5} {'zero':>4} {'p50ms':>6} {'p95ms':>6}"
+    print(head)
+    print("-" * len(head))
+    for r in rows:
+        print(f"{r['engine']:<20} {r['queries']:<22} {r['n']:>3} {r['s@1']:>5.2f} {r['s@5']:>5.2f} {r['mrr@10']:>6.3f} "
+              f"{r['recall@10']:>5.2f} {r['zero']:>4} {r['p50_ms']:>6.1f} {r['p95_ms']:>6.1f}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,207 @@
+"""The one text analyzer shared by normalisation, linking and search.
+
+Index time and query time must segment text the same way, so every module that
+turns text into terms goes through `terms()` / `segment()`.
+
+Two segmenters cut runs of Chinese characters:
+
+* jieba (the default), with its full dictionary plus the domain words taught by
+  `add_words()`; loading it costs about half a second, so it is used when
+  content is read (build, lint, link);
+* `VocabSegmenter`, a small pure-Python segmenter driven by a word -> frequency
+  table (for search: the index vocabulary saved by the build).  It uses jieba's
+  own maximum-probability route over a word graph, so a query cut with the index
+  vocabulary gives the same words the index holds, without loading jieba.
+"""
+from __future__ import annotations
+
+import logging
+import math
+import re
+import unicodedata
+from functools import lru_cache
+from typing import Iterable, Mapping, Protocol
+
+_CJK_CLASS = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
+_CJK = re.compile(f"[{_CJK_CLASS}]")
+_CJK_RUN = re.compile(f"[{_CJK_CLASS}]+")
+_TOKEN = re.compile(rf"[a-z0-9][a-z0-9_.+#-]*[a-z0-9+#]|[a-z0-9]|[{_CJK_CLASS}]+")
+# Latin identifiers as written (before case folding), for camelCase splitting.
+_LATIN_RAW = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.+#-]*[A-Za-z0-9+#]|[A-Za-z0-9]")
+_CAMEL_PART = re.compile(r"[A-Z]+(?=[A-Z][a-z])|[A-Z]?[a-z]+|[A-Z]+|[0-9]+")
+
+_STOP = frozenset(
+    """的 了 是 在 和 与 及 或 吗 嘛 呢 吧 啊 么 什么 怎么 怎样 如何 为什么 哪些 哪个 这个 那个 一个 有 没有 可以 能 会 要 就 都 也 还 又 被 把 对 从 到 给 让 用 使用
+    进行 时候 时 中 上 下 里 后 前 过 我 你 他 我们 你们 请问 问题 请 一下 这 那 吗？ 呀 哦 时候 出现 遇到 关于 以及 通过 需要 是否 怎么办 咋 啥
+    该 得 地 着 个 之 其 并 而 但 如果 因为 所以 这样 那么 哪里 哪儿 什么样 怎么样 吗 么 它 她 他们 它们 自己 一些 一直 总是 已经 应该 为 以 将 于 等
+    a an the is are was were be been to of in on at for and or with by from how what why which when where who do does did can could should would i my we you it this that
+    not no yes am as if so than then there their them they its me our us your any some into about after before get got has have had will shall may might must
+    also just only very too please""".split()
+)
+
+
+@lru_cache(maxsize=1)
+def _converter():
+    from opencc import OpenCC  # opencc-python-reimplemented: pure Python tables
+
+    return OpenCC("t2s")
+
+
+def to_simplified(text: str) -> str:
+    if not _CJK.search(text):
+        return text
+    return _converter().convert(text)
+
+
+def fold(text: str) -> str:
+    """Width, case and script folding applied to every text before segmentation."""
+    return to_simplified(unicodedata.normalize("NFKC", text)).lower()
+
+
+def has_cjk(text: str) -> bool:
+    return bool(_CJK.search(text))
+
+
+@lru_cache(maxsize=1)
+def _jieba():
+    import warnings
+
+    with warnings.catch_warnings():
+        # jieba 0.42 imports pkg_resources, which newer setuptools deprecates.
+        warnings.simplefilter("ignore")
+        import jieba
+    jieba.setLogLevel(logging.WARNING)
+    # jieba keeps a marshalled copy of its dictionary in the temp directory and
+    # reuses it, so only the first load on a machine parses dict.txt.
+    jieba.initialize()
+    return jieba
+
+
+def add_words(words: Iterable[str]) -> None:
+    """Teach the segmenter domain terms (canonical tags, keywords) so they stay whole."""
+    jieba = _jieba()
+    for word in words:
+        word = fold(word).strip()
+        if 1 < len(word) <= 16 and _CJK_RUN.fullmatch(word):
+            jieba.add_word(word, freq=2000)
+
+
+def jieba_freq(word: str) -> int:
+    """The frequency jieba's dictionary gives a word (0 when unknown)."""
+    return int(_jieba().dt.FREQ.get(word) or 0)
+
+
+def jieba_total() -> int:
+    return int(_jieba().dt.total)
+
+
+class Segmenter(Protocol):
+    def cut(self, run: str) -> list[str]: ...
+
+
+class _JiebaSegmenter:
+    def cut(self, run: str) -> list[str]:
+        return [w for w in _jieba().cut(run, HMM=True) if w.strip()]
+
+
+JIEBA = _JiebaSegmenter()
+
+
+class VocabSegmenter:
+    """Maximum-probability segmentation over a fixed vocabulary (jieba's algorithm, no HMM).
+
+    Characters not covered by any vocabulary word come out one by one.
+    """
+
+    def __init__(self, freq: Mapping[str, int], total: int | None = None):
+        self.freq = {w: max(int(f), 1) for w, f in freq.items() if w}
+        self.max_len = max((len(w) for w in self.freq), default=1)
+        # jieba's dictionary total, so word-count penalties match jieba's cuts.
+        self.log_total = math.log(total or sum(self.freq.values()) or 1)
+
+    def cut(self, run: str) -> list[str]:
+        n = len(run)
+        if n == 0:
+            return []
+        freq, log_total, max_len = self.freq, self.log_total, self.max_len
+        route: list[tuple[float, int]] = [(0.0, 0)] * (n + 1)
+        for i in range(n - 1, -1, -1):
+            best = (math.log(freq.get(run[i], 1)) - log_total + route[i + 1][0], i)
+            for j in range(i + 1, min(n, i + max_len)):
+                f = freq.get(run[i:j + 1])
+                if f:
+                    cand = (math.log(f) - log_total + route[j + 1][0], j)
+                    if cand > best:
+                        best = cand
+            route[i] = best
+        out, i = [], 0
+        while i < n:
+            j = route[i][1]
+            out.append(run[i:j + 1])
+            i = j + 1
+        return out
+
+
+def segment(text: str, segmenter: Segmenter | None = None) -> list[str]:
+    """Folded tokens in order, Latin runs split from CJK runs, CJK runs cut by the segmenter."""
+    seg = segmenter or JIEBA
+    out: list[str] = []
+    for match in _TOKEN.finditer(fold(text)):
+        token = match.group(0)
+        if _CJK.match(token):
+            out.extend(seg.cut(token))
+        else:
+            out.append(token)
+    return out
+
+
+def terms(text: str, drop_stop: bool = True, segmenter: Segmenter | None = None) -> list[str]:
+    return [t for t in segment(text, segmenter) if not (drop_stop and t in _STOP)]
+
+
+def is_stopword(word: str) -> bool:
+    return fold(word) in _STOP
+
+
+def subwords(text: str) -> list[str]:
+    """Parts of compound Latin identifiers: camelCase words and dotted/dashed names.
+
+    ``NacosException`` -> nacos, exception; ``java.net.ConnectException`` ->
+    java, net, connect, exception; ``server-addr`` -> server, addr.  Single
+    tokens (already whole in `segment`) are not repeated.
+    """
+    out: list[str] = []
+    for match in _LATIN_RAW.finditer(unicodedata.normalize("NFKC", text)):
+        raw = match.group(0)
+        parts = [p.lower() for p in _CAMEL_PART.findall(raw)]
+        if len(parts) > 1:
+            out.extend(p for p in parts if p)
+    return out
+
+
+def cjk_bigrams(text: str) -> list[str]:
+    """Overlapping character pairs of every Chinese run (single characters stay whole)."""
+    out: list[str] = []
+    for run in _CJK_RUN.findall(fold(text)):
+        if len(run) == 1:
+            out.append(run)
+        else:
+            out.extend(run[i:i + 2] for i in range(len(run) - 1))
+    return out
+
+
+def search_subwords(word: str) -> list[str]:
+    """Dictionary words inside a long Chinese word (jieba's search-mode parts), in order.
+
+    ``持久化实例`` -> 持久, 持久化, 实例.  Uses jieba's dictionary.
+    """
+    if len(word) < 3 or not _CJK_RUN.fullmatch(word):
+        return []
+    freq = _jieba().dt.FREQ
+    out = []
+    for n in range(2, len(word)):
+        for i in range(len(word) - n + 1):
+            part = word[i:i + n]
+            if freq.get(part):
+                out.append(part)
+    return out

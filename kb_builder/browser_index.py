@@ -1,0 +1,370 @@
+"""The browser search index: what the site's search box searches, with no server.
+
+Material for MkDocs' own browser search cuts Chinese on the query side with a
+greedy splitter unrelated to the index, ORs every word with a trailing
+wildcard and ships the whole text of the site (9 MB for 883 entries).  The site
+replaces Material's search worker with ``assets/javascripts/kb-search-worker.js``
+(wired in ``overrides/main.html``), which speaks the same messages to
+Material's search box and result list and searches the index written here.
+
+The index is made from the same `SearchDoc`s and the same analyzer as the
+whoosh index (`analyze.segment`, long Chinese words also indexed by their
+parts, camelCase parts, Chinese bigrams) so a query is cut in the browser the
+way the text was cut at build time:
+
+``search/kb/t/<k>.json`` (term shards)
+    Every term lives in the shard of its first character (code point mod the
+    shard count), so the worker fetches only the shards of the characters a
+    query contains, and segments Chinese by the vocabulary in those shards
+    (jieba's maximum-probability route over the word frequencies, as
+    `analyze.VocabSegmenter`).  A shard holds ``w`` (Chinese word -> segmentation
+    frequency), ``p`` (term -> postings ``[doc gap, impact, ...]``; an impact is
+    the term's field-boosted BM25 weight in the document, times 16, rounded;
+    Chinese bigrams are keyed ``#xy``) and ``v`` (Latin word -> its other forms).
+``search/kb/d/<c>.json`` (document chunks)
+    ``[url, title, teaser]`` for `DOC_CHUNK` documents each, fetched for the
+    documents a result list shows.
+``search/search_index.json``
+    What Material's bundle fetches on every page and hands to the worker:
+    Material's search configuration (for highlighting on the target page) and,
+    under ``config.kb``, the small metadata the worker needs first (counts,
+    glossary, Traditional -> Simplified table, stopwords).  Its ``docs`` list is
+    empty: the page text is no longer shipped.
+
+Everything is plain JSON, written compactly; a web server's gzip shrinks it
+further (`write` reports both sizes).
+"""
+from __future__ import annotations
+
+import gzip
+import hashlib
+import json
+import math
+import os
+import re
+import shutil
+import tempfile
+from collections import Counter, defaultdict
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Iterable, Sequence
+
+from . import analyze
+
+FORMAT = 1
+INDEX_DIR = "search/kb"  # relative to the site directory
+MATERIAL_INDEX = "search/search_index.json"
+DOC_CHUNK = 128
+SHARD_TARGET_BYTES = 96_000  # aim for term shards about this big (raw JSON)
+MAX_SHARDS = 512
+TEASER_CHARS = 160
+IMPACT_SCALE = 16
+HMM_WORD_FREQ = 500  # segmentation frequency of words jieba's dictionary does not hold (as search.py)
+K1 = 1.2
+
+# Field boosts and BM25 length normalisation, as the whoosh index (search.FIELD_BOOSTS).
+FIELDS: dict[str, tuple[float, float]] = {
+    "title": (3.0, 0.5),
+    "question": (1.6, 0.75),
+    "tags": (1.5, 0.3),
+    "keywords": (1.2, 0.3),
+    "errors": (2.5, 0.3),
+    "category": (0.3, 0.0),
+    "answer": (0.7, 0.75),
+    "parts": (0.4, 0.75),
+}
+GRAM_FIELDS: dict[str, tuple[float, float]] = {"tgrams": (1.0, 0.5), "agrams": (0.25, 0.75)}
+
+_MD_NOISE = [
+    (re.compile(r"!\[[^\]]*\]\([^)]*\)"), " "),
+    (re.compile(r"\[([^\]]*)\]\([^)]*\)"), r"\1"),
+    (re.compile(r"<[^>\n]{0,200}>"), " "),
+    (re.compile(r"^\s{0,3}(#{1,6}|>|[*+-]|\d+[.)])\s+", re.M), ""),
+    (re.compile(r"```[^\n]*|~~~[^\n]*"), " "),
+    (re.compile(r"(\*\*|__|`|\|)"), " "),
+    (re.compile(r"^\s*-{3,}\s*$", re.M), " "),
+    (re.compile(r"[ \t]+"), " "),
+    (re.compile(r"\s*\n\s*"), " "),
+]
+
+
+def plain_text(markdown: str) -> str:
+    """Markdown reduced to running text (search.plain_text when present)."""
+    try:
+        from .search import plain_text as _pt
+
+        return _pt(markdown)
+    except ImportError:  # pragma: no cover
+        text = markdown or ""
+        for pattern, repl in _MD_NOISE:
+            text = pattern.sub(repl, text)
+        return text.strip()
+
+
+# --------------------------------------------------------------------------- analysis
+
+def _index_tokens(text: str) -> list[str]:
+    """Words of a text plus the dictionary words inside long Chinese words (as the whoosh index)."""
+    out = []
+    for tok in analyze.segment(text):
+        out.append(tok)
+        if len(tok) >= 3 and analyze.has_cjk(tok):
+            out.extend(analyze.search_subwords(tok))
+    return out
+
+
+def _fields(doc: Any) -> dict[str, list[str]]:
+    body = plain_text(doc.answer)
+    question = doc.question if (doc.question or "").strip() != (doc.title or "").strip() else ""
+    return {
+        "title": _index_tokens(doc.title),
+        "question": _index_tokens(question),
+        "answer": _index_tokens(body),
+        "tags": _index_tokens(" , ".join(doc.tags)),
+        "keywords": _index_tokens(" , ".join(doc.keywords)),
+        "errors": _index_tokens("\n".join(doc.errors)),
+        "category": _index_tokens(doc.category or ""),
+        "parts": analyze.subwords("\n".join([doc.title, doc.question, body, *doc.errors])),
+        "tgrams": analyze.cjk_bigrams(" ".join([doc.title, doc.question, *doc.tags, *doc.keywords])),
+        "agrams": analyze.cjk_bigrams(body),
+    }
+
+
+def _glossary(extra: Iterable[Path | str] = ()) -> list[list[str]]:
+    try:
+        from .search import load_glossary
+    except ImportError:  # pragma: no cover
+        return []
+    return load_glossary(extra)
+
+
+def _stem(word: str) -> str:
+    if not word.isalpha():
+        return word
+    from whoosh.lang.porter import stem
+
+    return stem(word)
+
+
+def _t2s_table(chars: Iterable[str]) -> dict[str, str]:
+    """Traditional (and variant) characters whose Simplified form is one of `chars`."""
+    import opencc
+
+    path = Path(opencc.__file__).parent / "dictionary" / "STCharacters.txt"
+    wanted = set(chars)
+    table: dict[str, str] = {}
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except OSError:
+        return table
+    for line in lines:
+        simp, _, trads = line.partition("\t")
+        if simp not in wanted:
+            continue
+        for trad in trads.split():
+            if trad != simp and len(trad) == 1 and analyze.to_simplified(trad) == simp:
+                table[trad] = simp
+    return table
+
+
+# --------------------------------------------------------------------------- build
+
+@dataclass
+class BrowserIndex:
+    files: dict[str, bytes]  # path under the site directory -> content
+    meta: dict
+
+    def sizes(self) -> dict[str, int]:
+        raw = sum(len(b) for b in self.files.values())
+        gz = sum(len(gzip.compress(b, 6)) for b in self.files.values())
+        return {"files": len(self.files), "raw": raw, "gzip": gz}
+
+
+def _dumps(obj: Any) -> bytes:
+    return json.dumps(obj, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+
+
+def _shard(term: str, shards: int) -> int:
+    key = term[1] if term.startswith("#") else term[0]
+    return ord(key) % shards
+
+
+def _teaser(doc: Any) -> str:
+    question = (doc.question or "").strip()
+    text = plain_text(doc.answer) if not question or question == (doc.title or "").strip() else \
+        question + " " + plain_text(doc.answer)
+    text = re.sub(r"\s+", " ", text).strip()
+    return text[:TEASER_CHARS] + ("…" if len(text) > TEASER_CHARS else "")
+
+
+def build(docs: Sequence[Any], material_config: dict | None = None,
+          glossary_files: Iterable[Path | str] = ()) -> BrowserIndex:
+    """The browser index of `docs` (`search.SearchDoc`s) as files relative to the site directory."""
+    docs = list(docs)
+    groups = _glossary(glossary_files)
+    user_words: set[str] = set()
+    for doc in docs:
+        user_words.update(doc.tags)
+        user_words.update(doc.keywords)
+    for group in groups:
+        user_words.update(group)
+    analyze.add_words(w for w in user_words if len(w) <= 16)
+
+    n = len(docs)
+    # term -> field -> {doc: tf}; field lengths per doc
+    tfs: dict[str, dict[str, dict[int, int]]] = defaultdict(lambda: defaultdict(dict))
+    lengths: dict[str, list[int]] = {f: [0] * n for f in (*FIELDS, *GRAM_FIELDS)}
+    cjk_words: set[str] = set()
+    latin: set[str] = set()
+    for i, doc in enumerate(docs):
+        for field, toks in _fields(doc).items():
+            lengths[field][i] = len(toks)
+            gram = field in GRAM_FIELDS
+            for tok, tf in Counter(toks).items():
+                if not gram:
+                    if analyze.has_cjk(tok):
+                        cjk_words.add(tok)
+                    else:
+                        latin.add(tok)
+                    if analyze.is_stopword(tok):
+                        continue  # stopwords cut queries but are not searched
+                tfs["#" + tok if gram else tok][field][i] = tf
+    glossary = []
+    for group in groups:
+        members = []
+        for word in group:
+            toks = analyze.segment(word)
+            if toks and toks not in members:
+                members.append(toks)
+        if len(members) > 1:
+            glossary.append(members)
+            for m in members:
+                cjk_words.update(t for t in m if analyze.has_cjk(t))
+
+    avg = {f: (sum(v) / n if n else 0.0) or 1.0 for f, v in lengths.items()}
+    boosts = {**FIELDS, **GRAM_FIELDS}
+    postings: dict[str, list[int]] = {}
+    for term, per_field in tfs.items():
+        scores: dict[int, float] = defaultdict(float)
+        for field, docs_tf in per_field.items():
+            boost, b = boosts[field]
+            idf = math.log(n / (len(docs_tf) + 1)) + 1.0  # whoosh's idf
+            for d, tf in docs_tf.items():
+                norm = 1 - b + b * lengths[field][d] / avg[field]
+                scores[d] += boost * idf * tf * (K1 + 1) / (tf + K1 * norm)
+        out: list[int] = []
+        prev = 0
+        for d in sorted(scores):
+            out.extend((d - prev, max(1, round(scores[d] * IMPACT_SCALE))))
+            prev = d
+        postings[term] = out
+
+    freq: dict[str, int] = {}
+    for word in cjk_words:
+        f = analyze.jieba_freq(word)
+        freq[word] = f if f else HMM_WORD_FREQ
+    stems: dict[str, list[str]] = defaultdict(list)
+    for word in latin:
+        stems[_stem(word)].append(word)
+    variants = {}
+    for forms in stems.values():
+        if len(forms) > 1:
+            for w in forms:
+                variants[w] = sorted((f for f in forms if f != w), key=lambda f: (-len(postings.get(f, ())), f))[:4]
+
+    # Shards: by the first character of the term.
+    raw = sum(len(t) * 3 + 4 + sum(len(str(x)) + 1 for x in p) for t, p in postings.items())
+    shards = max(1, min(MAX_SHARDS, math.ceil(raw / SHARD_TARGET_BYTES)))
+    shard_data = [{"w": {}, "p": {}, "v": {}} for _ in range(shards)]
+    for word, f in freq.items():
+        shard_data[_shard(word, shards)]["w"][word] = f
+    for term in sorted(postings):
+        shard_data[_shard(term, shards)]["p"][term] = postings[term]
+    for word, forms in variants.items():
+        shard_data[_shard(word, shards)]["v"][word] = forms
+
+    files: dict[str, bytes] = {}
+    for k, data in enumerate(shard_data):
+        files[f"{INDEX_DIR}/t/{k}.json"] = _dumps(data)
+    chunks = math.ceil(n / DOC_CHUNK) if n else 0
+    for c in range(chunks):
+        part = docs[c * DOC_CHUNK:(c + 1) * DOC_CHUNK]
+        files[f"{INDEX_DIR}/d/{c}.json"] = _dumps([[d.url, d.title, _teaser(d)] for d in part])
+
+    chars = {ch for w in freq for ch in w}
+    stop = sorted({t for t in (*cjk_words, *latin) if analyze.is_stopword(t)}
+                  | {t for g in glossary for m in g for t in m if analyze.is_stopword(t)})
+    digest = hashlib.sha256()
+    for name in sorted(files):
+        digest.update(name.encode() + b"\0" + files[name])
+    meta = {
+        "format": FORMAT,
+        "id": digest.hexdigest()[:12],
+        "docs": n,
+        "shards": shards,
+        "chunk": DOC_CHUNK,
+        "chunks": chunks,
+        "scale": IMPACT_SCALE,
+        "total": analyze.jieba_total(),
+        "maxlen": max((len(w) for w in freq), default=1),
+        "glossary": glossary,
+        "stop": stop,
+        "t2s": _t2s_table(chars),
+    }
+    material = {
+        "config": material_config or {"lang": ["en"], "separator": r"[\s\-]+", "pipeline": [],
+                                      "fields": {"title": {"boost": 1000.0}, "text": {"boost": 1.0}}},
+        "docs": [],
+    }
+    material["config"] = {**material["config"], "kb": meta}
+    files[f"{INDEX_DIR}/meta.json"] = _dumps(meta)  # when Material writes its index after ours
+    files[MATERIAL_INDEX] = _dumps(material)
+    return BrowserIndex(files, meta)
+
+
+def _material_config(config: Any) -> dict | None:
+    """Material's search configuration (lang, separator, ...) from the MkDocs config, if any."""
+    plugins = getattr(config, "plugins", None) or {}
+    plugin = plugins.get("material/search") or plugins.get("search")
+    cfg = getattr(plugin, "config", None)
+    if cfg is None:
+        return None
+    out = {}
+    for key in ("lang", "separator", "pipeline", "fields"):
+        try:
+            out[key] = cfg[key]
+        except (KeyError, TypeError):
+            pass
+    # Material's own index is replaced: do not let it write its copy of the page text.
+    index = getattr(plugin, "search_index", None)
+    if index is not None and hasattr(index, "entries"):
+        index.entries = []
+    return out or None
+
+
+def write(site_dir: Path | str, docs: Sequence[Any], config: Any = None,
+          glossary_files: Iterable[Path | str] = ()) -> dict:
+    """Write the browser index into a built site; returns file count and raw/gzip sizes.
+
+    `config`: the MkDocs config (for Material's search settings, which the page
+    highlighter uses).  Replaces Material's ``search/search_index.json``.
+    """
+    site = Path(site_dir)
+    index = build(docs, _material_config(config) if config is not None else None, glossary_files)
+    target = site / INDEX_DIR
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=".kb-tmp-", dir=target.parent))
+    try:
+        for name, data in index.files.items():
+            if name.startswith(INDEX_DIR + "/"):
+                path = tmp / name[len(INDEX_DIR) + 1:]
+                path.parent.mkdir(parents=True, exist_ok=True)
+                path.write_bytes(data)
+        if target.exists():
+            shutil.rmtree(target)
+        os.replace(tmp, target)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    (site / MATERIAL_INDEX).write_bytes(index.files[MATERIAL_INDEX])
+    return index.sizes()

@@ -1,0 +1,129 @@
+"""The content model: plain frozen data, no I/O, no third-party imports.
+
+Everything the builder knows about a knowledge base is expressed with these
+types; parsing (ingest.py) produces them, transforms (normalize.py, link.py)
+derive new ones, rendering (pages.py) and search (search.py) consume them.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import Enum
+
+
+class Severity(str, Enum):
+    ERROR = "error"
+    WARNING = "warning"
+    INFO = "info"
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One problem found in a content file, located by path and line."""
+
+    severity: Severity
+    kind: str  # stable machine-readable code, e.g. "yaml-syntax", "duplicate-id"
+    message: str
+    path: str
+    line: int | None = None
+
+    def location(self) -> str:
+        return f"{self.path}:{self.line}" if self.line else self.path
+
+    def as_dict(self) -> dict:
+        return {
+            "severity": self.severity.value,
+            "kind": self.kind,
+            "message": self.message,
+            "path": self.path,
+            "line": self.line,
+        }
+
+
+@dataclass(frozen=True)
+class Reference:
+    """A cited source: an external link, a link to another entry, or a bare title."""
+
+    text: str
+    target: str | None = None  # URL or relative path as written; None for bare titles
+
+
+@dataclass(frozen=True)
+class Entry:
+    id: str
+    title: str
+    question: str
+    answer: str
+    source_path: str  # path relative to the content directory, POSIX separators
+    date: str | None = None  # ISO yyyy-mm-dd
+    category: str | None = None
+    description: str | None = None
+    tags: tuple[str, ...] = ()  # as written (after splitting), normalised later
+    keywords: tuple[str, ...] = ()
+    references: tuple[Reference, ...] = ()
+    form: str = "plain"  # "expert" (Chinese seed form), "clean" (English headings) or "plain"
+    lang: str | None = None  # declared language, if any
+
+
+@dataclass(frozen=True)
+class Tag:
+    """A canonical tag after normalisation."""
+
+    slug: str  # safe for URLs and file names
+    label: str  # what readers see
+
+
+@dataclass(frozen=True)
+class NormalizedEntry:
+    """An entry with its tags and keywords normalised (see normalize.py)."""
+
+    entry: Entry
+    tags: tuple[Tag, ...] = ()
+    versions: tuple[str, ...] = ()
+    keywords: tuple[str, ...] = ()
+    extracted: bool = False  # tags were extracted from the text, not written by an author
+
+
+@dataclass(frozen=True)
+class SkippedFile:
+    path: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class Corpus:
+    """Everything read from a content directory: entries plus what could not be used."""
+
+    entries: tuple[Entry, ...]
+    findings: tuple[Finding, ...] = ()
+    skipped: tuple[SkippedFile, ...] = ()
+    files_seen: int = 0
+
+    @property
+    def errors(self) -> tuple[Finding, ...]:
+        return tuple(f for f in self.findings if f.severity is Severity.ERROR)
+
+
+@dataclass(frozen=True)
+class Related:
+    entry_id: str
+    score: float
+
+
+@dataclass(frozen=True)
+class EntryLinks:
+    """What link.py derives for one entry from the whole corpus."""
+
+    related: tuple[Related, ...] = ()
+    also_asked: tuple[str, ...] = ()  # ids of near-identical questions
+    references: tuple[tuple[Reference, str | None], ...] = ()  # (reference, resolved entry id)
+    referenced_by: tuple[str, ...] = ()
+    errors: tuple[str, ...] = ()  # normalised error signatures
+    hubs: tuple[str, ...] = ()  # hub slugs
+
+
+@dataclass(frozen=True)
+class BuildSummary:
+    entries_in: int
+    pages: int
+    skipped: tuple[SkippedFile, ...] = field(default_factory=tuple)
+    stats: dict = field(default_factory=dict)

@@ -1,0 +1,444 @@
+"""Rendering the knowledge base to an in-memory `{uri: markdown}` dict.
+
+Pure: takes the normalised entries and the link graph, returns page sources.
+The MkDocs plugin turns them into `File.generated(...)`; `kb export` writes them
+to a folder for other engines. Every piece of entry text goes through safe.py.
+"""
+from __future__ import annotations
+
+import posixpath
+import re
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import Callable, Iterable, Mapping, Sequence
+
+import yaml
+
+from .i18n import category_label, labels_for
+from .model import Entry, EntryLinks, NormalizedEntry, Reference
+from .safe import escape_attr, escape_inline, is_safe_segment, safe_url, sanitize_markdown
+
+ENTRY_DIR = "q"
+TAG_DIR = "tags"
+VERSION_DIR = "versions"
+CATEGORY_DIR = "categories"
+HUB_DIR = "troubleshooting"
+ERROR_PAGE = "errors/index.md"
+HOME = "index.md"
+LATEST_ON_HOME = 10
+DESCRIPTION_CHARS = 90
+
+
+@dataclass(frozen=True)
+class RenderContext:
+    entries: Sequence[NormalizedEntry]
+    graph: object  # link.Graph (duck-typed here to keep pages independent of link internals)
+    lang: str = "en"
+    edit_url: Callable[[Entry], str | None] = lambda entry: None
+    source_label: Callable[[Entry], str] = lambda entry: entry.source_path
+    rewrite_link: Callable[[Entry, str], str | None] | None = None  # body link → entry id or None
+    extra_home_links: Sequence[tuple[str, str]] = field(default_factory=tuple)
+
+
+# ----------------------------------------------------------------------------- paths
+
+def entry_uri(entry_id: str) -> str:
+    return f"{ENTRY_DIR}/{entry_id}.md"
+
+
+def tag_uri(slug: str) -> str:
+    return f"{TAG_DIR}/{slug}.md"
+
+
+def version_uri(version: str) -> str:
+    return f"{VERSION_DIR}/{version}.md"
+
+
+def category_uri(slug: str) -> str:
+    return f"{CATEGORY_DIR}/{slug}.md"
+
+
+def hub_uri(slug: str) -> str:
+    return f"{HUB_DIR}/{slug}.md"
+
+
+def relative(from_uri: str, to_uri: str) -> str:
+    """A markdown link from one generated page to another (MkDocs resolves .md links)."""
+    return posixpath.relpath(to_uri, posixpath.dirname(from_uri) or ".")
+
+
+def category_slug(category: str) -> str:
+    slug = "".join(ch if ch.isalnum() or ch in "-_" else "-" for ch in category.strip()).strip("-")
+    return slug.lower() if slug and is_safe_segment(slug) else "uncategorised"
+
+
+def _check_uri(uri: str) -> str:
+    parts = uri.split("/")
+    if not all(is_safe_segment(p) for p in parts):
+        raise ValueError(f"unsafe page path {uri!r}")
+    return uri
+
+
+# ----------------------------------------------------------------------------- pieces
+
+def _front_matter(meta: Mapping) -> str:
+    return "---\n" + yaml.safe_dump(dict(meta), allow_unicode=True, sort_keys=False) + "---\n\n"
+
+
+def _shorten(text: str | None, limit: int = DESCRIPTION_CHARS) -> str:
+    text = " ".join((text or "").split())
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+def _link(from_uri: str, to_uri: str, text: str) -> str:
+    return f"[{escape_inline(text)}](<{relative(from_uri, to_uri)}>)"
+
+
+class _Site:
+    """Lookups shared by every page renderer."""
+
+    def __init__(self, ctx: RenderContext):
+        self.ctx = ctx
+        self.t = labels_for(ctx.lang)
+        self.by_id: dict[str, NormalizedEntry] = {n.entry.id: n for n in ctx.entries}
+        self.links: Mapping[str, EntryLinks] = getattr(ctx.graph, "links", {}) or {}
+        self.tag_members: dict[str, list[NormalizedEntry]] = defaultdict(list)
+        self.tag_label: dict[str, str] = {}
+        self.version_members: dict[str, list[NormalizedEntry]] = defaultdict(list)
+        self.category_members: dict[str, list[NormalizedEntry]] = defaultdict(list)
+        self.category_name: dict[str, str] = {}
+        for n in ctx.entries:
+            for tag in n.tags:
+                if not is_safe_segment(tag.slug):
+                    continue  # normalize.py never makes these; refuse rather than write outside tags/
+                self.tag_members[tag.slug].append(n)
+                self.tag_label.setdefault(tag.slug, tag.label)
+            for version in n.versions:
+                if is_safe_segment(version):
+                    self.version_members[version].append(n)
+            if n.entry.category:
+                slug = category_slug(n.entry.category)
+                self.category_members[slug].append(n)
+                self.category_name.setdefault(slug, category_label(n.entry.category, ctx.lang))
+
+    def entry_line(self, from_uri: str, n: NormalizedEntry, with_date: bool = True) -> str:
+        e = n.entry
+        line = "- " + _link(from_uri, entry_uri(e.id), e.title)
+        if with_date and e.date:
+            line += f" <small class=\"kb-date\">{e.date}</small>"
+        desc = _shorten(e.description)
+        if desc and desc != _shorten(e.title):
+            line += f"  \n  <span class=\"kb-desc\">{escape_inline(desc)}</span>"
+        return line
+
+    def entry_list(self, from_uri: str, members: Iterable[NormalizedEntry], with_date: bool = True) -> str:
+        return "\n".join(self.entry_line(from_uri, n, with_date) for n in newest_first(members))
+
+
+def newest_first(members: Iterable[NormalizedEntry]) -> list[NormalizedEntry]:
+    return sorted(members, key=lambda n: (n.entry.date or "", n.entry.id), reverse=True)
+
+
+# ----------------------------------------------------------------------------- entry pages
+
+def _reference_line(site: _Site, uri: str, ref: Reference, resolved: str | None) -> str:
+    if resolved and resolved in site.by_id:
+        return "- " + _link(uri, entry_uri(resolved), ref.text)
+    url = safe_url(ref.target) if ref.target else None
+    if url and (url.startswith(("http://", "https://", "mailto:", "ftp://"))):
+        return f"- [{escape_inline(ref.text)}](<{url}>)"
+    note = f" <small class=\"kb-unresolved\">({escape_inline(site.t['unresolved_ref'])})</small>" \
+        if ref.target is None or not url else ""
+    return f"- {escape_inline(ref.text)}{note}"
+
+
+def render_entry(site: _Site, n: NormalizedEntry) -> str:
+    e, t = n.entry, site.t
+    uri = entry_uri(e.id)
+    links = site.links.get(e.id, EntryLinks())
+    meta: dict = {"template": "kb_entry.html", "kb_entry": {"id": e.id, "date": e.date}}
+    if e.description:
+        # Material prints meta.description into an attribute without escaping it.
+        meta["description"] = escape_attr(_shorten(e.description, 300))
+    rewrite = None
+    if site.ctx.rewrite_link is not None:
+        def rewrite(target: str) -> str | None:
+            if target.startswith("#"):
+                return None  # anchors written for another site's page layout
+            if not target or _has_scheme(target):
+                return target
+            # A relative link works only if it points at another entry; others
+            # (docs of some other site) would be broken links, so they become text.
+            resolved = site.ctx.rewrite_link(e, target)
+            if not resolved or resolved not in site.by_id:
+                return None
+            fragment = target.split("#", 1)[1] if "#" in target else ""
+            return relative(uri, entry_uri(resolved)) + (f"#{fragment}" if fragment else "")
+
+    parts = [_front_matter(meta), f"# {escape_inline(e.title)}\n", _entry_meta_line(site, n, uri)]
+    # A question is prose: a leading '#' (as in "#what is X") is a hashtag, not a heading.
+    question = re.sub(r"^(\s{0,3})#", r"\1\\#", e.question, flags=re.M)
+    parts.append(f"## {t['question']}\n\n{sanitize_markdown(question, rewrite)}\n")
+    if e.answer:
+        parts.append(f"## {t['answer']}\n\n{sanitize_markdown(e.answer, rewrite)}\n")
+    refs = links.references or tuple((r, None) for r in e.references)
+    if refs:
+        lines = "\n".join(_reference_line(site, uri, ref, resolved) for ref, resolved in refs)
+        parts.append(f"## {t['references']}\n\n{lines}\n")
+    if links.errors:
+        chips = " ".join(
+            f"[`{sig.replace('`', chr(39))}`](<{relative(uri, ERROR_PAGE)}#{error_anchor(sig)}>)"
+            for sig in links.errors)
+        parts.append(f"## {t['error_signatures']}\n\n{chips}\n")
+    also = [site.by_id[i] for i in links.also_asked if i in site.by_id]
+    if also:
+        parts.append(f"## {t['also_asked']}\n\n" + "\n".join(site.entry_line(uri, m) for m in also) + "\n")
+    related = [site.by_id[r.entry_id] for r in links.related if r.entry_id in site.by_id]
+    if related:
+        parts.append(f"## {t['related']}\n\n" + "\n".join(site.entry_line(uri, m, False) for m in related) + "\n")
+    backlinks = [site.by_id[i] for i in links.referenced_by if i in site.by_id]
+    if backlinks:
+        parts.append(f"## {t['referenced_by']}\n\n" + "\n".join(site.entry_line(uri, m, False) for m in backlinks) + "\n")
+    return "\n".join(parts)
+
+
+def _entry_meta_line(site: _Site, n: NormalizedEntry, uri: str) -> str:
+    e, t = n.entry, site.t
+    items = []
+    if e.date:
+        items.append(f'<span class="kb-meta__date" title="{t["date"]}">{e.date}</span>')
+    if e.category:
+        slug = category_slug(e.category)
+        items.append(_link(uri, category_uri(slug), site.category_name.get(slug, e.category)))
+    tags = [f"{_link(uri, tag_uri(tag.slug), tag.label)}{{ .kb-tag }}"
+            for tag in n.tags if tag.slug in site.tag_members and is_safe_segment(tag.slug)]
+    tags += [f"{_link(uri, version_uri(v), v)}{{ .kb-tag .kb-tag--version }}"
+             for v in n.versions if v in site.version_members]
+    if tags:
+        items.append(" ".join(tags))
+    edit = safe_url(site.ctx.edit_url(e))
+    if edit:
+        items.append(f"[{escape_inline(t['edit'])}](<{edit}>){{ .kb-meta__edit }}")
+    else:
+        items.append(f'<span class="kb-meta__source" title="{escape_attr(t["source"])}">'
+                     f'{escape_attr(site.ctx.source_label(e))}</span>')
+    return '<div class="kb-meta" markdown>\n' + " · ".join(items) + "\n</div>\n"
+
+
+def _has_scheme(target: str) -> bool:
+    head = target.split("/", 1)[0]
+    return ":" in head
+
+
+def error_anchor(signature: str) -> str:
+    import hashlib
+
+    return "e-" + hashlib.sha1(signature.encode("utf-8")).hexdigest()[:10]
+
+
+# ----------------------------------------------------------------------------- listings
+
+def _listing_meta(extra: dict | None = None) -> dict:
+    meta = {"search": {"exclude": True}, "template": "kb_listing.html"}
+    meta.update(extra or {})
+    return meta
+
+
+def render_tag_index(site: _Site) -> str:
+    t, uri = site.t, f"{TAG_DIR}/index.md"
+    ordered = sorted(site.tag_members.items(), key=lambda kv: (-len(kv[1]), site.tag_label[kv[0]].lower()))
+    chips = "\n".join(
+        f"- {_link(uri, tag_uri(slug), site.tag_label[slug])} <small>{len(members)}</small>"
+        for slug, members in ordered)
+    body = [_front_matter(_listing_meta()), f"# {t['tag_index']}\n",
+            t["tag_index_intro"].format(count=len(ordered)) + "\n",
+            f'<div class="kb-tag-cloud" markdown>\n\n{chips}\n\n</div>\n']
+    if site.version_members:
+        versions = sorted(site.version_members.items(), key=lambda kv: _version_key(kv[0]), reverse=True)
+        body.append(f"## {t['versions']}\n")
+        body.append(f'<div class="kb-tag-cloud" markdown>\n\n' + "\n".join(
+            f"- {_link(uri, version_uri(v), v)} <small>{len(m)}</small>" for v, m in versions) + "\n\n</div>\n")
+    return "\n".join(body)
+
+
+def _version_key(version: str) -> tuple:
+    return tuple(int(p) if p.isdigit() else 0 for p in version.lstrip("vV").split("."))
+
+
+def _grouped_by_year(site: _Site, uri: str, members: Sequence[NormalizedEntry]) -> str:
+    """Long listings are split by year so a tag with hundreds of entries stays scannable."""
+    members = newest_first(members)
+    if len(members) <= 30:
+        return site.entry_list(uri, members)
+    out, year = [], None
+    for n in members:
+        this_year = (n.entry.date or "")[:4] or "—"
+        if this_year != year:
+            year = this_year
+            out.append(f"\n### {year}\n")
+        out.append(site.entry_line(uri, n))
+    return "\n".join(out)
+
+
+def render_tag_page(site: _Site, slug: str) -> str:
+    uri, members = tag_uri(slug), site.tag_members[slug]
+    label = site.tag_label[slug]
+    return "\n".join([
+        _front_matter(_listing_meta()),
+        f"# {escape_inline(label)}\n",
+        escape_inline(site.t["tag_page_intro"].format(count=len(members), label=label)) +
+        f" [{escape_inline(site.t['more_tags'])}](<{relative(uri, TAG_DIR + '/index.md')}>)\n",
+        _grouped_by_year(site, uri, members) + "\n",
+    ])
+
+
+def render_version_page(site: _Site, version: str) -> str:
+    uri, members = version_uri(version), site.version_members[version]
+    return "\n".join([
+        _front_matter(_listing_meta()),
+        f"# {escape_inline(site.t['versions'])} {escape_inline(version)}\n",
+        escape_inline(site.t["version_page_intro"].format(count=len(members), label=version)) + "\n",
+        _grouped_by_year(site, uri, members) + "\n",
+    ])
+
+
+def render_category_index(site: _Site) -> str:
+    uri = f"{CATEGORY_DIR}/index.md"
+    lines = [f"- {_link(uri, category_uri(slug), site.category_name[slug])} <small>{len(m)}</small>"
+             for slug, m in sorted(site.category_members.items(), key=lambda kv: -len(kv[1]))]
+    return _front_matter(_listing_meta()) + f"# {site.t['categories']}\n\n" + "\n".join(lines) + "\n"
+
+
+def render_category_page(site: _Site, slug: str) -> str:
+    uri, members = category_uri(slug), site.category_members[slug]
+    return "\n".join([
+        _front_matter(_listing_meta()),
+        f"# {escape_inline(site.category_name[slug])}\n",
+        site.t["category_page_intro"].format(count=len(members)) + "\n",
+        _grouped_by_year(site, uri, members) + "\n",
+    ])
+
+
+def _hub_title(hub, lang: str) -> str:
+    titles = hub.title if isinstance(hub.title, Mapping) else {"en": str(hub.title)}
+    key = "zh" if lang.startswith("zh") else "en"
+    return titles.get(key) or next(iter(titles.values()), hub.slug)
+
+
+def render_hub_index(site: _Site, hubs: Sequence) -> str:
+    uri, t = f"{HUB_DIR}/index.md", site.t
+    lines = []
+    for hub in hubs:
+        count = len({i for g in hub.groups for i in g.entry_ids})
+        desc = _hub_title_text(hub.description, site.ctx.lang) if getattr(hub, "description", None) else ""
+        lines.append(f"- **{_link(uri, hub_uri(hub.slug), _hub_title(hub, site.ctx.lang))}** "
+                     f"<small>{t['hub_count'].format(count=count)}</small>"
+                     + (f"  \n  {escape_inline(desc)}" if desc else ""))
+    return _front_matter(_listing_meta()) + f"# {t['troubleshooting']}\n\n{t['troubleshooting_intro']}\n\n" \
+        + "\n".join(lines) + "\n"
+
+
+def _hub_title_text(value, lang: str) -> str:
+    if isinstance(value, Mapping):
+        return value.get("zh" if lang.startswith("zh") else "en") or next(iter(value.values()), "")
+    return str(value or "")
+
+
+def render_hub_page(site: _Site, hub) -> str:
+    uri = hub_uri(hub.slug)
+    lang = site.ctx.lang
+    parts = [_front_matter(_listing_meta()), f"# {escape_inline(_hub_title(hub, lang))}\n"]
+    desc = _hub_title_text(getattr(hub, "description", ""), lang)
+    if desc:
+        parts.append(escape_inline(desc) + "\n")
+    toc = []
+    for group in hub.groups:
+        members = [site.by_id[i] for i in group.entry_ids if i in site.by_id]
+        if not members:
+            continue
+        title = _hub_title_text(group.title, lang) or site.t["other"]
+        toc.append(title)
+        parts.append(f"## {escape_inline(title)} <small>({len(members)})</small>\n")
+        parts.append(site.entry_list(uri, members, with_date=False) + "\n")
+    parts.append(f"\n[← {escape_inline(site.t['troubleshooting'])}](<{relative(uri, HUB_DIR + '/index.md')}>)\n")
+    return "\n".join(parts)
+
+
+def render_error_index(site: _Site, error_index: Mapping[str, Sequence[str]]) -> str:
+    uri, t = ERROR_PAGE, site.t
+    by_letter: dict[str, list[str]] = defaultdict(list)
+    for sig in sorted(error_index, key=lambda s: s.lower()):
+        first = sig.lstrip("[(\"'`")[:1].upper()
+        by_letter[first if first.isalpha() and first.isascii() else "#"].append(sig)
+    letters = sorted(by_letter, key=lambda c: (c == "#", c))
+    parts = [_front_matter(_listing_meta({"search": {"exclude": False}})), f"# {t['error_index']}\n",
+             t["error_index_intro"].format(count=len(error_index)) + "\n",
+             " · ".join(f"[{c}](#letter-{'num' if c == '#' else c.lower()})" for c in letters) + "\n"]
+    for c in letters:
+        parts.append(f"## {c} {{#letter-{'num' if c == '#' else c.lower()}}}\n")
+        for sig in by_letter[c]:
+            ids = [i for i in error_index[sig] if i in site.by_id]
+            entries = ", ".join(_link(uri, entry_uri(i), site.by_id[i].entry.title) for i in ids)
+            code = sig.replace("`", "'")
+            parts.append(f'<a id="{error_anchor(sig)}"></a>\n`` {code} ``\n:   {entries}\n')
+    return "\n".join(parts)
+
+
+def render_home(site: _Site, hubs: Sequence, error_index: Mapping) -> str:
+    t, uri = site.t, HOME
+    lines = [_front_matter({"template": "kb_home.html", "search": {"exclude": True}}),
+             f"# {t['home_title']}\n",
+             t["home_intro"].format(entries=len(site.by_id), categories=len(site.category_members),
+                                    tags=len(site.tag_members), hubs=len(hubs), errors=len(error_index)) + "\n",
+             f"*{t['search_hint']}*\n"]
+    if hubs:
+        lines.append(f"## {t['troubleshooting']}\n")
+        lines.append('<div class="grid cards kb-hubs" markdown>\n')
+        for hub in hubs:
+            count = len({i for g in hub.groups for i in g.entry_ids})
+            lines.append(f"- {_link(uri, hub_uri(hub.slug), _hub_title(hub, site.ctx.lang))} "
+                         f"<small>{t['hub_count'].format(count=count)}</small>")
+        lines.append("\n</div>\n")
+    browse = [f"- {_link(uri, ERROR_PAGE, t['error_index'])} <small>{len(error_index)}</small>",
+              f"- {_link(uri, TAG_DIR + '/index.md', t['tag_index'])} <small>{len(site.tag_members)}</small>",
+              f"- {_link(uri, CATEGORY_DIR + '/index.md', t['categories'])} <small>{len(site.category_members)}</small>"]
+    browse += [f"- {_link(uri, target, text)}" for text, target in site.ctx.extra_home_links]
+    lines.append(f"## {t['browse']}\n\n" + "\n".join(browse) + "\n")
+    latest = newest_first(site.by_id.values())[:LATEST_ON_HOME]
+    lines.append(f"## {t['latest']}\n\n" + site.entry_list(uri, latest) + "\n")
+    top_tags = sorted(site.tag_members, key=lambda s: -len(site.tag_members[s]))[:30]
+    if top_tags:
+        lines.append(f"## {t['tags']}\n\n<div class=\"kb-tag-cloud\" markdown>\n\n" + "\n".join(
+            f"- {_link(uri, tag_uri(s), site.tag_label[s])} <small>{len(site.tag_members[s])}</small>"
+            for s in top_tags) + "\n\n</div>\n")
+    return "\n".join(lines)
+
+
+# ----------------------------------------------------------------------------- all pages
+
+def render_pages(ctx: RenderContext, only: set[str] | None = None) -> dict[str, str]:
+    """Every generated page, keyed by its docs-relative path.
+
+    `only` restricts rendering to those URIs (live preview re-renders what changed).
+    """
+    site = _Site(ctx)
+    hubs = tuple(getattr(ctx.graph, "hubs", ()) or ())
+    error_index = getattr(ctx.graph, "error_index", {}) or {}
+    jobs: dict[str, Callable[[], str]] = {HOME: lambda: render_home(site, hubs, error_index)}
+    for n in ctx.entries:
+        jobs[entry_uri(n.entry.id)] = (lambda n=n: render_entry(site, n))
+    jobs[f"{TAG_DIR}/index.md"] = lambda: render_tag_index(site)
+    for slug in site.tag_members:
+        if is_safe_segment(slug):
+            jobs[tag_uri(slug)] = (lambda slug=slug: render_tag_page(site, slug))
+    for version in site.version_members:
+        jobs[version_uri(version)] = (lambda v=version: render_version_page(site, v))
+    jobs[f"{CATEGORY_DIR}/index.md"] = lambda: render_category_index(site)
+    for slug in site.category_members:
+        jobs[category_uri(slug)] = (lambda slug=slug: render_category_page(site, slug))
+    if hubs:
+        jobs[f"{HUB_DIR}/index.md"] = lambda: render_hub_index(site, hubs)
+        for hub in hubs:
+            jobs[hub_uri(hub.slug)] = (lambda hub=hub: render_hub_page(site, hub))
+    jobs[ERROR_PAGE] = lambda: render_error_index(site, error_index)
+    return {_check_uri(uri): make() for uri, make in jobs.items() if only is None or uri in only}

@@ -1,0 +1,104 @@
+"""Gather everything, then render: content dir → entries → tags → graph → pages.
+
+Nothing is rendered until every entry has been read and the link graph exists,
+because related questions, backlinks and hubs depend on the whole corpus.
+"""
+from __future__ import annotations
+
+import posixpath
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable, Mapping
+
+from . import link, normalize
+from .ingest import read_corpus
+from .model import Corpus, Entry, NormalizedEntry
+from .pages import RenderContext, entry_uri, render_pages
+
+
+@dataclass(frozen=True)
+class Settings:
+    content_dir: Path
+    lang: str = "en"
+    site_tags: tuple[str, ...] = ()
+    tag_aliases: Mapping[str, str] = field(default_factory=dict)
+    tag_labels: Mapping[str, object] = field(default_factory=dict)
+    hubs_file: Path | None = None
+    related_limit: int = 5
+    edit_url: str | None = None  # template with {path}, the source path relative to the repository
+    source_prefix: str = ""  # how the content dir is shown in "source" labels and edit links
+
+
+@dataclass
+class Generated:
+    corpus: Corpus
+    entries: tuple[NormalizedEntry, ...]
+    graph: link.Graph
+    pages: dict[str, str]
+
+    @property
+    def entry_pages(self) -> int:
+        return sum(1 for n in self.entries if entry_uri(n.entry.id) in self.pages)
+
+
+ProgressFn = Callable[[str, int, int], None]
+
+
+def _no_progress(stage: str, done: int, total: int) -> None:
+    pass
+
+
+def gather(settings: Settings, progress: ProgressFn = _no_progress) -> tuple[Corpus, tuple[NormalizedEntry, ...], link.Graph]:
+    corpus = read_corpus(settings.content_dir)
+    progress("read", len(corpus.entries), corpus.files_seen)
+    tag_settings = normalize.load_tag_settings(
+        extra_aliases=dict(settings.tag_aliases) or None,
+        site_tags=list(settings.site_tags) or None,
+        extra_labels=dict(settings.tag_labels) or None,
+    )
+    entries = normalize.normalize_corpus(corpus.entries, tag_settings)
+    progress("tags", len(entries), len(entries))
+    graph = link.build_graph(entries, hub_rules=link.load_hub_rules(settings.hubs_file),
+                             related_limit=settings.related_limit)
+    progress("links", len(entries), len(entries))
+    return corpus, entries, graph
+
+
+def render_context(settings: Settings, entries: tuple[NormalizedEntry, ...], graph: link.Graph) -> RenderContext:
+    by_path = {n.entry.source_path: n.entry.id for n in entries}
+    by_id = {n.entry.id: n.entry.id for n in entries}
+
+    def source(entry: Entry) -> str:
+        return posixpath.join(settings.source_prefix, entry.source_path) if settings.source_prefix else entry.source_path
+
+    def edit(entry: Entry) -> str | None:
+        return settings.edit_url.replace("{path}", source(entry)) if settings.edit_url else None
+
+    def rewrite(entry: Entry, target: str) -> str | None:
+        if "://" in target or target.startswith(("#", "mailto:")):
+            return None
+        base = posixpath.dirname(entry.source_path)
+        return link.resolve_link(posixpath.normpath(posixpath.join(base, target.split("#")[0])) if target else target,
+                                 by_path, by_id) or link.resolve_link(target, by_path, by_id)
+
+    return RenderContext(entries=entries, graph=graph, lang=settings.lang, edit_url=edit,
+                         source_label=source, rewrite_link=rewrite)
+
+
+def generate(settings: Settings, progress: ProgressFn = _no_progress) -> Generated:
+    corpus, entries, graph = gather(settings, progress)
+    pages = render_pages(render_context(settings, entries, graph))
+    progress("pages", len(pages), len(pages))
+    return Generated(corpus, entries, graph, pages)
+
+
+def search_docs(entries: tuple[NormalizedEntry, ...], graph: link.Graph) -> list:
+    """What the whoosh index holds: entries plus canonical tags and error signatures."""
+    from . import search
+
+    links = graph.links
+    return search.docs_from_entries(
+        [n.entry for n in entries],
+        tags={n.entry.id: tuple(t.label for t in n.tags) + n.keywords for n in entries},
+        errors={i: links[i].errors for i in links},
+    )

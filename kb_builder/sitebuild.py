@@ -1,0 +1,100 @@
+"""Building the site through MkDocs, atomically: a failed build leaves the old site intact."""
+from __future__ import annotations
+
+import logging
+import os
+import shutil
+import sys
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from .pipeline import Generated
+
+CONTENT_ENV = "KB_CONTENT_DIR"  # lets `kb serve`/`kb build --content` point the plugin elsewhere
+
+
+class BuildError(RuntimeError):
+    pass
+
+
+@dataclass
+class BuildResult:
+    site_dir: Path
+    generated: Generated
+    seconds: float
+
+
+def load_config(config_file: str | Path, content: str | Path | None = None, site_dir: str | Path | None = None):
+    from mkdocs.config import load_config as mk_load
+
+    config_path = Path(config_file)
+    if not config_path.is_file():
+        raise BuildError(f"no MkDocs configuration at '{config_file}' (use --config PATH)")
+    overrides = {}
+    if site_dir is not None:
+        overrides["site_dir"] = str(Path(site_dir).resolve())
+    old = os.environ.get(CONTENT_ENV)
+    if content is not None:
+        os.environ[CONTENT_ENV] = str(Path(content).resolve())
+    try:
+        config = mk_load(str(config_path), **overrides)
+    finally:
+        if content is not None:
+            if old is None:
+                os.environ.pop(CONTENT_ENV, None)
+            else:
+                os.environ[CONTENT_ENV] = old
+    plugin = config.plugins.get("kb")
+    if plugin is None:
+        raise BuildError(f"'{config_file}' does not enable the kb plugin (plugins: [kb])")
+    if content is not None:
+        plugin.content_override = str(Path(content).resolve())
+    return config, plugin
+
+
+def _swap_in(tmp: Path, final: Path) -> None:
+    old = None
+    if final.exists():
+        old = final.with_name(f".{final.name}.old-{os.getpid()}")
+        os.replace(final, old)
+    os.replace(tmp, final)
+    if old is not None:
+        shutil.rmtree(old, ignore_errors=True)
+
+
+def setup_logging(verbose: bool = False, quiet: bool = False) -> None:
+    logger = logging.getLogger("mkdocs")
+    if not any(getattr(h, "_kb", False) for h in logger.handlers):
+        handler = logging.StreamHandler(sys.stderr)
+        handler.setFormatter(logging.Formatter("%(levelname)-7s -  %(message)s"))
+        handler._kb = True  # type: ignore[attr-defined]
+        logger.addHandler(handler)
+    logger.setLevel(logging.DEBUG if verbose else logging.ERROR if quiet else logging.WARNING)
+    logger.propagate = False
+
+
+def build_site(config_file: str | Path = "mkdocs.yml", content: str | Path | None = None,
+               site_dir: str | Path | None = None, strict: bool = False) -> BuildResult:
+    """Build into a temporary directory beside the target and swap it in on success."""
+    import time
+
+    from mkdocs.commands.build import build
+
+    started = time.perf_counter()
+    config, plugin = load_config(config_file, content, site_dir)
+    if strict:
+        plugin.config.strict = True
+    final = Path(config.site_dir).resolve()
+    final.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{final.name}.building-", dir=final.parent))
+    config.site_dir = str(tmp)
+    try:
+        build(config)
+        _swap_in(tmp, final)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    if plugin.generated is None:
+        raise BuildError("the kb plugin generated nothing")
+    return BuildResult(final, plugin.generated, time.perf_counter() - started)

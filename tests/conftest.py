@@ -1,0 +1,56 @@
+"""Shared fixtures: where the test data lives.
+
+The real Nacos Q&A corpus sits next to the repository (../shared/corpus/nacos-faq)
+on the machines that have it; tests that need it skip cleanly elsewhere.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+FIXTURES_DIR = Path(__file__).resolve().parent / "fixtures"
+CORPUS_DIR = Path(__file__).resolve().parents[2] / "shared" / "corpus" / "nacos-faq"
+
+
+@pytest.fixture(scope="session")
+def repo_root() -> Path:
+    return REPO_ROOT
+
+
+@pytest.fixture(scope="session")
+def fixtures_dir() -> Path:
+    return FIXTURES_DIR
+
+
+@pytest.fixture(scope="session")
+def content_fixtures_dir() -> Path:
+    return FIXTURES_DIR / "content"
+
+
+@pytest.fixture(scope="session")
+def bad_dir() -> Path:
+    return FIXTURES_DIR / "bad"
+
+
+@pytest.fixture(scope="session")
+def sample_content_dir() -> Path:
+    """The sample knowledge base shipped in content/."""
+    return REPO_ROOT / "content"
+
+
+@pytest.fixture(scope="session")
+def corpus_dir() -> Path:
+    """The real corpus of 883 Nacos Q&A entries, or skip when it is not present."""
+    if not CORPUS_DIR.is_dir() or not any(CORPUS_DIR.glob("*.md")):
+        pytest.skip(f"corpus not found at {CORPUS_DIR.relative_to(REPO_ROOT.parent)}")
+    return CORPUS_DIR
+
+
+@pytest.fixture(scope="session")
+def corpus(corpus_dir):
+    """The real corpus read once per session."""
+    from kb_builder.ingest import read_corpus
+
+    return read_corpus(corpus_dir)

@@ -1,0 +1,318 @@
+"""link.py and errors.py: signatures, link resolution, duplicates, hubs and the graph."""
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+
+import pytest
+
+from kb_builder import link
+from kb_builder.errors import extract_signatures, normalize_signature
+from kb_builder.ingest import read_corpus
+from kb_builder.model import Entry, NormalizedEntry, Reference, Tag
+
+FIXTURES = Path(__file__).resolve().parent / "fixtures" / "link"
+CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus" / "nacos-faq"
+
+
+def normalized(entry: Entry) -> NormalizedEntry:
+    tags, seen = [], set()
+    for raw in entry.tags:
+        slug = raw.strip().lower()
+        if slug and slug not in seen:
+            seen.add(slug)
+            tags.append(Tag(slug, raw.strip()))
+    return NormalizedEntry(entry, tuple(tags), keywords=entry.keywords)
+
+
+def make(entry_id: str, title: str, question: str | None = None, tags=(), refs=(), answer="text",
+         path: str | None = None) -> NormalizedEntry:
+    entry = Entry(id=entry_id, title=title, question=question or title, answer=answer,
+                  source_path=path or f"{entry_id}.md", tags=tuple(tags), references=tuple(refs))
+    return normalized(entry)
+
+
+@pytest.fixture(scope="module")
+def fixture_entries():
+    corpus = read_corpus(FIXTURES)
+    assert not corpus.errors
+    return [normalized(e) for e in corpus.entries]
+
+
+@pytest.fixture(scope="module")
+def graph(fixture_entries):
+    return link.build_graph(fixture_entries)
+
+
+def keys(text: str) -> list[str]:
+    return [s.display for s in extract_signatures(text, ("nacos",))]
+
+
+# --------------------------------------------------------------------------- error signatures
+
+def test_exception_class_and_message():
+    found = keys("客户端报 com.alibaba.nacos.api.exception.NacosException: user not found! 怎么办")
+    assert "NacosException" in found
+    assert "NacosException: user not found" in found
+
+
+def test_lowercase_qualified_exception_is_canonicalised():
+    assert keys("连接报错 com.alibaba.shaded.io.grpc.statusRuntimeexception unknown")[0] == "StatusRuntimeException"
+    assert keys("报错 com.alibaba.nacos.api.exception.nacosexception: http error")[0] == "NacosException"
+
+
+def test_plain_words_ending_in_error_are_not_exceptions():
+    assert not [s for s in extract_signatures("some error happened", ()) if s.kind == "exception"]
+
+
+def test_bracketed_code():
+    assert "[db-load-error]" in keys("启动时报[db-load-error]load jdbc.properties error")
+
+
+def test_http_status_with_message():
+    assert "403 user not found" in keys("http error, code=403,msg=user not found!,dataId=a.yml")
+    assert "403 unknown user" in keys('login failed: {"code":403,"message":"unknown user!"}')
+    assert "501 Not Implemented" in keys('"status":501,"error":"Not Implemented","message":"x"')
+
+
+def test_bare_http_status_needs_context():
+    assert "HTTP 403" in keys("开启鉴权后一直报403")
+    assert not [k for k in keys("访问 8848 端口的控制台") if k.startswith("HTTP")]
+
+
+def test_quoted_and_pasted_messages():
+    assert "No DataSource set" in keys('日志里出现 "No DataSource set"，怎么处理')
+    assert "Can't find dependent libraries" in keys("升级后启动报错Can't find dependent libraries")
+    assert "read timeout" in keys("nacos 时不时的报read timeout 有人遇到过吗")
+
+
+def test_variable_parts_are_normalised():
+    assert normalize_signature("Fail to connect 10.1.2.3:9848") == "Fail to connect <ip>"
+    assert normalize_signature("Task x@12819f3d rejected") == "Task x@<id> rejected"
+    assert keys("ERROR Fail to connect 10.1.2.3:9848, remoting exception")[0] == "Fail to connect <ip>"
+    a = extract_signatures("日志报错 Fail to connect 10.1.2.3:9848", ())
+    b = extract_signatures("日志报错 fail to connect 192.168.0.1:7848", ())
+    assert a[0].key == b[0].key
+
+
+def test_metric_alert():
+    assert "nacos_exception_total{name='unhealth'}" in keys("nacos_exception_total{name='unhealth'} 是什么意思")
+
+
+def test_no_noise_from_ordinary_questions():
+    for text in ("How to clear old logs", "nacos 配置 tomcat.connection-timeout=5000",
+                 "nacos docker 单机版部署", "What is the difference between A and B?",
+                 "Spring Cloud 2021 用哪个版本"):
+        assert keys(text) == [], text
+
+
+# --------------------------------------------------------------------------- link resolution
+
+BY_PATH = {"NACOS-user-question-history11440.md": "question-history-11440", "guide/setup.md": "setup"}
+BY_ID = {"question-history-11440": "question-history-11440", "setup": "setup"}
+
+
+@pytest.mark.parametrize("target, expected", [
+    ("./user-question-history11440.md", "question-history-11440"),  # prefix differs from our file name
+    ("NACOS-user-question-history11440.md", "question-history-11440"),
+    ("./NACOS-user-question-history11440", "question-history-11440"),
+    ("question-history-11440", "question-history-11440"),  # by id
+    ("guide/setup.md", "setup"),
+    ("../guide/setup.md#step-2", "setup"),
+    ("setup.md", "setup"),
+    ("https://example.org/user-question-history11440.md", None),
+    ("#anchor", None),
+    ("./missing-page.md", None),
+    ("./picture.png", None),
+    ("", None),
+])
+def test_resolve_link(target, expected):
+    assert link.resolve_link(target, BY_PATH, BY_ID) == expected
+
+
+def test_title_matching():
+    assert link.title_matches(link.title_key("专家经验：Nacos 客户端和服务端版本的兼容性问题"),
+                              link.title_key("nacos客户端和服务端的版本兼容性"))
+    # short titles only match exactly: "介绍" is not "端口介绍"
+    assert not link.title_matches(link.title_key("Nacos 介绍"), link.title_key("nacos 端口介绍"))
+    # a version number is not a typo
+    assert not link.title_matches(link.title_key("升级到 2.2.3 以后无法启动服务端"),
+                                  link.title_key("升级到 2.3.2 以后无法启动服务端"))
+
+
+def test_near_identical():
+    assert link.near_identical(link.title_key("nacos 如何修改密码？"), link.title_key("nacos如何修改密码"))
+    assert not link.near_identical(link.title_key("docker 搭建单机配置中心的具体方法"),
+                                   link.title_key("docker 搭建集群配置中心的具体方法"))
+    assert not link.near_identical(link.title_key("客户端 2.2.1 报错"), link.title_key("客户端 2.2.3 报错"))
+
+
+# --------------------------------------------------------------------------- the graph on fixtures
+
+def test_every_entry_has_links(graph, fixture_entries):
+    assert set(graph.links) == {n.entry.id for n in fixture_entries}
+    json.dumps(graph.stats)
+
+
+def test_expert_reference_resolves_and_missing_one_is_reported(graph):
+    refs = dict((r.text, target) for r, target in graph.links["port-busy"].references)
+    assert refs["专家经验：如何修改服务端口"] == "change-port"
+    assert refs["专家经验：一篇并不存在的经验文章"] is None
+    assert refs["官方文档"] is None  # external: kept, not an entry
+    external = [r for r, _ in graph.links["port-busy"].references if r.text == "官方文档"][0]
+    assert external.target == "https://example.org/docs/ports"
+    unresolved = [(eid, r.text) for eid, r in graph.unresolved]
+    assert ("port-busy", "专家经验：一篇并不存在的经验文章") in unresolved
+    assert all(r.target is None or not r.target.startswith("http") for _, r in graph.unresolved)
+    assert graph.stats["references"]["unresolved"] == 1
+    assert graph.stats["references"]["external"] == 1
+
+
+def test_relative_md_reference_resolves(graph):
+    (ref, target), = graph.links["change-port"].references
+    assert ref.target == "./user-question-history11440.md"
+    assert target == "question-history-11440"
+
+
+def test_backlinks(graph):
+    assert "port-busy" in graph.links["change-port"].referenced_by
+    assert "change-port" in graph.links["question-history-11440"].referenced_by
+    assert graph.links["port-busy"].referenced_by == ()
+
+
+def test_duplicates_are_grouped_not_related(graph):
+    assert ("change-port", "question-history-11440") in graph.duplicate_groups
+    assert graph.links["change-port"].also_asked == ("question-history-11440",)
+    related_ids = [r.entry_id for r in graph.links["change-port"].related]
+    assert "question-history-11440" not in related_ids and "change-port" not in related_ids
+
+
+def test_related_ranked_limited_and_thresholded(fixture_entries):
+    graph = link.build_graph(fixture_entries, related_limit=2, min_score=0.05)
+    for entry_id, links in graph.links.items():
+        assert len(links.related) <= 2
+        scores = [r.score for r in links.related]
+        assert scores == sorted(scores, reverse=True)
+        assert all(r.entry_id != entry_id for r in links.related)
+    related = [r.entry_id for r in graph.links["login-user-not-found"].related]
+    assert related[0] == "login-password"  # the other login question comes first
+    strict = link.build_graph(fixture_entries, min_score=0.99)
+    assert all(not l.related for l in strict.links.values())
+
+
+def test_hubs(graph):
+    hubs = {h.slug: h for h in graph.hubs}
+    assert "port-busy" in hubs["startup"].entry_ids
+    groups = {g.slug: g.entry_ids for g in hubs["startup"].groups}
+    assert "port-busy" in groups["port-in-use"]
+    assert "login-user-not-found" in hubs["auth"].entry_ids
+    auth_groups = {g.slug: g.entry_ids for g in hubs["auth"].groups}
+    assert "login-user-not-found" in auth_groups["user-not-found-403"]
+    assert "english-403" in hubs["auth"].entry_ids
+    assert "db-load-error" in hubs["database"].entry_ids
+    assert "docker-console" in {g.slug: g.entry_ids for g in hubs["deployment"].groups}["docker"]
+    assert "config-refresh" in hubs["config-refresh"].entry_ids
+    for hub in graph.hubs:
+        assert hub.slug.isascii() and set(hub.title) >= {"zh", "en"}
+        for group in hub.groups:
+            assert set(group.title) >= {"zh", "en"}
+    assert "auth" in graph.links["login-user-not-found"].hubs
+    assert graph.stats["entries_in_no_hub"] == len(graph.links) - graph.stats["entries_in_hubs"]
+
+
+def test_error_index(graph):
+    index = graph.error_index
+    assert list(index) == sorted(index, key=lambda k: (k.lower(), k))
+    assert index["[db-load-error]"] == ("db-load-error",)
+    assert index["No DataSource set"] == ("db-load-error",)
+    assert "login-user-not-found" in index["403 user not found"]
+    assert "NacosException" in graph.links["login-user-not-found"].errors
+    assert "BindException" in index and "Address already in use" in index
+    for signatures in (l.errors for l in graph.links.values()):
+        assert all(s in index for s in signatures)
+
+
+def test_format_summary(graph):
+    text = link.format_summary(graph.stats)
+    assert "unresolved" in text and "一篇并不存在的经验文章" in text
+    assert f"{graph.stats['error_signatures']} error signatures" in text
+
+
+def test_empty_input():
+    graph = link.build_graph([])
+    assert graph.links == {} and graph.stats["entries"] == 0
+    link.format_summary(graph.stats)
+
+
+def test_self_reference_is_not_a_link():
+    a = make("a", "如何开启鉴权功能", refs=[Reference("专家经验：如何开启鉴权功能")])
+    b = make("b", "鉴权开启后客户端如何配置用户")
+    graph = link.build_graph([a, b])
+    assert graph.links["a"].references[0][1] is None
+    assert graph.links["a"].referenced_by == ()
+
+
+# --------------------------------------------------------------------------- hub rules
+
+def test_default_rules_load():
+    rules = link.load_hub_rules()
+    slugs = [h.slug for h in rules.hubs]
+    for wanted in ("startup", "auth", "connectivity", "deployment", "database", "upgrade", "config-refresh",
+                   "registry", "cluster", "performance", "security", "monitoring", "client-integration"):
+        assert wanted in slugs
+
+
+def test_site_rules_replace_defaults(tmp_path):
+    rules = tmp_path / "hubs.yml"
+    rules.write_text(
+        "hubs:\n"
+        "  - slug: ports\n"
+        "    title: {zh: 端口, en: Ports}\n"
+        "    match: {keywords: [端口]}\n"
+        "    groups:\n"
+        "      - slug: busy\n"
+        "        title: {zh: 被占用, en: In use}\n"
+        "        match: {patterns: ['占用|already in use']}\n",
+        encoding="utf-8",
+    )
+    entries = [make("p1", "端口被占用怎么办"), make("p2", "如何修改端口"), make("x", "无关的问题")]
+    graph = link.build_graph(entries, hub_rules=rules)
+    (hub,) = graph.hubs
+    assert hub.slug == "ports"
+    assert {g.slug: g.entry_ids for g in hub.groups} == {"busy": ("p1",), "other": ("p2",)}
+    assert graph.links["x"].hubs == ()
+
+
+@pytest.mark.parametrize("text", [
+    "hubs: 3",
+    "hubs:\n  - slug: Not Ascii\n",
+    "hubs:\n  - slug: a\n    match: {patterns: ['(unclosed']}\n",
+    "hubs:\n  - slug: a\n  - slug: a\n",
+])
+def test_bad_rules_are_rejected(tmp_path, text):
+    path = tmp_path / "hubs.yml"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(link.HubRulesError):
+        link.load_hub_rules(path)
+
+
+# --------------------------------------------------------------------------- real corpus
+
+@pytest.mark.corpus
+def test_acceptance_on_real_corpus():
+    if not CORPUS.is_dir():
+        pytest.skip("the nacos-faq corpus is not available")
+    entries = [normalized(e) for e in read_corpus(CORPUS).entries]
+    link.build_graph(entries[:5])  # warm the segmenter
+    start = time.perf_counter()
+    graph = link.build_graph(entries)
+    elapsed = time.perf_counter() - start
+    stats = graph.stats
+    assert stats["hub_coverage"] >= 0.9
+    assert stats["error_signatures"] >= 50
+    assert stats["related_coverage"] >= 0.9
+    assert stats["duplicate_groups"] >= 5
+    assert stats["references"]["resolved"] > 300
+    assert "NacosException" in graph.error_index and "No DataSource set" in graph.error_index
+    assert elapsed < 15, elapsed

@@ -1,0 +1,93 @@
+"""End-to-end: the real corpus and the sample content built into sites, looked at as HTML."""
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from sitecheck import broken_links, parse_page
+
+REPO = Path(__file__).resolve().parents[1]
+BOILERPLATE = ("答疑服务说明", "差评", "专家智能答疑服务", "### 反馈", "<font")
+
+
+@pytest.fixture(scope="session")
+def corpus_site(corpus_dir, tmp_path_factory):
+    from kb_builder.sitebuild import build_site
+
+    out = tmp_path_factory.mktemp("corpus-site") / "site"
+    result = build_site(REPO / "mkdocs.yml", content=corpus_dir, site_dir=out)
+    return out, result
+
+
+@pytest.fixture(scope="session")
+def sample_site(tmp_path_factory):
+    out = tmp_path_factory.mktemp("sample-site") / "site"
+    proc = subprocess.run([sys.executable, "-m", "kb_builder", "build", "--site-dir", str(out)],
+                          cwd=REPO, capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 0, proc.stderr
+    return out, proc.stdout
+
+
+def test_one_page_per_corpus_entry_with_title_as_h1(corpus_site, corpus):
+    site, result = corpus_site
+    pages = sorted((site / "q").glob("*/index.html"))
+    assert len(pages) == len(corpus.entries) == 883
+    by_id = {e.id: e for e in corpus.entries}
+    for page in pages:
+        parsed = parse_page(page)
+        assert len(parsed.h1) == 1, page
+        assert " ".join(parsed.h1[0].split()) == " ".join(by_id[page.parent.name].title.split())
+    assert result.generated.corpus.files_seen == 883 and not result.generated.corpus.skipped
+
+
+def test_entry_page_shows_question_and_answer_without_boilerplate(corpus_site, corpus):
+    site, _ = corpus_site
+    html = (site / "q" / "question-history-8457" / "index.html").read_text(encoding="utf-8")
+    assert "HealthCheckRequest" in html  # from the answer
+    assert "有遇到过nacos客户端不发送心跳检测的问题嘛" in html  # the question
+    for page in (site / "q").glob("*/index.html"):
+        text = page.read_text(encoding="utf-8")
+        for marker in BOILERPLATE:
+            assert marker not in text, (page, marker)
+
+
+def test_no_broken_internal_links_in_corpus_site(corpus_site):
+    site, _ = corpus_site
+    assert broken_links(site) == []
+
+
+def test_navigation_does_not_list_every_entry(corpus_site):
+    site, _ = corpus_site
+    html = (site / "q" / "question-history-8457" / "index.html").read_text(encoding="utf-8")
+    nav = html.split('<nav class="md-nav md-nav--primary"', 1)[1].split("</nav>", 1)[0]
+    assert nav.count("question-history-") < 20
+
+
+def test_sample_site_builds_with_kb_build(sample_site):
+    site, stdout = sample_site
+    assert "entries in" in stdout and " 0 skipped" in stdout
+    assert (site / "index.html").is_file()
+    assert len(list((site / "q").glob("*/index.html"))) >= 12
+    assert broken_links(site) == []
+
+
+def test_mkdocs_build_directly_uses_the_plugin(tmp_path):
+    out = tmp_path / "site"
+    proc = subprocess.run([sys.executable, "-m", "mkdocs", "build", "-q", "-f", "mkdocs.yml", "-d", str(out)],
+                          cwd=REPO, capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 0, proc.stderr
+    assert (out / "tags" / "index.html").is_file()
+    assert len(list((out / "q").glob("*/index.html"))) >= 12
+
+
+def test_kb_export_writes_markdown_pages(tmp_path):
+    out = tmp_path / "export"
+    proc = subprocess.run([sys.executable, "-m", "kb_builder", "export", "--out", str(out)],
+                          cwd=REPO, capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 0, proc.stderr
+    pages = list((out / "q").glob("*.md"))
+    assert len(pages) >= 12
+    assert (out / "index.md").is_file() and (out / "tags" / "index.md").is_file()
