@@ -19,7 +19,8 @@ way the text was cut at build time:
     (jieba's maximum-probability route over the word frequencies, as
     `analyze.VocabSegmenter`).  A shard holds ``w`` (Chinese word -> segmentation
     frequency), ``p`` (term -> postings ``[doc gap, impact, ...]``; an impact is
-    the term's field-boosted BM25 weight in the document, times 16, rounded;
+    the term's field-boosted BM25 weight in the document times
+    `IMPACT_SCALE`, rounded;
     Chinese bigrams are keyed ``#xy``) and ``v`` (Latin word -> its other forms).
 ``search/kb/d/<c>.json`` (document chunks)
     ``[url, title, teaser]`` for `DOC_CHUNK` documents each, fetched for the
@@ -46,6 +47,7 @@ import shutil
 import tempfile
 from collections import Counter, defaultdict
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 from typing import Any, Iterable, Sequence
 
@@ -58,7 +60,7 @@ DOC_CHUNK = 128
 SHARD_TARGET_BYTES = 96_000  # aim for term shards about this big (raw JSON)
 MAX_SHARDS = 512
 TEASER_CHARS = 160
-IMPACT_SCALE = 16
+IMPACT_SCALE = 4
 HMM_WORD_FREQ = 500  # segmentation frequency of words jieba's dictionary does not hold (as search.py)
 K1 = 1.2
 
@@ -74,6 +76,9 @@ FIELDS: dict[str, tuple[float, float]] = {
     "parts": (0.4, 0.75),
 }
 GRAM_FIELDS: dict[str, tuple[float, float]] = {"tgrams": (1.0, 0.5), "agrams": (0.25, 0.75)}
+# Bigrams of the answers (the whoosh index's `agrams`) would double the index for
+# no measured gain on the judged queries: the answers' words are indexed.
+BODY_BIGRAMS = False
 
 _MD_NOISE = [
     (re.compile(r"!\[[^\]]*\]\([^)]*\)"), " "),
@@ -126,7 +131,7 @@ def _fields(doc: Any) -> dict[str, list[str]]:
         "category": _index_tokens(doc.category or ""),
         "parts": analyze.subwords("\n".join([doc.title, doc.question, body, *doc.errors])),
         "tgrams": analyze.cjk_bigrams(" ".join([doc.title, doc.question, *doc.tags, *doc.keywords])),
-        "agrams": analyze.cjk_bigrams(body),
+        "agrams": analyze.cjk_bigrams(body) if BODY_BIGRAMS else [],
     }
 
 
@@ -136,6 +141,11 @@ def _glossary(extra: Iterable[Path | str] = ()) -> list[list[str]]:
     except ImportError:  # pragma: no cover
         return []
     return load_glossary(extra)
+
+
+@lru_cache(maxsize=None)
+def _is_stop(tok: str) -> bool:
+    return analyze.is_stopword(tok)
 
 
 def _stem(word: str) -> str:
@@ -226,7 +236,7 @@ def build(docs: Sequence[Any], material_config: dict | None = None,
                         cjk_words.add(tok)
                     else:
                         latin.add(tok)
-                    if analyze.is_stopword(tok):
+                    if _is_stop(tok):
                         continue  # stopwords cut queries but are not searched
                 tfs["#" + tok if gram else tok][field][i] = tf
     glossary = []
@@ -292,8 +302,9 @@ def build(docs: Sequence[Any], material_config: dict | None = None,
         files[f"{INDEX_DIR}/d/{c}.json"] = _dumps([[d.url, d.title, _teaser(d)] for d in part])
 
     chars = {ch for w in freq for ch in w}
-    stop = sorted({t for t in (*cjk_words, *latin) if analyze.is_stopword(t)}
-                  | {t for g in glossary for m in g for t in m if analyze.is_stopword(t)})
+    stop = sorted({analyze.fold(t) for t in getattr(analyze, "_STOP", ())}
+                  | {t for t in (*cjk_words, *latin) if _is_stop(t)}
+                  | {t for g in glossary for m in g for t in m if _is_stop(t)})
     digest = hashlib.sha256()
     for name in sorted(files):
         digest.update(name.encode() + b"\0" + files[name])
@@ -342,6 +353,38 @@ def _material_config(config: Any) -> dict | None:
     return out or None
 
 
+class _NoMaterialIndex:
+    """Stands in for Material's search index: indexes nothing, writes only the configuration."""
+
+    def __init__(self, config: dict):
+        self.config = config
+        self.entries: list = []
+
+    def add_entry_from_context(self, page) -> None:
+        pass
+
+    def generate_search_index(self, prev=None) -> str:
+        keys = ("lang", "separator", "pipeline", "fields")
+        return json.dumps({"config": {k: self.config.get(k) for k in keys}, "docs": []},
+                          separators=(",", ":"), default=str)
+
+
+def mute_material_search(config: Any) -> bool:
+    """Stop Material's search plugin from indexing the pages (it runs jieba over every page).
+
+    Call from `on_config` of a plugin listed after ``search``; the search box and
+    Material's search settings stay.  Returns whether the plugin was found.
+    """
+    plugins = getattr(config, "plugins", None) or {}
+    plugin = plugins.get("material/search") or plugins.get("search")
+    index = getattr(plugin, "search_index", None)
+    if index is None or not hasattr(index, "add_entry_from_context"):
+        return False
+    if not isinstance(index, _NoMaterialIndex):
+        plugin.search_index = _NoMaterialIndex(dict(getattr(index, "config", {}) or {}))
+    return True
+
+
 def write(site_dir: Path | str, docs: Sequence[Any], config: Any = None,
           glossary_files: Iterable[Path | str] = ()) -> dict:
     """Write the browser index into a built site; returns file count and raw/gzip sizes.
@@ -354,6 +397,7 @@ def write(site_dir: Path | str, docs: Sequence[Any], config: Any = None,
     target = site / INDEX_DIR
     target.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=".kb-tmp-", dir=target.parent))
+    os.chmod(tmp, 0o755)  # mkdtemp makes it private; a web server must read it
     try:
         for name, data in index.files.items():
             if name.startswith(INDEX_DIR + "/"):

@@ -55,7 +55,8 @@ def format_text(corpus: Corpus, verbose: bool = False) -> str:
     for severity in (Severity.ERROR, Severity.WARNING, Severity.INFO):
         kinds = sorted((k, n) for (s, k), n in counts.items() if s is severity)
         if kinds:
-            lines.append(f"  {severity.value}s by kind: " + ", ".join(f"{k} {n}" for k, n in kinds))
+            hidden = " (shown with -v)" if severity is Severity.INFO and not verbose else ""
+            lines.append(f"  {severity.value}s by kind: " + ", ".join(f"{k} {n}" for k, n in kinds) + hidden)
     return "\n".join(lines)
 
 

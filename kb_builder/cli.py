@@ -29,10 +29,13 @@ def _content_settings(args):
 # ----------------------------------------------------------------------------- commands
 
 def cmd_build(args) -> int:
+    from .progress import Progress
     from .sitebuild import build_site, setup_logging
 
     setup_logging(args.verbose, args.quiet)
-    result = build_site(args.config, args.content, args.site_dir, strict=args.strict)
+    # a status line on stderr while building, only on a terminal and never with -q
+    with Progress("kb build", enabled=False if args.quiet else None) as progress:
+        result = build_site(args.config, args.content, args.site_dir, strict=args.strict, progress=progress)
     generated = result.generated
     corpus = generated.corpus
     if not args.quiet:
@@ -61,16 +64,68 @@ def cmd_serve(args) -> int:
     return 0
 
 
+def _check_tag_settings(args):
+    """The site's tag settings (site tags, aliases) from mkdocs.yml for the corpus checks, if any."""
+    if not Path(args.config).is_file():
+        return None
+    try:
+        from . import normalize
+
+        settings = _settings_from_config(args.config, None)
+        return normalize.load_tag_settings(
+            extra_aliases=dict(settings.tag_aliases) or None,
+            site_tags=list(settings.site_tags) or None,
+            extra_labels=dict(settings.tag_labels) or None,
+        )
+    except Exception:  # noqa: BLE001 - a broken mkdocs.yml must not stop the content check
+        return None
+
+
 def cmd_check(args) -> int:
-    from .check import FORMATS, check_paths, exit_code
+    from .check import FORMATS, exit_code
+    from .lint import check
 
     paths = args.paths or [args.content or "content"]
-    corpus = check_paths(paths)
+    context = args.content if args.paths else None
+    corpus_checks = context is not None or any(Path(p).is_dir() for p in paths)
+    corpus = check(paths, context, stale_days=args.stale_days,
+                   tag_settings=_check_tag_settings(args) if corpus_checks else None)
     formatter = FORMATS[args.format]
     output = formatter(corpus, args.verbose) if args.format == "text" else formatter(corpus)
     if output:
         print(output)
     return exit_code(corpus.findings)
+
+
+def cmd_new(args) -> int:
+    from . import normalize
+    from .new import NewEntryError, plan_entry, run
+    from .pipeline import Settings
+    from .progress import Progress
+
+    site_url = None
+    if Path(args.config).is_file():
+        from .sitebuild import load_config
+
+        config, plugin = load_config(args.config, args.content)
+        settings = plugin.settings(config)
+        site_url = config.site_url
+    else:
+        settings = Settings(content_dir=Path(args.content or "content").resolve())
+    tag_settings = normalize.load_tag_settings(
+        extra_aliases=dict(settings.tag_aliases) or None,
+        site_tags=list(settings.site_tags) or None,
+        extra_labels=dict(settings.tag_labels) or None,
+    )
+    try:
+        with Progress("kb new") as progress:
+            plan = plan_entry(args.title, settings.content_dir, tags=args.tags, lang=args.lang,
+                              entry_id=args.entry_id, tag_settings=tag_settings, site_url=site_url,
+                              progress=progress)
+    except NewEntryError as exc:
+        print(f"kb new: error: {exc}", file=sys.stderr)
+        return 1
+    return run(plan, yes=args.yes, dry_run=args.dry_run, content_arg=args.content)
 
 
 def cmd_export(args) -> int:
@@ -147,7 +202,8 @@ def cmd_index(args) -> int:
     settings = _content_settings(args)
     corpus, entries, graph = gather(settings)
     target = search.index_dir_for_site(Path(args.site_dir))
-    search.build_index(search_docs(entries, graph), target)
+    search.build_index(search_docs(entries, graph), target,
+                       glossary_files=[settings.glossary_file] if settings.glossary_file else ())
     print(f"indexed {len(entries)} entries into {target}")
     return 0
 
@@ -179,10 +235,29 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("check", help="validate content files")
     p.add_argument("paths", nargs="*", metavar="PATH", help="files or directories (default: content/)")
-    p.add_argument("--content", metavar="DIR", help=argparse.SUPPRESS)
-    p.add_argument("--format", choices=("text", "json", "github"), default="text")
+    p.add_argument("--content", metavar="DIR",
+                   help="the knowledge base the files belong to: compares them with it (near-duplicates, "
+                        "tags, references, ids); default when no PATH is given: content/")
+    p.add_argument("--format", choices=("text", "json", "github"), default="text",
+                   help="github: GitHub Actions annotations")
+    p.add_argument("--stale-days", type=int, default=730, metavar="N",
+                   help="entries dated more than N days ago are reported as stale (info; default 730)")
+    p.add_argument("--config", "-f", default=DEFAULT_CONFIG, metavar="FILE",
+                   help="MkDocs configuration whose kb tag settings apply (default: mkdocs.yml, when present)")
     p.add_argument("-v", "--verbose", action="store_true", help="show info findings too")
     p.set_defaults(func=cmd_check)
+
+    p = sub.add_parser("new", help="start a new entry, after listing similar questions")
+    p.add_argument("title", help="the question, as readers would ask it")
+    p.add_argument("--tags", metavar="A,B", help="comma-separated tags (normalised; default: from the title)")
+    p.add_argument("--lang", choices=("zh", "en"),
+                   help="section headings: zh (用户问题/专家官方解答/参考链接) or en (Question/Answer/References); "
+                        "default: zh for a Chinese title")
+    p.add_argument("--id", dest="entry_id", metavar="ID", help="use this id instead of the next free one")
+    p.add_argument("--yes", "-y", action="store_true", help="create it even when a near-identical question exists")
+    p.add_argument("--dry-run", "-n", action="store_true", help="show the file instead of writing it")
+    common(p)
+    p.set_defaults(func=cmd_new)
 
     p = sub.add_parser("export", help="write the generated markdown pages to a folder")
     common(p)

@@ -85,8 +85,16 @@ def _front_matter(meta: Mapping) -> str:
     return "---\n" + yaml.safe_dump(dict(meta), allow_unicode=True, sort_keys=False) + "---\n\n"
 
 
+_MD_NOISE = re.compile(r"(^|\s)#{1,6}\s|[*`]+|!?\[([^\]]*)\]\([^)]*\)")
+
+
+def _plain(text: str) -> str:
+    """Descriptions are often cut from the answer's markdown: show them as plain text."""
+    return _MD_NOISE.sub(lambda m: (m.group(1) or "") + (m.group(2) or ""), text)
+
+
 def _shorten(text: str | None, limit: int = DESCRIPTION_CHARS) -> str:
-    text = " ".join((text or "").split())
+    text = " ".join(_plain(text or "").split())
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 
@@ -422,7 +430,8 @@ def render_pages(ctx: RenderContext, only: set[str] | None = None) -> dict[str, 
     `only` restricts rendering to those URIs (live preview re-renders what changed).
     """
     site = _Site(ctx)
-    hubs = tuple(getattr(ctx.graph, "hubs", ()) or ())
+    # A hub with no entries would be an empty page: leave it out of this site.
+    hubs = tuple(h for h in (getattr(ctx.graph, "hubs", ()) or ()) if any(g.entry_ids for g in h.groups))
     error_index = getattr(ctx.graph, "error_index", {}) or {}
     jobs: dict[str, Callable[[], str]] = {HOME: lambda: render_home(site, hubs, error_index)}
     for n in ctx.entries:

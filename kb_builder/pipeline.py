@@ -24,6 +24,7 @@ class Settings:
     tag_aliases: Mapping[str, str] = field(default_factory=dict)
     tag_labels: Mapping[str, object] = field(default_factory=dict)
     hubs_file: Path | None = None
+    glossary_file: Path | None = None  # a site glossary added to the shipped one
     related_limit: int = 5
     edit_url: str | None = None  # template with {path}, the source path relative to the repository
     source_prefix: str = ""  # how the content dir is shown in "source" labels and edit links

@@ -42,6 +42,8 @@ class KbPlugin(BasePlugin[KbPluginConfig]):
         self.generated: Generated | None = None
         self.generated_uris: set[str] = set()
         self.content_override: str | None = None  # set by `kb build --content`
+        self.progress = None  # a pipeline.ProgressFn, set by `kb build` (see progress.py)
+        self._rendered = self._to_render = 0
 
     # -- configuration -------------------------------------------------------------
     def content_dir(self, config) -> Path:
@@ -67,6 +69,7 @@ class KbPlugin(BasePlugin[KbPluginConfig]):
             tag_aliases=dict(self.config.tag_aliases),
             tag_labels=dict(self.config.tag_labels),
             hubs_file=Path(self.config.hubs) if self.config.hubs else None,
+            glossary_file=Path(self.config.glossary) if self.config.glossary else None,
             related_limit=self.config.related,
             edit_url=edit_url if inside_repo else None,
             source_prefix=prefix,
@@ -91,7 +94,7 @@ class KbPlugin(BasePlugin[KbPluginConfig]):
         content = self.content_dir(config)
         if not content.is_dir():
             raise PluginError(f"kb: content directory '{content}' does not exist")
-        generated = generate(self.settings(config))
+        generated = generate(self.settings(config), **({"progress": self.progress} if self.progress else {}))
         self.generated = generated
         corpus = generated.corpus
         for finding in corpus.findings:
@@ -118,20 +121,32 @@ class KbPlugin(BasePlugin[KbPluginConfig]):
             inclusion = InclusionLevel.UNDEFINED if uri in in_nav else InclusionLevel.NOT_IN_NAV
             files.append(File.generated(config, uri, content=markdown, inclusion=inclusion))
             self.generated_uris.add(uri)
+        self._rendered, self._to_render = 0, len(files.documentation_pages())
         return files
 
     def on_page_content(self, html: str, page, config, files):
+        if self.progress:
+            self._rendered += 1
+            self.progress("render", self._rendered, self._to_render)
         if page.file.src_uri in self.generated_uris:
             return sanitize_html(html)
         return html
 
     def on_post_build(self, config):
-        if self.generated is None or not self.config.search_index:
+        if self.generated is None:
             return
-        from . import search
+        from . import browser_index, search
 
-        search.build_index(search_docs(self.generated.entries, self.generated.graph),
-                           search.index_dir_for_site(config.site_dir))
+        if self.progress:
+            self.progress("index", 0, len(self.generated.entries))
+        docs = search_docs(self.generated.entries, self.generated.graph)
+        browser_index.write(config.site_dir, docs, config)  # the site's search box
+        if self.config.search_index:
+            glossary = self.settings(config).glossary_file
+            search.build_index(docs, search.index_dir_for_site(config.site_dir),
+                               glossary_files=[glossary] if glossary else ())
+        if self.progress:
+            self.progress("index", len(docs), len(docs))
 
     def on_serve(self, server, config, builder):
         server.watch(str(self.content_dir(config)))

@@ -5,7 +5,8 @@ import html
 import re
 from urllib.parse import urlsplit
 
-_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|~^$])")
+# Exactly the characters Python-Markdown accepts backslash escapes for.
+_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!])")
 _ALLOWED_SCHEMES = {"http", "https", "mailto", "ftp"}
 _SEGMENT_BAD = re.compile(r"[\x00-\x1f\x7f/\\?#%<>\"'`|:*]")
 
@@ -160,4 +161,16 @@ def sanitize_html(fragment: str) -> str:
         url_schemes=_ALLOWED_SCHEMES,
         link_rel=None,
         strip_comments=True,
+        attribute_filter=_vet_url_attribute,
     )
+
+
+def _vet_url_attribute(element: str, attribute: str, value: str) -> str | None:
+    """Drop URL attributes whose scheme is unsafe once whitespace is ignored.
+
+    Markdown accepts link targets with spaces ("java\tscript:..." becomes
+    "java    script:..."), which nh3 keeps as a relative URL; vet them like safe_url.
+    """
+    if attribute in ("href", "src") and value and safe_url(value) is None:
+        return None
+    return value

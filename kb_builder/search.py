@@ -65,7 +65,7 @@ FIELD_BOOSTS: dict[str, float] = {
 }
 GRAM_FIELD_BOOSTS: dict[str, float] = {"tgrams": 1.0, "agrams": 0.25}
 STOPWORD_FIELDS: dict[str, float] = {"title": 1.0, "question": 0.6}
-SYNONYM_WEIGHT = 0.6  # a glossary synonym of a query word
+SYNONYM_WEIGHT = 0.8  # a glossary synonym of a query word
 STEM_WEIGHT = 0.8  # another form of a Latin query word (fails -> failed)
 FUZZY_WEIGHT = 0.6  # a spelling neighbour of an unknown Latin query word
 SUBWORD_ALT_WEIGHT = 0.7  # the parts of a long Chinese query word, all present
@@ -73,7 +73,7 @@ SUBWORD_WEIGHT = 0.4  # parts of a compound identifier in the query
 STOPWORD_WEIGHT = 0.15
 GRAM_WEIGHT = 0.5
 ALT_TIEBREAK = 0.5  # share of a group's other matching alternatives added to its best one
-COORD_WEIGHT = 0.5  # share of the score that depends on how many query concepts match
+COORD_WEIGHT = 0.6  # share of the score that depends on how many query concepts match
 COORD_POOL = 50
 HMM_WORD_FREQ = 500  # segmentation frequency of words jieba's dictionary does not hold
 
@@ -435,6 +435,15 @@ class IndexNotFound(FileNotFoundError):
     pass
 
 
+def index_exists(index_dir: Path | str) -> bool:
+    """Whether `index_dir` holds an index `open_index` can read."""
+    index_dir = Path(index_dir)
+    try:
+        return (index_dir / META_FILE).is_file() and _wix.exists_in(str(index_dir))
+    except Exception:
+        return False
+
+
 def open_index(index_dir: Path | str) -> Index:
     index_dir = Path(index_dir)
     meta_path = index_dir / META_FILE
@@ -575,7 +584,7 @@ def _parse(index: Index, query: str) -> tuple[list[Group], list[str]]:
                 parts = _cjk_subwords(tok, seg)
                 if len(parts) > 1:
                     alts.append(Alt(tuple(parts), SUBWORD_ALT_WEIGHT))
-                    marks.extend(parts)
+                    marks.extend(p for p in parts if len(p) > 1)
         else:
             variants = [v for v in stems.get(_stem(tok), ()) if v != tok]
             for v in variants[:4]:
@@ -833,26 +842,6 @@ def search(index: Index, query: str, limit: int = 10) -> list[Hit]:
             date=stored.get("date", ""), category=stored.get("category_raw", ""),
         ))
     return hits
-
-
-def _group_docs(group: Group, reader, pool: set[int]) -> set[int]:
-    """The documents of `pool` that match any alternative of `group` in any field."""
-    fields = group.fields or FIELD_BOOSTS
-    found: set[int] = set()
-    for alt in group.alts:
-        for name in fields:
-            docs = None
-            for tok in alt.tokens:
-                if reader.doc_frequency(name, tok) == 0:
-                    docs = set()
-                    break
-                ids = set(reader.postings(name, tok).all_ids()) & pool
-                docs = ids if docs is None else docs & ids
-                if not docs:
-                    break
-            if docs:
-                found |= docs
-    return found
 
 
 def _folded_with_map(text: str) -> tuple[str, list[int]]:

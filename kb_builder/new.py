@@ -1,0 +1,453 @@
+"""`kb new "TITLE"`: start a new entry, after showing the questions already answered.
+
+Before anything is written, the title is searched in an in-memory whoosh index
+of the existing entries' titles and questions, built by search.py with the same
+analyzer as the site's search, so a rephrased question finds the entry that
+already answers it. Entries whose question is near-identical (the test link.py
+uses for "also asked as", on titles without question words) are listed first
+and must be confirmed (or `--yes`).
+
+The new file gets the next id of the corpus's scheme (`question-history-NNNN`
+-> the highest number + 1; a slug of the title for corpora without a numbered
+scheme), today's date, canonical tags (normalize.py, with the corpus's merges
+and site-wide tags) and the section template of the chosen language. An
+existing file is never overwritten (the file is created with O_EXCL).
+"""
+from __future__ import annotations
+
+import datetime as _dt
+import json
+import os
+import re
+import sys
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Callable, Iterable, Sequence, TextIO
+
+from . import normalize
+from .analyze import has_cjk
+from .link import loose_key, near_identical, title_key
+from .model import Entry
+from .progress import no_progress
+from .schema import LIST_SEPARATORS, MAX_ID_LENGTH, SAFE_ID, FieldError, coerce_id
+
+SIMILAR = 5
+TEMPLATE_MARK = "kb new:"  # in the placeholder comments; `kb check` warns while one is left
+_NUMBERED = re.compile(r"^(.*?)(\d+)$")
+
+TEMPLATES = {
+    "zh": (
+        "## 用户问题 ：\n"
+        "{question}\n"
+        "\n"
+        "---------------\n"
+        "## 专家官方解答 ：\n"
+        "\n"
+        "<!-- kb new: 在这里写解答，然后删除这一行。引用已有条目时，在“参考链接”下写 "
+        "`* 专家经验：<已有问题的标题>`；外部链接写 `* [标题](https://...)`。 -->\n"
+        "\n"
+        "---------------\n"
+        "## 参考链接 ：\n"
+        "\n"
+    ),
+    "en": (
+        "## Question\n"
+        "\n"
+        "{question}\n"
+        "\n"
+        "## Answer\n"
+        "\n"
+        "<!-- kb new: write the answer here, then delete this line. Under References, cite an "
+        "existing entry as `* See: <its title>` and a web page as `* [Title](https://...)`. -->\n"
+        "\n"
+        "## References\n"
+        "\n"
+    ),
+}
+
+
+class NewEntryError(ValueError):
+    """A problem with the request itself (bad title, id taken, file exists)."""
+
+
+# --------------------------------------------------------------------------- ids
+
+def id_scheme(ids: Iterable[str]) -> tuple[str, int, int] | None:
+    """(prefix, zero-pad width, highest number) when most ids are PREFIX + number, else None.
+
+    >>> id_scheme(["question-history-9", "question-history-12", "about"])
+    ('question-history-', 0, 12)
+    """
+    ids = list(ids)
+    numbered: dict[str, list[str]] = {}
+    for entry_id in ids:
+        match = _NUMBERED.match(entry_id)
+        if match:
+            numbered.setdefault(match.group(1), []).append(match.group(2))
+    if not numbered:
+        return None
+    prefix, digits = max(numbered.items(), key=lambda kv: (len(kv[1]), kv[0]))
+    if len(digits) * 2 <= len(ids):  # no dominant pattern
+        return None
+    padded = [d for d in digits if len(d) > 1 and d.startswith("0")]
+    width = max(len(d) for d in padded) if padded else 0
+    return prefix, width, max(int(d) for d in digits)
+
+
+def slug_id(title: str) -> str:
+    """An ASCII id made from a title: words, with Chinese as pinyin ('修改密码' -> 'xiu-gai-mi-ma')."""
+    text = normalize.fold_tag(title)  # NFKC, Simplified, lower case, separators -> '-'
+    words: list[str] = []
+    for run in re.findall(r"[a-z0-9]+|[^\x00-\x7f]+", text):
+        if run.isascii():
+            words.append(run)
+        else:
+            try:
+                from pypinyin import lazy_pinyin
+
+                words.extend(w for w in lazy_pinyin(run) if re.fullmatch(r"[a-z0-9]+", w))
+            except ImportError:  # pragma: no cover - pypinyin is a dependency
+                pass
+    slug = ""
+    for word in words:
+        if len(slug) + len(word) + 1 > 60:
+            break
+        slug = f"{slug}-{word}" if slug else word
+    return slug or "entry"
+
+
+def next_id(ids: Iterable[str], title: str, taken: Callable[[str], bool] = lambda _: False) -> str:
+    """The id a new entry gets: the corpus's numbered scheme + 1, or a slug of the title.
+
+    `taken(id)` says whether an id is unusable for another reason (a file of that name exists).
+    """
+    ids = list(ids)
+    used = {i.casefold() for i in ids}
+    scheme = id_scheme(ids)
+    if scheme is not None:
+        prefix, width, top = scheme
+        for number in range(top + 1, top + 1000):
+            candidate = f"{prefix}{number:0{width}d}"
+            if candidate.casefold() not in used and not taken(candidate):
+                return candidate
+    base = slug_id(title)
+    for n in range(1, 10000):
+        candidate = base if n == 1 else f"{base}-{n}"
+        if candidate.casefold() not in used and not taken(candidate):
+            return candidate
+    raise NewEntryError("could not find a free id; give one with --id")  # pragma: no cover
+
+
+# --------------------------------------------------------------------------- tags
+
+@dataclass(frozen=True)
+class TagChoice:
+    written: tuple[str, ...]  # what goes into the front-matter
+    notes: tuple[str, ...] = ()  # what happened to the tags as given
+    extracted: bool = False
+
+
+def split_tags(raw: str | Sequence[str] | None) -> list[str]:
+    if raw is None:
+        return []
+    items = [raw] if isinstance(raw, str) else list(raw)
+    out: list[str] = []
+    for item in items:
+        out.extend(p.strip() for p in LIST_SEPARATORS.split(item) if p.strip())
+    return out
+
+
+def choose_tags(raw_tags: Sequence[str], title: str, settings: normalize.TagSettings,
+                lang: str | None = None) -> TagChoice:
+    """Canonical tags for the front-matter, as the site will show them.
+
+    Aliases and the corpus's merges are applied ("K8S" -> "kubernetes"), versions are
+    kept in their canonical form ("v2.2.3" -> "2.2.3"), site-wide tags, stop-words and
+    empty values are dropped with a note. Without usable tags, tags are extracted from
+    the title the way the site would.
+    """
+    written: list[str] = []
+    notes: list[str] = []
+    for raw in raw_tags:
+        result = normalize.classify_tag(raw, settings)
+        if result.tag:
+            label = settings.label_for(result.tag, lang)
+            form = label if normalize.fold_tag(label) == result.tag else result.tag
+            if result.version:
+                written.append(result.version)
+            if form not in written:
+                written.append(form)
+            if result.rule in ("alias", "prefix") and form != raw:
+                notes.append(f"'{raw}' is written '{form}' on this site")
+        elif result.kind == "version" and result.version:
+            if result.version not in written:
+                written.append(result.version)
+            if result.version != raw:
+                notes.append(f"'{raw}' is the version '{result.version}'")
+        elif result.kind == "site":
+            notes.append(f"'{raw}' left out: every page of this site has it")
+        else:
+            reason = {"empty": "empty", "stopword": "too common to be a tag", "short": "too short",
+                      "number": "a number"}.get(result.kind, result.kind)
+            notes.append(f"'{raw}' left out: {reason}")
+    if any(normalize.classify_tag(t, settings).tag for t in written):
+        return TagChoice(tuple(written), tuple(notes))
+    extracted = []
+    for slug in normalize.extract_tags(title, "", settings):
+        label = settings.label_for(slug, lang)
+        extracted.append(label if normalize.fold_tag(label) == slug else slug)
+    return TagChoice(tuple(written + [t for t in extracted if t not in written]), tuple(notes), extracted=True)
+
+
+# --------------------------------------------------------------------------- similar questions
+
+@dataclass(frozen=True)
+class Similar:
+    entry: Entry
+    url: str
+    path: str  # the file, as shown to the user
+    near_identical: bool
+
+
+def _keys(text: str) -> str:
+    return loose_key(title_key(text[:300]))
+
+
+def is_near_identical(title: str, entry: Entry) -> bool:
+    """Same question give or take a couple of characters and question words ('如何', '吗', '？')."""
+    mine = _keys(title)
+    return any(near_identical(mine, _keys(text)) for text in (entry.title, entry.question or "") if text)
+
+
+def find_similar(title: str, entries: Sequence[Entry], limit: int = SIMILAR,
+                 url_for: Callable[[Entry], str] = lambda e: f"q/{e.id}/",
+                 path_for: Callable[[Entry], str] = lambda e: e.source_path,
+                 progress=no_progress) -> list[Similar]:
+    """The existing questions closest to `title`, near-identical ones first.
+
+    Ranking is the site's search (search.py, BM25 with the shared analyzer and the
+    glossary) over titles and questions only: answers mention too much to say
+    whether a question was already asked.
+    """
+    from . import search
+
+    entries = list(entries)
+    if not entries:
+        return []
+    progress("index", 0, len(entries))
+    questions = [replace(e, answer="", description=None) for e in entries]
+    index = search.build_index(search.docs_from_entries(questions), None)
+    progress("index", len(entries), len(entries))
+    by_id = {e.id: e for e in entries}
+    ranked = [by_id[h.id] for h in search.search(index, title, limit=max(limit * 4, 20)) if h.id in by_id]
+    near = [e for e in entries if is_near_identical(title, e)]
+    ordered: list[Entry] = []
+    for entry in near + ranked:
+        if entry not in ordered:
+            ordered.append(entry)
+    near_ids = {e.id for e in near}
+    shown = ordered[:max(limit, len(near))]
+    return [Similar(e, url_for(e), path_for(e), e.id in near_ids) for e in shown]
+
+
+# --------------------------------------------------------------------------- the file
+
+def _yaml_string(text: str) -> str:
+    return json.dumps(text, ensure_ascii=False)  # a JSON string is a YAML double-quoted scalar
+
+
+def render_entry(entry_id: str, title: str, date: str, tags: Sequence[str], lang: str) -> str:
+    front = [
+        "---",
+        f"id: {_yaml_string(entry_id)}",
+        f"title: {_yaml_string(title)}",
+        f"date: {_yaml_string(date)}",
+        "tags: [" + ", ".join(_yaml_string(t) for t in tags) + "]",
+        "---",
+        "",
+    ]
+    return "\n".join(front) + "\n" + TEMPLATES[lang].format(question=title)
+
+
+def clean_title(title: str) -> str:
+    text = " ".join(str(title).split())
+    if not text:
+        raise NewEntryError("the title is empty: give the question, e.g. kb new \"How do I change the password?\"")
+    if len(text) > 300:
+        raise NewEntryError(f"the title is {len(text)} characters long; keep it under 300 "
+                            "(the details go in the question section)")
+    return text
+
+
+@dataclass
+class Plan:
+    """Everything `kb new` will do, computed before anything is written."""
+
+    title: str
+    entry_id: str
+    path: Path
+    lang: str
+    date: str
+    tags: TagChoice
+    similar: list[Similar] = field(default_factory=list)
+    entries: int = 0
+
+    @property
+    def text(self) -> str:
+        return render_entry(self.entry_id, self.title, self.date, self.tags.written, self.lang)
+
+    @property
+    def near(self) -> list[Similar]:
+        return [s for s in self.similar if s.near_identical]
+
+
+def plan_entry(title: str, content_dir: Path | str, *, tags: str | Sequence[str] | None = None,
+               lang: str | None = None, entry_id: str | None = None,
+               tag_settings: normalize.TagSettings | None = None, site_url: str | None = None,
+               today: _dt.date | None = None, limit: int = SIMILAR, shown_from: Path | None = None,
+               progress=no_progress) -> Plan:
+    from .ingest import iter_content_files, read_corpus
+
+    title = clean_title(title)
+    content_dir = Path(content_dir)
+    if content_dir.exists() and not content_dir.is_dir():
+        raise NewEntryError(f"'{content_dir}' is not a directory")
+    if lang is None:
+        lang = "zh" if has_cjk(title) else "en"
+    if lang not in TEMPLATES:
+        raise NewEntryError(f"unknown language '{lang}' (use {' or '.join(TEMPLATES)})")
+    if content_dir.is_dir():
+        progress("read", 0, 0)
+        corpus = read_corpus(content_dir)
+        entries = corpus.entries
+        progress("read", len(entries), len(entries))
+        file_stems = {p.stem.casefold() for p in iter_content_files(content_dir)}
+    else:
+        entries, file_stems = (), set()
+
+    def taken(candidate: str) -> bool:
+        return candidate.casefold() in file_stems or (content_dir / f"{candidate}.md").exists()
+
+    ids = [e.id for e in entries]
+    if entry_id is not None:
+        try:
+            entry_id = coerce_id(entry_id)
+        except FieldError as exc:
+            raise NewEntryError(str(exc)) from None
+        owner = next((e for e in entries if e.id.casefold() == entry_id.casefold()), None)
+        if owner is not None:
+            raise NewEntryError(f"the id '{entry_id}' is already used by {content_dir / owner.source_path}")
+    else:
+        entry_id = next_id(ids, title, taken)
+    if not SAFE_ID.match(entry_id) or len(entry_id) > MAX_ID_LENGTH:  # pragma: no cover - ids are built safe
+        raise NewEntryError(f"unsafe id '{entry_id}'")
+    path = content_dir / f"{entry_id}.md"
+    if path.exists():
+        raise NewEntryError(f"{path} already exists; kb new never overwrites a file (choose another --id)")
+
+    base = tag_settings or normalize.default_settings()
+    effective = normalize.corpus_settings(entries, base) if entries else base
+    choice = choose_tags(split_tags(tags), title, effective, lang)
+
+    shown_base = (shown_from or Path.cwd()).resolve()
+
+    def shown(entry: Entry) -> str:
+        full = (content_dir / entry.source_path).resolve()
+        try:
+            return full.relative_to(shown_base).as_posix()
+        except ValueError:
+            return os.path.relpath(full, shown_base) if os.name != "nt" else str(full)
+
+    prefix = (site_url or "").rstrip("/")
+    similar = find_similar(title, entries, limit,
+                           url_for=lambda e: f"{prefix}/q/{e.id}/" if prefix else f"q/{e.id}/",
+                           path_for=shown, progress=progress)
+    date = (today or _dt.date.today()).isoformat()
+    return Plan(title, entry_id, path, lang, date, choice, similar, len(entries))
+
+
+def write_entry(plan: Plan) -> Path:
+    """Create the file; never overwrites (FileExistsError when it appeared meanwhile)."""
+    plan.path.parent.mkdir(parents=True, exist_ok=True)
+    with open(plan.path, "x", encoding="utf-8", newline="\n") as handle:
+        handle.write(plan.text)
+    return plan.path
+
+
+# --------------------------------------------------------------------------- the command
+
+def format_similar(plan: Plan) -> str:
+    if not plan.entries:
+        return "No entries yet: this will be the first one."
+    if not plan.similar:
+        return f"No similar question among the {plan.entries} entries."
+    lines = [f"Similar questions among the {plan.entries} entries (most similar first):"]
+    width = len(str(len(plan.similar)))
+    for n, item in enumerate(plan.similar, 1):
+        mark = "  << near-identical" if item.near_identical else ""
+        lines.append(f"  {n:>{width}}. {item.entry.title}{mark}")
+        lines.append(f"  {'':>{width}}  {item.url}   ({item.path})")
+    return "\n".join(lines)
+
+
+def _shown_path(path: Path) -> str:
+    try:
+        return path.resolve().relative_to(Path.cwd().resolve()).as_posix()
+    except ValueError:
+        return str(path)
+
+
+def run(plan: Plan, *, yes: bool = False, dry_run: bool = False, stdin: TextIO | None = None,
+        stdout: TextIO | None = None, stderr: TextIO | None = None,
+        interactive: bool | None = None, content_arg: str | None = None) -> int:
+    """Show the similar questions, confirm when needed, write the file. Returns the exit code."""
+    stdin = stdin or sys.stdin
+    stdout = stdout or sys.stdout
+    stderr = stderr or sys.stderr
+    print(format_similar(plan), file=stdout)
+    print(file=stdout)
+    near = plan.near
+    if near and not yes:
+        first = near[0]
+        if interactive is None:
+            try:
+                interactive = stdin.isatty()
+            except (AttributeError, ValueError):
+                interactive = False
+        if not interactive:
+            print(f"kb new: not created: '{first.entry.title}' ({first.path}) already asks this question.\n"
+                  "  Improve that entry instead, or run again with --yes to create a new one anyway.",
+                  file=stderr)
+            return 1
+        stdout.write(f"'{first.entry.title}' ({first.path}) already asks this question.\n"
+                     "Create a new entry anyway? [y/N] ")
+        stdout.flush()
+        answer = stdin.readline()
+        if answer.strip().lower() not in ("y", "yes", "是", "是的"):
+            print("Not created.", file=stdout)
+            return 1
+    shown = _shown_path(plan.path)
+    if dry_run:
+        print(f"Would create {shown}:\n", file=stdout)
+        print(plan.text, file=stdout)
+        return 0
+    try:
+        write_entry(plan)
+    except FileExistsError:
+        print(f"kb new: error: {shown} already exists; it was not changed", file=stderr)
+        return 1
+    print(f"Created {shown}", file=stdout)
+    print(f"  id:    {plan.entry_id}", file=stdout)
+    print(f"  date:  {plan.date}", file=stdout)
+    tags = ", ".join(plan.tags.written) or "(none)"
+    print(f"  tags:  {tags}" + ("  (from the title: change them if they are wrong)" if plan.tags.extracted else ""),
+          file=stdout)
+    for note in plan.tags.notes:
+        print(f"         {note}", file=stdout)
+    folder = _shown_path(plan.path.parent)
+    serve = f"kb serve --content {content_arg}" if content_arg else "kb serve"
+    print("Next:", file=stdout)
+    print(f"  1. write the answer in {shown} (replace the '<!-- kb new: ... -->' line)", file=stdout)
+    print(f"  2. kb check {shown} --content {folder}", file=stdout)
+    print(f"  3. {serve}   and open http://127.0.0.1:8000/q/{plan.entry_id}/", file=stdout)
+    return 0

@@ -1,0 +1,549 @@
+/*
+ * kb_builder's search worker for Material for MkDocs.
+ *
+ * Replaces Material's Lunr worker (overrides/main.html points __config.search
+ * here) and speaks the same messages: SETUP {config, docs} -> READY, QUERY
+ * string -> RESULT {items: [[{location, title, text, score, terms}]]}.  Material
+ * renders `title` and `text` as HTML: both are escaped here, and only <mark>
+ * is added.
+ *
+ * The index is written by kb_builder/browser_index.py (see its docstring):
+ * term shards by first character, fetched on demand, and document chunks.
+ * The query is analysed like the index: NFKC, lower case, Traditional ->
+ * Simplified, Latin split from Chinese, Chinese runs cut by jieba's
+ * maximum-probability route over the index vocabulary; each word searches
+ * itself, its glossary synonyms, other forms and (unknown Latin words) spelling
+ * neighbours or, for the word being typed, its completions; Chinese bigrams
+ * add recall.  Scores are field-boosted BM25 impacts, scaled by how many of the
+ * query's words a document matches.
+ */
+"use strict"
+
+const SETUP = 0, READY = 1, QUERY = 2, RESULT = 3
+
+const CJK = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
+const TOKEN = new RegExp(`[a-z0-9][a-z0-9_.+#-]*[a-z0-9+#]|[a-z0-9]|[${CJK}]+`, "g")
+const CJK_CHAR = new RegExp(`[${CJK}]`)
+const CJK_RUN = new RegExp(`[${CJK}]+`, "g")
+const LATIN_RAW = /[A-Za-z0-9][A-Za-z0-9_.+#-]*[A-Za-z0-9+#]|[A-Za-z0-9]/g
+const CAMEL = /[A-Z]+(?=[A-Z][a-z])|[A-Z]?[a-z]+|[A-Z]+|[0-9]+/g
+
+const MAX_QUERY_CHARS = 500
+const MAX_GROUPS = 32
+const MAX_RESULTS = 20
+const MIN_RELATIVE_SCORE = 0.05
+const SYNONYM_WEIGHT = 0.6
+const STEM_WEIGHT = 0.8
+const FUZZY_WEIGHT = 0.6
+const PREFIX_WEIGHT = 0.7
+const PREFIX_MAX = 6
+const SUBWORD_ALT_WEIGHT = 0.7
+const SUBWORD_WEIGHT = 0.4
+const GRAM_WEIGHT = 0.5
+const COORD_WEIGHT = 0.5
+
+let meta = null
+let base = null
+let stop = new Set()
+let synonyms = new Map()       /* member key -> other members (token arrays) */
+let glossaryMaxLen = 1
+const shardCache = new Map()   /* shard number -> Promise<shard> */
+const chunkCache = new Map()   /* chunk number -> Promise<docs> */
+let latest = 0
+
+/* ------------------------------------------------------------------ helpers */
+
+const isCjk = s => CJK_CHAR.test(s)
+
+function escapeHTML(s) {
+  return String(s)
+    .replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;")
+    .replace(/"/g, "&quot;").replace(/'/g, "&#39;")
+}
+
+function foldChar(ch) {
+  let f = ch.normalize("NFKC").toLowerCase()
+  if (f.length === 1 && meta.t2s[f]) f = meta.t2s[f]
+  return f
+}
+
+function fold(text) {
+  let out = ""
+  for (const ch of text.normalize("NFKC").toLowerCase())
+    out += meta.t2s[ch] || ch
+  return out
+}
+
+async function fetchJSON(path) {
+  const res = await fetch(new URL(`${path}?v=${meta ? meta.id : ""}`, base))
+  if (!res.ok) throw new Error(`${path}: ${res.status}`)
+  return res.json()
+}
+
+function shardOf(term) {
+  const key = term[0] === "#" && term.length > 1 ? term[1] : term[0]
+  return key.codePointAt(0) % meta.shards
+}
+
+function shard(k) {
+  if (!shardCache.has(k)) {
+    const p = fetchJSON(`t/${k}.json`).catch(err => {
+      shardCache.delete(k)
+      throw err
+    })
+    shardCache.set(k, p)
+  }
+  return shardCache.get(k)
+}
+
+function chunk(c) {
+  if (!chunkCache.has(c)) {
+    const p = fetchJSON(`d/${c}.json`).catch(err => {
+      chunkCache.delete(c)
+      throw err
+    })
+    chunkCache.set(c, p)
+  }
+  return chunkCache.get(c)
+}
+
+/* Loaded shards, by number (filled by `load`). */
+const loaded = new Map()
+
+async function load(terms) {
+  const need = new Set()
+  for (const t of terms)
+    if (t) {
+      const k = shardOf(t)
+      if (!loaded.has(k)) need.add(k)
+    }
+  await Promise.all([...need].map(async k => loaded.set(k, await shard(k))))
+}
+
+function entry(term) {
+  return loaded.get(shardOf(term))
+}
+
+function freq(word) {
+  const s = entry(word)
+  return s ? s.w[word] || 0 : 0
+}
+
+function postings(term) {
+  const s = entry(term)
+  return s ? s.p[term] : undefined
+}
+
+/* ------------------------------------------------------------- segmentation */
+
+/* jieba's maximum-probability route over the index vocabulary (analyze.VocabSegmenter). */
+function cut(run, exclude) {
+  const n = run.length
+  if (!n) return []
+  const logTotal = Math.log(meta.total || 1)
+  const maxLen = meta.maxlen || 1
+  const score = new Float64Array(n + 1)
+  const end = new Int32Array(n + 1)
+  for (let i = n - 1; i >= 0; i--) {
+    let best = Math.log(Math.max(freq(run[i]), 1)) - logTotal + score[i + 1]
+    let bestJ = i
+    for (let j = i + 1; j < Math.min(n, i + maxLen); j++) {
+      const w = run.slice(i, j + 1)
+      if (w === exclude) continue
+      const f = freq(w)
+      if (f) {
+        const c = Math.log(f) - logTotal + score[j + 1]
+        if (c > best || (c === best && j > bestJ)) {
+          best = c
+          bestJ = j
+        }
+      }
+    }
+    score[i] = best
+    end[i] = bestJ
+  }
+  const out = []
+  for (let i = 0; i < n;) {
+    out.push(run.slice(i, end[i] + 1))
+    i = end[i] + 1
+  }
+  return out
+}
+
+function segment(folded) {
+  const out = []
+  for (const m of folded.matchAll(TOKEN)) {
+    const tok = m[0]
+    if (isCjk(tok[0])) out.push(...cut(tok))
+    else out.push(tok)
+  }
+  return out
+}
+
+function subwordsOf(raw) {
+  const out = []
+  for (const m of raw.normalize("NFKC").matchAll(LATIN_RAW)) {
+    const parts = (m[0].match(CAMEL) || []).map(p => p.toLowerCase())
+    if (parts.length > 1) out.push(...parts)
+  }
+  return out
+}
+
+function bigrams(folded) {
+  const out = []
+  for (const m of folded.matchAll(CJK_RUN)) {
+    const run = m[0]
+    for (let i = 0; i + 1 < run.length; i++) out.push(run.slice(i, i + 2))
+  }
+  return out
+}
+
+/* Edit distance with adjacent swaps, capped at limit + 1 (search._osa). */
+function osa(a, b, limit) {
+  if (Math.abs(a.length - b.length) > limit) return limit + 1
+  let prev2 = [], prev = Array.from({ length: b.length + 1 }, (_, i) => i)
+  for (let i = 1; i <= a.length; i++) {
+    const cur = [i]
+    let low = i
+    for (let j = 1; j <= b.length; j++) {
+      const cost = a[i - 1] === b[j - 1] ? 0 : 1
+      let v = Math.min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + cost)
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1])
+        v = Math.min(v, prev2[j - 2] + 1)
+      cur.push(v)
+      if (v < low) low = v
+    }
+    if (low > limit) return limit + 1
+    prev2 = prev
+    prev = cur
+  }
+  return prev[b.length]
+}
+
+function latinTerms(word) {
+  const s = entry(word)
+  return s ? Object.keys(s.p).filter(t => t[0] !== "#" && !isCjk(t)) : []
+}
+
+function df(term) {
+  const p = postings(term)
+  return p ? p.length / 2 : 0
+}
+
+function spellingNeighbours(word) {
+  if (word.length < 5 || !/^[\x00-\x7f]+$/.test(word) || !/[a-z]/.test(word)) return []
+  const limit = word.length < 8 ? 1 : 2
+  const found = []
+  for (const cand of latinTerms(word)) {
+    if (Math.abs(cand.length - word.length) > limit) continue
+    if (cand[0] !== word[0] && cand[cand.length - 1] !== word[word.length - 1]) continue
+    const d = osa(word, cand, limit)
+    if (d <= limit) found.push([d, -df(cand), cand])
+  }
+  found.sort((a, b) => a[0] - b[0] || a[1] - b[1] || (a[2] < b[2] ? -1 : 1))
+  return found.slice(0, 3).map(x => x[2])
+}
+
+function completions(word) {
+  if (word.length < 2) return []
+  return latinTerms(word)
+    .filter(t => t.length > word.length && t.startsWith(word))
+    .sort((a, b) => df(b) - df(a))
+    .slice(0, PREFIX_MAX)
+}
+
+/* -------------------------------------------------------------------- query */
+
+function setupGlossary() {
+  synonyms = new Map()
+  glossaryMaxLen = 1
+  for (const group of meta.glossary || []) {
+    for (const member of group) {
+      const key = member.join(" ")
+      glossaryMaxLen = Math.max(glossaryMaxLen, member.length)
+      const others = synonyms.get(key) || []
+      for (const o of group)
+        if (o.join(" ") !== key && !others.some(x => x.join(" ") === o.join(" ")))
+          others.push(o)
+      synonyms.set(key, others)
+    }
+  }
+}
+
+function glossaryTokens(tokens) {
+  const out = []
+  for (const [key, others] of synonyms)
+    for (const t of tokens)
+      if (key.split(" ").includes(t)) {
+        for (const o of others) out.push(...o)
+        break
+      }
+  return out
+}
+
+function known(term) {
+  return isCjk(term) ? true : postings(term) !== undefined
+}
+
+/* Query text -> groups of weighted alternatives (search._parse). */
+function parse(raw, folded, tokens, typing) {
+  const groups = []
+  const extra = []
+  const marks = []
+  const concept = new Map()
+  const synonymsOf = key => {
+    const out = []
+    for (const other of synonyms.get(key.join(" ")) || []) {
+      const content = other.filter(t => !stop.has(t))
+      if (content.length && content.join(" ") !== key.join(" ") && content.every(known))
+        out.push(content)
+    }
+    return out
+  }
+  const last = tokens.length - 1
+  tokens.forEach((tok, idx) => {
+    if (concept.has(tok) || groups.length >= MAX_GROUPS) return
+    if (stop.has(tok)) {
+      concept.set(tok, -1)
+      return
+    }
+    const n = groups.length
+    concept.set(tok, n)
+    const alts = [{ toks: [tok], w: 1 }]
+    marks.push(tok)
+    if (isCjk(tok)) {
+      if (tok.length >= 3) {
+        const parts = freq(tok) ? cut(tok, tok) : cut(tok).length > 1 ? cut(tok) : []
+        if (parts.length > 1) {
+          alts.push({ toks: parts, w: SUBWORD_ALT_WEIGHT })
+          marks.push(...parts)
+        }
+      }
+    } else {
+      const s = entry(tok)
+      const variants = (s && s.v[tok]) || []
+      for (const v of variants.slice(0, 4)) {
+        alts.push({ toks: [v], w: STEM_WEIGHT })
+        marks.push(v)
+      }
+      /* The word being typed also searches its completions that are more common than itself. */
+      const more = typing && idx === last ? completions(tok).filter(c => df(c) > df(tok)) : []
+      for (const c of more) {
+        alts.push({ toks: [c], w: PREFIX_WEIGHT })
+        marks.push(c)
+      }
+      if (postings(tok) === undefined && !variants.length && !more.length)
+        for (const near of spellingNeighbours(tok)) {
+          alts.push({ toks: [near], w: FUZZY_WEIGHT })
+          marks.push(near)
+        }
+    }
+    const keys = [[tok], ...alts.slice(1).filter(a => a.toks.length === 1).map(a => a.toks)]
+    for (const key of keys)
+      for (const syn of synonymsOf(key))
+        if (!alts.some(a => a.toks.join(" ") === syn.join(" "))) {
+          alts.push({ toks: syn, w: SYNONYM_WEIGHT })
+          marks.push(...syn)
+        }
+    groups.push({ alts, weight: 1, covers: [n] })
+  })
+  /* Glossary phrases of several query words add their synonyms. */
+  for (let n = Math.min(glossaryMaxLen, tokens.length); n > 1; n--)
+    for (let i = 0; i + n <= tokens.length; i++) {
+      const key = tokens.slice(i, i + n)
+      const syns = synonymsOf(key)
+      if (syns.length) {
+        const covers = [...new Set(key.map(t => concept.get(t)).filter(c => c !== undefined && c >= 0))]
+        extra.push({ alts: syns.map(s => ({ toks: s, w: 1 })), weight: SYNONYM_WEIGHT, covers })
+        for (const s of syns) marks.push(...s)
+      }
+    }
+  /* Parts of compound identifiers (NacosException -> nacos, exception). */
+  for (const p of new Set(subwordsOf(raw)))
+    if (!concept.has(p) && !stop.has(p))
+      extra.push({ alts: [{ toks: [p], w: 1 }], weight: SUBWORD_WEIGHT, covers: [] })
+  /* Chinese bigrams: recall whatever the segmenter did with the text. */
+  const grams = [...new Set(bigrams(folded))].slice(0, MAX_GROUPS)
+  for (const g of grams)
+    extra.push({ alts: [{ toks: ["#" + g], w: 1 }], weight: GRAM_WEIGHT / Math.sqrt(grams.length), covers: [] })
+  return { groups: groups.concat(extra), marks: [...new Set(marks)], words: groups.map(g => g.alts[0].toks[0]) }
+}
+
+/* doc number -> impact, for one term */
+function termScores(term) {
+  const p = postings(term)
+  const out = new Map()
+  if (!p) return out
+  let d = 0
+  for (let i = 0; i < p.length; i += 2) {
+    d += p[i]
+    out.set(d, p[i + 1])
+  }
+  return out
+}
+
+function rank(groups, concepts) {
+  /* -> [[score, doc, concepts matched (Set)], ...], best first */
+  const total = new Map()
+  const matched = new Map()
+  for (const g of groups) {
+    const gs = new Map()
+    for (const alt of g.alts) {
+      const lists = alt.toks.map(termScores)
+      if (lists.some(l => !l.size)) continue
+      lists.sort((a, b) => a.size - b.size)
+      for (const [d, v0] of lists[0]) {
+        let v = v0
+        let all = true
+        for (let i = 1; i < lists.length && all; i++) {
+          const x = lists[i].get(d)
+          if (x === undefined) all = false
+          else v += x
+        }
+        if (all) gs.set(d, (gs.get(d) || 0) + alt.w * v)
+      }
+    }
+    for (const [d, v] of gs) {
+      total.set(d, (total.get(d) || 0) + g.weight * v)
+      if (g.covers.length) {
+        const m = matched.get(d) || new Set()
+        for (const c of g.covers) m.add(c)
+        matched.set(d, m)
+      }
+    }
+  }
+  const scored = []
+  for (const [d, s] of total) {
+    const m = matched.get(d)
+    const coord = concepts > 1 ? 1 - COORD_WEIGHT + COORD_WEIGHT * (m ? m.size : 0) / concepts : 1
+    scored.push([s * coord / (meta.scale || 1), d, m || new Set()])
+  }
+  scored.sort((a, b) => b[0] - a[0] || a[1] - b[1])
+  return scored
+}
+
+/* ---------------------------------------------------------------- highlight */
+
+function highlight(text, marks) {
+  text = String(text || "")
+  const chars = [...text]
+  /* One folded character per character, so positions carry over. */
+  let folded = ""
+  for (const ch of chars) {
+    const f = foldChar(ch)
+    folded += f.length === 1 ? f : ch.length === 1 ? ch.toLowerCase() : "\u0000"
+  }
+  const spans = []
+  const words = [...new Set(marks)].filter(w => w && !w.startsWith("#"))
+    .sort((a, b) => b.length - a.length)
+  for (const w of words) {
+    const latin = !isCjk(w)
+    if (latin && w.length < 2) continue
+    let from = 0
+    for (;;) {
+      const at = folded.indexOf(w, from)
+      if (at < 0) break
+      from = at + 1
+      const e = at + w.length
+      if (latin && ((at > 0 && /[a-z0-9]/.test(folded[at - 1])) || (e < folded.length && /[a-z0-9]/.test(folded[e]))))
+        continue
+      if (!spans.some(([s, t]) => at < t && s < e)) spans.push([at, e])
+    }
+  }
+  spans.sort((a, b) => a[0] - b[0])
+  let out = ""
+  let pos = 0
+  for (const [s, e] of spans) {
+    out += escapeHTML(chars.slice(pos, s).join("")) + "<mark>" + escapeHTML(chars.slice(s, e).join("")) + "</mark>"
+    pos = e
+  }
+  return out + escapeHTML(chars.slice(pos).join(""))
+}
+
+/* -------------------------------------------------------------------- search */
+
+async function search(query) {
+  const raw = String(query || "").slice(0, MAX_QUERY_CHARS)
+  const clean = [...raw.normalize("NFKC")].map(ch => /[\p{C}]/u.test(ch) ? " " : ch).join("")
+  const folded = fold(clean)
+  const typing = !/\s$/.test(raw)
+  /* Round 1: the shards of every character a word of the query can start with. */
+  const starts = []
+  for (const m of folded.matchAll(TOKEN))
+    if (isCjk(m[0][0])) starts.push(...m[0])
+    else starts.push(m[0])
+  for (const p of subwordsOf(clean)) starts.push(p)
+  await load(starts)
+  const tokens = segment(folded)
+  if (!tokens.length) return { items: [] }
+  /* Round 2: the shards of glossary synonyms, word forms. */
+  await load(glossaryTokens(tokens))
+  const { groups, marks, words } = parse(clean, folded, tokens, typing)
+  if (!groups.length) return { items: [] }
+  await load(groups.flatMap(g => g.alts.flatMap(a => a.toks)))
+  const scored = rank(groups, words.length)
+  if (!scored.length) return { items: [] }
+  const floor = scored[0][0] * MIN_RELATIVE_SCORE
+  const top = scored.filter(s => s[0] >= floor).slice(0, MAX_RESULTS)
+  const needed = [...new Set(top.map(([, d]) => Math.floor(d / meta.chunk)))]
+  const docs = new Map(await Promise.all(needed.map(async c => [c, await chunk(c)])))
+  const items = top.map(([score, d, matched]) => {
+    const [location, title, text] = docs.get(Math.floor(d / meta.chunk))[d % meta.chunk]
+    /* Material lists the query words a result lacks, and highlights the others on its page. */
+    const terms = {}
+    words.forEach((w, i) => { terms[w] = matched.has(i) })
+    return [{
+      location,
+      title: highlight(title, marks),
+      text: highlight(text, marks),
+      score: Math.round(score * 100) / 100,
+      terms
+    }]
+  })
+  return { items }
+}
+
+async function setup(data) {
+  const config = (data && data.config) || {}
+  base = new URL("../../search/kb/", self.location.href)
+  meta = config.kb || null
+  if (!meta) {
+    const res = await fetch(new URL("meta.json", base), { cache: "no-cache" })
+    meta = await res.json()
+  }
+  stop = new Set(meta.stop || [])
+  meta.t2s = meta.t2s || {}
+  setupGlossary()
+}
+
+async function handler(message) {
+  switch (message.type) {
+    case SETUP:
+      await setup(message.data)
+      return { type: READY }
+    case QUERY: {
+      const seq = ++latest
+      let data
+      try {
+        data = await search(message.data)
+      } catch (err) {
+        console.warn("kb search:", err)
+        data = { items: [] }
+      }
+      data.query = message.data  /* lets tests and benchmarks match results to queries */
+      return seq === latest ? { type: RESULT, data } : null
+    }
+    default:
+      throw new TypeError("Invalid message type")
+  }
+}
+
+if (typeof module === "undefined" && typeof addEventListener === "function")
+  addEventListener("message", async ev => {
+    const reply = await handler(ev.data)
+    if (reply) postMessage(reply)
+  })
+
+/* For tests in Node: the pure functions. */
+if (typeof module !== "undefined")
+  module.exports = { escapeHTML, osa, handler }

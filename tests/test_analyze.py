@@ -1,0 +1,70 @@
+"""The shared analyzer: folding, segmentation, the vocabulary segmenter, identifier parts."""
+from __future__ import annotations
+
+from hypothesis import given, settings, strategies as st
+
+from kb_builder import analyze
+
+
+def test_fold_width_case_and_traditional():
+    assert analyze.fold("ＮＡＣＯＳ 客戶端 連接") == "nacos 客户端 连接"
+    assert analyze.to_simplified("abc") == "abc"
+
+
+def test_segment_splits_latin_from_chinese_without_spaces():
+    toks = analyze.segment("什么是nacos")
+    assert toks[-1] == "nacos"
+    assert "".join(toks[:-1]) == "什么是"
+
+
+def test_segment_traditional_equals_simplified():
+    assert analyze.segment("客戶端心跳不發送") == analyze.segment("客户端心跳不发送")
+
+
+def test_terms_drop_stopwords():
+    assert "的" not in analyze.terms("客户端的心跳")
+    assert analyze.is_stopword("THE")
+
+
+def test_add_words_keeps_domain_terms_whole():
+    analyze.add_words(["注册心跳器"])
+    assert "注册心跳器" in analyze.segment("我的注册心跳器坏了")
+
+
+def test_vocab_segmenter_agrees_with_jieba_on_known_words():
+    text = "客户端心跳不发送配置中心连接失败"
+    jieba_words = analyze.segment(text)
+    vocab = {w: analyze.jieba_freq(w) or 1 for w in jieba_words}
+    seg = analyze.VocabSegmenter(vocab, total=analyze.jieba_total())
+    assert analyze.segment(text, seg) == jieba_words
+
+
+def test_vocab_segmenter_unknown_chars_come_out_one_by_one():
+    seg = analyze.VocabSegmenter({"心跳": 100})
+    assert seg.cut("甲心跳乙") == ["甲", "心跳", "乙"]
+    assert seg.cut("") == []
+
+
+def test_subwords_of_identifiers():
+    assert analyze.subwords("NacosException") == ["nacos", "exception"]
+    assert analyze.subwords("java.net.ConnectException") == ["java", "net", "connect", "exception"]
+    assert analyze.subwords("leaderSendBeatFailed") == ["leader", "send", "beat", "failed"]
+    assert analyze.subwords("nacos") == []
+
+
+def test_cjk_bigrams():
+    assert analyze.cjk_bigrams("心跳检测 a 端") == ["心跳", "跳检", "检测", "端"]
+
+
+def test_search_subwords():
+    parts = analyze.search_subwords("持久化实例")
+    assert "实例" in parts and "持久" in parts
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text())
+def test_segment_never_raises(text):
+    seg = analyze.VocabSegmenter({"心跳": 10, "客户端": 10})
+    analyze.segment(text, seg)
+    analyze.subwords(text)
+    analyze.cjk_bigrams(text)

@@ -1,0 +1,233 @@
+"""The site's search box: the browser index (kb_builder/browser_index.py) and the
+search worker that replaces Material's (overrides/assets/javascripts/kb-search-worker.js).
+
+The index tests run everywhere.  The `browser` tests build a site, serve it on
+127.0.0.1 and type into Material's search box in headless Chromium; they skip
+without the playwright package or a Chromium.  The `corpus` test uses the real
+Nacos corpus (../shared/corpus/nacos-faq).
+"""
+from __future__ import annotations
+
+import importlib.util
+import json
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from kb_builder import browser_index
+from kb_builder.search import SearchDoc
+
+REPO = Path(__file__).resolve().parents[1]
+WORKER = REPO / "overrides" / "assets" / "javascripts" / "kb-search-worker.js"
+
+
+def _doc(i: int, title: str, answer: str, tags=(), question: str = "") -> SearchDoc:
+    return SearchDoc(id=f"e-{i}", title=title, url=f"q/e-{i}/", question=question, answer=answer,
+                     tags=tuple(tags))
+
+
+DOCS = [
+    _doc(1, "服务注册失败怎么办", "检查客户端与服务端的网络，确认服务端地址配置正确。", ["服务注册"]),
+    _doc(2, "客户端心跳超时", "心跳线程被阻塞时实例会被摘除，请检查线程池。", ["心跳"]),
+    _doc(3, "How to change the console password", "Log in as admin and edit the user.", ["console"]),
+    _doc(4, "配置中心的命名空间", "命名空间用于隔离配置。"),
+]
+
+
+# --------------------------------------------------------------------------- the index
+
+def test_index_files_shards_and_postings():
+    index = browser_index.build(DOCS)
+    files, meta = index.files, index.meta
+    material = json.loads(files[browser_index.MATERIAL_INDEX])
+    assert material["docs"] == []  # the page text is no longer shipped
+    assert material["config"]["kb"] == meta
+    assert json.loads(files["search/kb/meta.json"]) == meta
+    assert meta["docs"] == len(DOCS) and meta["chunks"] == 1
+    chunk = json.loads(files["search/kb/d/0.json"])
+    assert [row[0] for row in chunk] == [d.url for d in DOCS]
+    assert chunk[0][1] == DOCS[0].title
+    seen = set()
+    for k in range(meta["shards"]):
+        shard = json.loads(files[f"search/kb/t/{k}.json"])
+        for term, postings in shard["p"].items():
+            assert browser_index._shard(term, meta["shards"]) == k
+            assert len(postings) % 2 == 0
+            docs = [sum(postings[0:i + 1:2]) for i in range(0, len(postings), 2)]
+            assert all(0 <= d < len(DOCS) for d in docs) and docs == sorted(set(docs))
+            assert all(w > 0 for w in postings[1::2])
+            seen.add(term)
+        for word in shard["w"]:
+            assert browser_index._shard(word, meta["shards"]) == k
+    assert {"心跳", "服务", "password", "console", "#心跳"} <= seen
+    assert not {"的", "the", "怎么办"} & seen  # stopwords cut queries but are not searched
+    assert "怎么办" in meta["stop"] or "怎么" in meta["stop"]
+
+
+def test_synonyms_and_traditional_table():
+    meta = browser_index.build(DOCS).meta
+    members = {" ".join(m) for group in meta["glossary"] for m in group}
+    assert {"heartbeat", "心跳"} <= members
+    assert meta["t2s"].get("務") == "务" and meta["t2s"].get("體") is None  # only characters that occur
+
+
+def test_write_replaces_material_index(tmp_path):
+    (tmp_path / "search").mkdir()
+    (tmp_path / "search" / "search_index.json").write_text('{"config":{},"docs":[{"text":"x"}]}')
+    sizes = browser_index.write(tmp_path, DOCS)
+    assert sizes["files"] > 3 and 0 < sizes["gzip"] < sizes["raw"]
+    assert json.loads((tmp_path / "search" / "search_index.json").read_text())["docs"] == []
+    assert (tmp_path / "search" / "kb" / "t" / "0.json").is_file()
+
+
+def test_mute_material_search():
+    class Index:
+        config = {"lang": ["zh"], "separator": "x", "pipeline": [], "fields": {}}
+        entries: list = []
+
+        def add_entry_from_context(self, page):
+            self.entries.append(page)
+
+    class Plugin:
+        search_index = Index()
+
+    class Config:
+        plugins = {"material/search": Plugin()}
+
+    assert browser_index.mute_material_search(Config)
+    muted = Config.plugins["material/search"].search_index
+    muted.add_entry_from_context("page")
+    assert json.loads(muted.generate_search_index()) == {"config": Index.config, "docs": []}
+    assert browser_index.mute_material_search(type("C", (), {"plugins": {}})) is False
+
+
+def test_worker_escapes_markup():
+    text = WORKER.read_text(encoding="utf-8")
+    # Everything that reaches Material's result list goes through highlight() -> escapeHTML().
+    assert "title: highlight(title, marks)" in text and "text: highlight(text, marks)" in text
+    assert "innerHTML" not in text
+
+
+# --------------------------------------------------------------------------- in the browser
+
+def _browser_engine():
+    pytest.importorskip("playwright.sync_api")
+    module = sys.modules.get("browser_engine")
+    if module is None:
+        spec = importlib.util.spec_from_file_location("browser_engine", REPO / "benchmarks" / "browser_engine.py")
+        module = importlib.util.module_from_spec(spec)
+        sys.modules["browser_engine"] = module
+        spec.loader.exec_module(module)
+    if module.chromium_path() is None:
+        pytest.skip("no chromium on PATH (set KB_CHROMIUM)")
+    return module
+
+
+ENTRIES = {
+    "question-history-1": ("服务注册失败怎么办", ["服务注册"], "注册服务时客户端报错，实例没有出现在服务列表里，该如何排查？",
+                           "先确认客户端配置的服务端地址可以访问，再查看客户端日志里的报错信息。"),
+    "question-history-2": ("客户端心跳超时导致实例被摘除", ["心跳"], "实例过一段时间就从列表消失。",
+                           "客户端的心跳线程被阻塞时，服务端收不到心跳，会把实例标记为不健康并摘除。"),
+    "question-history-3": ("配置中心如何使用命名空间", ["命名空间"], "多个环境的配置怎么隔离？",
+                           "为每个环境创建一个命名空间，客户端通过 namespace 参数指定。"),
+    "question-history-4": ("<img src=x onerror=\"window.__xss=1\">显示异常", ["控制台"], "控制台页面显示异常。",
+                           "清理浏览器缓存后刷新控制台页面。"),
+    "question-history-5": ("什么是Nacos", ["nacos"], "想了解这个项目是做什么的。",
+                           "Nacos 是一个服务发现与配置管理平台。"),
+}
+
+
+def _write_entries(content: Path) -> None:
+    content.mkdir()
+    for entry_id, (title, tags, question, answer) in ENTRIES.items():
+        front = json.dumps({"id": entry_id, "title": title, "date": "2024-05-06", "tags": tags},
+                           ensure_ascii=False)
+        body = textwrap.dedent(f"""\
+            ---
+            {front}
+            ---
+
+            ## 用户问题 ：
+            {question}
+
+            ---------------
+            ## 专家官方解答 ：
+
+            {answer}
+            """)
+        (content / f"{entry_id}.md").write_text(body, encoding="utf-8")
+
+
+@pytest.fixture(scope="module")
+def small_site(tmp_path_factory):
+    be = _browser_engine()
+    from kb_builder.sitebuild import build_site
+
+    root = tmp_path_factory.mktemp("kbsite")
+    _write_entries(root / "content")
+    site = build_site(REPO / "mkdocs.yml", content=root / "content", site_dir=root / "site").site_dir
+    server = be.Server(site)
+    box = be.SearchBox(server.url)
+    yield be, box
+    box.close()
+    server.close()
+    be.close_browser()
+
+
+def _first(be, box, query: str) -> tuple[str | None, list[str]]:
+    links, ms = box.search(query, typed=True)
+    assert ms is not None, f"no result message for {query!r}"
+    ids = be.entry_ids(links)
+    return (ids[0] if ids else None), links
+
+
+@pytest.mark.browser
+def test_small_site_chinese_english_traditional_mixed(small_site):
+    be, box = small_site
+    assert _first(be, box, "服务注册失败")[0] == "question-history-1"
+    # English symptom words reach Chinese entries through the glossary.
+    assert _first(be, box, "heartbeat")[0] == "question-history-2"
+    # Traditional characters are folded to Simplified.
+    assert _first(be, box, "命名空間")[0] == "question-history-3"
+    # Latin glued to Chinese is split from it.
+    assert _first(be, box, "什么是nacos")[0] == "question-history-5"
+    assert box.errors == []
+
+
+@pytest.mark.browser
+def test_small_site_result_titles_are_text(small_site):
+    be, box = small_site
+    first, _ = _first(be, box, "显示异常")
+    assert first == "question-history-4"
+    page = box.page
+    titles = page.locator(".md-search-result__list h1").all_inner_texts()
+    assert any("<img src=x" in t for t in titles)
+    assert page.locator(".md-search-result__list img").count() == 0
+    assert page.evaluate("window.__xss") is None
+    # Only <mark> is added to the escaped title and teaser.
+    inner = page.evaluate("""[...document.querySelectorAll(
+        '.md-search-result__article > h1 *, .md-search-result__article > h2 *')].map(e => e.tagName)""")
+    assert inner and set(inner) == {"MARK"}
+    assert "显示" in page.locator(".md-search-result__list mark").all_inner_texts()
+
+
+@pytest.mark.browser
+@pytest.mark.corpus
+def test_corpus_site_search_box(corpus_dir):
+    be = _browser_engine()
+    site = be.build_kb_site(corpus_dir)  # cached in the temp directory between runs
+    server = be.Server(site)
+    box = be.SearchBox(server.url)
+    try:
+        for query, expected in (("服务注册阻塞", "question-history-15411"),
+                                ("Whitelabel Error Page", "question-history-15887"),
+                                ("leaderSendBeatFailed", {"question-history-15422", "question-history-15423"})):
+            first, links = _first(be, box, query)
+            assert first in ({expected} if isinstance(expected, str) else expected), (query, links[:3])
+        assert box.errors == []
+    finally:
+        box.close()
+        server.close()
+        be.close_browser()
