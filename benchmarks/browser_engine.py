@@ -79,6 +79,7 @@ async ([value, matchByQuery, timeout]) => {
       const done = matchByQuery
         ? log.results.find(r => r.query === value && r.t >= at)
         : log.results.length >= log.queries.length && log.results[log.results.length - 1].t >= at
+          && log.results[log.results.length - 1]
       if (done) {
         await new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)))
         const links = [...document.querySelectorAll(".md-search-result__list > li")]
@@ -280,8 +281,11 @@ def first_result_ms(url: str, query: str, match_by_query: bool = True) -> dict:
         page.wait_for_function(
             "([q, byQuery]) => (window.__kbSearch.results || []).some(r => r.n > 0 && (!byQuery || r.query === q))",
             arg=[query, match_by_query], timeout=60000)
-        ms = page.evaluate("window.__kbSearch.results.find(r => r.n > 0).t")
-        return {"ms": ms, "bytes": sum(fetched)}
+        log = page.evaluate("""(() => { const l = window.__kbSearch
+            const nav = performance.getEntriesByType("navigation")[0]
+            return { ms: l.results.find(r => r.n > 0).t, ready: l.ready,
+                     sent: (l.queries.find(q => q.value) || {}).t, dom: nav && nav.domContentLoadedEventEnd } })()""")
+        return {**log, "bytes": sum(fetched)}
     finally:
         context.close()
 
@@ -380,8 +384,31 @@ def main(argv=None) -> int:
             server.close()
         print(f"  page load -> first result of {args.first!r} (empty cache): " + ", ".join(
             f"{r['ms']:.0f} ms" for r in runs) + f"; {runs[0]['bytes'] / 1e6:.2f} MB fetched (uncompressed)")
+        last = runs[-1]
+        print("    last run: DOMContentLoaded {dom:.0f} ms, worker ready {ready:.0f} ms, query sent {sent:.0f} ms, "
+              "result {ms:.0f} ms".format(**{k: (v if v is not None else float("nan")) for k, v in last.items()}))
+        queries = _dev_queries()
+        if queries:
+            server = Server(site)
+            box = SearchBox(server.url, match_by_query=by_query)
+            try:
+                lat = sorted(ms for ms in (box.search(q)[1] for q in queries) if ms is not None)
+            finally:
+                box.close()
+                server.close()
+            if lat:
+                p95 = lat[min(len(lat) - 1, round(0.95 * (len(lat) - 1)))]
+                print(f"  in-page latency, query sent -> result message ({len(lat)} dev queries): "
+                      f"p50 {lat[len(lat) // 2]:.0f} ms, p95 {p95:.0f} ms")
     close_browser()
     return 0
+
+
+def _dev_queries() -> list[str]:
+    path = SHARED / "eval" / "queries_dev.jsonl"
+    if not path.is_file():
+        return []
+    return [json.loads(line)["q"] for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
 
 
 if __name__ == "__main__":

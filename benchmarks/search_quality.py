@@ -108,6 +108,12 @@ def make_plain_whoosh(corpus_dir: Path) -> Engine:
 
 register_engine("kb search", make_kb_search)
 register_engine("plain whoosh+jieba", make_plain_whoosh)
+try:
+    import browser_engine  # benchmarks/browser_engine.py: the site's search box in headless Chromium
+
+    browser_engine.register(register_engine)
+except ImportError:
+    pass
 
 
 def load_queries(path: Path) -> list[dict]:

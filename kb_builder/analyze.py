@@ -47,10 +47,52 @@ def _converter():
     return OpenCC("t2s")
 
 
+@lru_cache(maxsize=1)
+def _t2s_triggers() -> frozenset[str] | None:
+    """Characters without which the t2s conversion cannot change a text (None: unknown).
+
+    The pure-Python converter costs about as much as jieba; most text is already
+    Simplified, and only text holding one of these characters can match a
+    dictionary entry that changes it."""
+    try:
+        conv = _converter()
+        conv.convert("\u8aaa")  # loads the dictionaries
+        triggers: set[str] = set()
+        phrases: list[tuple[str, str]] = []
+        for group in conv._dict_chain_data:
+            for entry in group:
+                table = entry[-1] if isinstance(entry, tuple) else entry
+                for key, value in table.items():
+                    if value.split(" ")[0] == key:
+                        continue
+                    if len(key) == 1:
+                        triggers.add(key)
+                    else:
+                        phrases.append((key, value))
+        for key, _ in phrases:  # a changing phrase with no changing character: its characters count
+            if not any(ch in triggers for ch in key):
+                triggers.update(key)
+        return frozenset(triggers)
+    except Exception:  # another OpenCC implementation: always convert
+        return None
+
+
 def to_simplified(text: str) -> str:
     if not _CJK.search(text):
         return text
-    return _converter().convert(text)
+    triggers = _t2s_triggers()
+    if triggers is None:
+        return _converter().convert(text)
+    if triggers.isdisjoint(text):
+        return text
+    # OpenCC converts the runs between separators one by one: convert only the runs
+    # that hold a trigger (the same result, at a fraction of the cost).
+    conv = _converter()
+    parts = conv.split_chars_re.split(text)
+    for i in range(0, len(parts), 2):
+        if not triggers.isdisjoint(parts[i]):
+            parts[i] = conv._convert(parts[i], conv._dict_chain_data)
+    return "".join(parts)
 
 
 def fold(text: str) -> str:
@@ -77,13 +119,42 @@ def _jieba():
     return jieba
 
 
+# What add_words changed in jieba's dictionary (key -> the value before, None: absent)
+# and jieba's total before the first change, so `reset_words` can undo it.
+_ADDED: dict[str, int | None] = {}
+_TOTAL: list[int] = []
+
+
 def add_words(words: Iterable[str]) -> None:
     """Teach the segmenter domain terms (canonical tags, keywords) so they stay whole."""
     jieba = _jieba()
+    freq = jieba.dt.FREQ
     for word in words:
         word = fold(word).strip()
         if 1 < len(word) <= 16 and _CJK_RUN.fullmatch(word):
+            if not _TOTAL:
+                _TOTAL.append(jieba.dt.total)
+            for end in range(1, len(word) + 1):  # jieba also adds the word's prefixes
+                if word[:end] not in _ADDED:
+                    _ADDED[word[:end]] = freq.get(word[:end])
             jieba.add_word(word, freq=2000)
+
+
+def reset_words() -> None:
+    """Forget every word `add_words` taught, so a rebuild in the same process (live preview)
+    segments exactly as a fresh build of the same content."""
+    if not _TOTAL:
+        return
+    jieba = _jieba()
+    freq = jieba.dt.FREQ
+    for key, old in _ADDED.items():
+        if old is None:
+            freq.pop(key, None)
+        else:
+            freq[key] = old
+    jieba.dt.total = _TOTAL[0]
+    _ADDED.clear()
+    _TOTAL.clear()
 
 
 def jieba_freq(word: str) -> int:

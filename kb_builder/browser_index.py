@@ -29,8 +29,10 @@ way the text was cut at build time:
     What Material's bundle fetches on every page and hands to the worker:
     Material's search configuration (for highlighting on the target page) and,
     under ``config.kb``, the small metadata the worker needs first (counts,
-    glossary, Traditional -> Simplified table, stopwords).  Its ``docs`` list is
-    empty: the page text is no longer shipped.
+    glossary, Traditional -> Simplified table, stopwords; also written as
+    ``search/kb/meta.json``).  Its ``docs`` list is empty: the page text is no
+    longer shipped.  `mute_material_search` also stops Material's plugin from
+    segmenting every page at build time.
 
 Everything is plain JSON, written compactly; a web server's gzip shrinks it
 further (`write` reports both sizes).

@@ -60,7 +60,10 @@ def cmd_serve(args) -> int:
     setup_logging(args.verbose, False)
     if args.content:
         os.environ[CONTENT_ENV] = str(Path(args.content).resolve())
-    serve(config_file=args.config, livereload=True, dev_addr=args.dev_addr, open_in_browser=False)
+    from .cache import SERVE_BUILD_TYPE  # dirty rebuilds: the kb plugin re-renders only changed pages
+
+    serve(config_file=args.config, livereload=True, build_type=SERVE_BUILD_TYPE, dev_addr=args.dev_addr,
+          open_in_browser=False)
     return 0
 
 
@@ -146,9 +149,9 @@ def cmd_export(args) -> int:
                 raise ValueError(f"refusing to write outside the export folder: {uri}")
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_text(markdown, encoding="utf-8")
-        if out.exists():
-            shutil.rmtree(out)
-        tmp.replace(out)
+        from .sitebuild import _swap_in
+
+        _swap_in(tmp, out)  # the old export stays whole until the new one is complete
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise

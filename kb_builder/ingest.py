@@ -36,6 +36,16 @@ _Loader.yaml_implicit_resolvers = {
     for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
 }
 
+# libyaml's parser (about 10x faster than PyYAML's own) parses well-formed
+# front-matter; anything it rejects or finds wrong is parsed again by `_Loader`,
+# so every error message and line is PyYAML's.
+_CLoader = None
+if getattr(yaml, "CSafeLoader", None) is not None:  # PyYAML built with libyaml
+    class _CLoader(yaml.CSafeLoader):  # type: ignore[no-redef]
+        pass
+
+    _CLoader.yaml_implicit_resolvers = _Loader.yaml_implicit_resolvers
+
 
 @dataclass
 class _Result:
@@ -153,13 +163,28 @@ def _parse_yaml(fm_text: str, first_line: int, findings: _Findings) -> tuple[dic
     if len(fm_text) > MAX_FRONT_MATTER_CHARS:
         findings.error("front-matter-size", f"the front-matter is over {MAX_FRONT_MATTER_CHARS // 1024} KB", first_line)
         return None
+    if _CLoader is not None:
+        trial = _Findings(findings.path)
+        try:
+            result = _parse_yaml_with(_CLoader, fm_text, first_line, trial)
+        except Exception:
+            result = None
+        if result is not None and not trial.failed:
+            findings.extend(trial)
+            return result
+    return _parse_yaml_with(_Loader, fm_text, first_line, findings)
+
+
+def _parse_yaml_with(loader_cls, fm_text: str, first_line: int,
+                     findings: _Findings) -> tuple[dict, dict[str, int]] | None:
     try:
-        for event in yaml.parse(fm_text, Loader=_Loader):
+        # No '*' in the text, no alias: the event scan is skipped.
+        for event in (yaml.parse(fm_text, Loader=loader_cls) if "*" in fm_text else ()):
             if isinstance(event, yaml.AliasEvent):
                 line = first_line + event.start_mark.line
                 findings.error("yaml-alias", "YAML aliases (*name) are not allowed in front-matter", line)
                 return None
-        loader = _Loader(fm_text)
+        loader = loader_cls(fm_text)
         try:
             node = loader.get_single_node()
             if node is None:
@@ -560,9 +585,20 @@ def read_entry(path: Path, rel_path: str, max_bytes: int = MAX_ENTRY_BYTES) -> _
 
 def iter_content_files(root: Path) -> Iterable[Path]:
     for dirpath, dirnames, filenames in os.walk(root):
-        dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
+        # Hidden folders are walked too, so their files are reported as skipped, not lost;
+        # only version-control metadata is left out entirely.
+        dirnames[:] = sorted(d for d in dirnames if d not in (".git", ".hg", ".svn"))
         for name in sorted(filenames):
             yield Path(dirpath) / name
+
+
+def _is_hidden(path: Path, root: Path) -> bool:
+    """A dot-file, or a file inside a dot-folder below the content root."""
+    try:
+        parts = path.relative_to(root).parts if root.is_dir() else (path.name,)
+    except ValueError:
+        parts = (path.name,)
+    return any(part.startswith(".") and part not in (".", "..") for part in parts)
 
 
 def _display_path(path: Path, base: Path | None) -> str:
@@ -590,8 +626,9 @@ def read_corpus(root: Path | str, display_base: Path | None = None,
     first_by_id: dict[str, tuple[str, str, int | None]] = {}  # folded id -> (id, shown path, line)
     for path in paths:
         shown = _display_path(path, base)
-        if path.name.startswith("."):
+        if _is_hidden(path, root):
             skipped.append(SkippedFile(shown, "hidden file"))
+            findings.append(Finding(Severity.INFO, "hidden-file", "hidden file or folder; ignored", shown))
             continue
         if path.suffix.lower() not in (".md", ".markdown"):
             skipped.append(SkippedFile(shown, "not a markdown file"))

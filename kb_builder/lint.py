@@ -102,11 +102,12 @@ def _question_key(entry: Entry) -> str:
 
 
 def similarity(a: Entry, b: Entry) -> float:
-    """How alike two questions read, 0..1, on their normalised text."""
-    ka, kb = _question_key(a), _question_key(b)
-    if not ka or not kb:
-        return 0.0
-    return SequenceMatcher(None, ka, kb, autojunk=False).ratio()
+    """How alike two questions read, 0..1: the closer of their titles and their questions."""
+    best = 0.0
+    for ka, kb in ((_question_key(a), _question_key(b)), (link.title_key(a.title), link.title_key(b.title))):
+        if ka and kb:
+            best = max(best, SequenceMatcher(None, ka, kb, autojunk=False).ratio())
+    return best
 
 
 # --------------------------------------------------------------------------- the checks
@@ -122,11 +123,60 @@ def template_findings(items: Iterable[_Item], lines: _Lines) -> list[Finding]:
     return out
 
 
+def _title_key(entry: Entry) -> str:
+    return link.loose_key(link.title_key(entry.title[:300]))
+
+
+def duplicate_groups(items: Sequence[_Item], graph: link.Graph, full_scan_limit: int = 50) -> list[tuple[str, ...]]:
+    """The site's "also asked as" groups (questions), joined with near-identical titles.
+
+    Titles are compared without question words ('如何', '吗') and punctuation: every
+    pair for up to `full_scan_limit` checked entries, equal keys beyond that.
+    """
+    parent: dict[str, str] = {}
+
+    def find(x: str) -> str:
+        parent.setdefault(x, x)
+        while parent[x] != x:
+            parent[x] = parent[parent[x]]
+            x = parent[x]
+        return x
+
+    def union(a: str, b: str) -> None:
+        ra, rb = find(a), find(b)
+        if ra != rb:
+            parent[max(ra, rb)] = min(ra, rb)
+
+    for group in graph.duplicate_groups:
+        for other in group[1:]:
+            union(group[0], other)
+    keys = {i.entry.id: _title_key(i.entry) for i in items}
+    checked = [i for i in items if i.checked]
+    if len(checked) <= full_scan_limit:
+        for item in checked:
+            mine = keys[item.entry.id]
+            for other in items:
+                if other is not item and link.near_identical(mine, keys[other.entry.id]):
+                    union(item.entry.id, other.entry.id)
+    else:
+        first: dict[str, str] = {}
+        for entry_id, key in keys.items():
+            if len(key) >= 4:
+                if key in first:
+                    union(first[key], entry_id)
+                else:
+                    first[key] = entry_id
+    members: dict[str, list[str]] = defaultdict(list)
+    for entry_id in list(parent):
+        members[find(entry_id)].append(entry_id)
+    return [tuple(sorted(m)) for m in members.values() if len(m) > 1]
+
+
 def duplicate_findings(items: Sequence[_Item], graph: link.Graph, severity: Severity,
                        lines: _Lines) -> list[Finding]:
     by_id = {i.entry.id: i for i in items}
     out = []
-    for group in graph.duplicate_groups:
+    for group in duplicate_groups(items, graph):
         members = sorted((by_id[g] for g in group if g in by_id), key=lambda i: (i.checked, i.shown))
         if len(members) < 2:
             continue

@@ -157,6 +157,12 @@ def split_tags(raw: str | Sequence[str] | None) -> list[str]:
     return out
 
 
+def _written_form(tag: str, settings: normalize.TagSettings, lang: str | None) -> str:
+    """The tag's label in the entry's language when it reads back as the same tag, else its slug."""
+    label = settings.label_for(tag, lang)
+    return label if normalize.classify_tag(label, settings).tag == tag else tag
+
+
 def choose_tags(raw_tags: Sequence[str], title: str, settings: normalize.TagSettings,
                 lang: str | None = None) -> TagChoice:
     """Canonical tags for the front-matter, as the site will show them.
@@ -171,13 +177,12 @@ def choose_tags(raw_tags: Sequence[str], title: str, settings: normalize.TagSett
     for raw in raw_tags:
         result = normalize.classify_tag(raw, settings)
         if result.tag:
-            label = settings.label_for(result.tag, lang)
-            form = label if normalize.fold_tag(label) == result.tag else result.tag
+            form = _written_form(result.tag, settings, lang)
             if result.version:
                 written.append(result.version)
             if form not in written:
                 written.append(form)
-            if result.rule in ("alias", "prefix") and form != raw:
+            if normalize.fold_tag(form) != normalize.fold_tag(raw):
                 notes.append(f"'{raw}' is written '{form}' on this site")
         elif result.kind == "version" and result.version:
             if result.version not in written:
@@ -194,8 +199,7 @@ def choose_tags(raw_tags: Sequence[str], title: str, settings: normalize.TagSett
         return TagChoice(tuple(written), tuple(notes))
     extracted = []
     for slug in normalize.extract_tags(title, "", settings):
-        label = settings.label_for(slug, lang)
-        extracted.append(label if normalize.fold_tag(label) == slug else slug)
+        extracted.append(_written_form(slug, settings, lang))
     return TagChoice(tuple(written + [t for t in extracted if t not in written]), tuple(notes), extracted=True)
 
 
@@ -219,25 +223,33 @@ def is_near_identical(title: str, entry: Entry) -> bool:
     return any(near_identical(mine, _keys(text)) for text in (entry.title, entry.question or "") if text)
 
 
+def question_index(entries: Sequence[Entry]):
+    """An in-memory search index (search.py) of the entries' titles and questions."""
+    from . import search
+
+    questions = [replace(e, answer="", description=None) for e in entries]
+    return search.build_index(search.docs_from_entries(questions), None)
+
+
 def find_similar(title: str, entries: Sequence[Entry], limit: int = SIMILAR,
                  url_for: Callable[[Entry], str] = lambda e: f"q/{e.id}/",
                  path_for: Callable[[Entry], str] = lambda e: e.source_path,
-                 progress=no_progress) -> list[Similar]:
+                 progress=no_progress, index=None) -> list[Similar]:
     """The existing questions closest to `title`, near-identical ones first.
 
     Ranking is the site's search (search.py, BM25 with the shared analyzer and the
-    glossary) over titles and questions only: answers mention too much to say
-    whether a question was already asked.
+    glossary) over titles and questions only (`question_index`): answers mention
+    too much to say whether a question was already asked.
     """
     from . import search
 
     entries = list(entries)
     if not entries:
         return []
-    progress("index", 0, len(entries))
-    questions = [replace(e, answer="", description=None) for e in entries]
-    index = search.build_index(search.docs_from_entries(questions), None)
-    progress("index", len(entries), len(entries))
+    if index is None:
+        progress("index", 0, len(entries))
+        index = question_index(entries)
+        progress("index", len(entries), len(entries))
     by_id = {e.id: e for e in entries}
     ranked = [by_id[h.id] for h in search.search(index, title, limit=max(limit * 4, 20)) if h.id in by_id]
     near = [e for e in entries if is_near_identical(title, e)]

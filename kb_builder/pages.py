@@ -81,8 +81,11 @@ def _check_uri(uri: str) -> str:
 
 # ----------------------------------------------------------------------------- pieces
 
+_DUMPER = getattr(yaml, "CSafeDumper", yaml.SafeDumper)  # libyaml's emitter: same YAML, ~10x faster
+
+
 def _front_matter(meta: Mapping) -> str:
-    return "---\n" + yaml.safe_dump(dict(meta), allow_unicode=True, sort_keys=False) + "---\n\n"
+    return "---\n" + yaml.dump(dict(meta), Dumper=_DUMPER, allow_unicode=True, sort_keys=False) + "---\n\n"
 
 
 _MD_NOISE = re.compile(r"(^|\s)#{1,6}\s|[*`]+|!?\[([^\]]*)\]\([^)]*\)")

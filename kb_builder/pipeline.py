@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Mapping
 
-from . import link, normalize
+from . import analyze, link, normalize
 from .ingest import read_corpus
 from .model import Corpus, Entry, NormalizedEntry
 from .pages import RenderContext, entry_uri, render_pages
@@ -50,6 +50,9 @@ def _no_progress(stage: str, done: int, total: int) -> None:
 
 
 def gather(settings: Settings, progress: ProgressFn = _no_progress) -> tuple[Corpus, tuple[NormalizedEntry, ...], link.Graph]:
+    # The segmenter's user words are taught anew from this content (a live-preview
+    # rebuild in the same process must cut text as a fresh build does).
+    analyze.reset_words()
     corpus = read_corpus(settings.content_dir)
     progress("read", len(corpus.entries), corpus.files_seen)
     tag_settings = normalize.load_tag_settings(

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import logging
 import os
+import shutil
 from pathlib import Path
 
 from mkdocs.config import base
@@ -11,6 +12,7 @@ from mkdocs.exceptions import PluginError
 from mkdocs.plugins import BasePlugin
 from mkdocs.structure.files import File, Files, InclusionLevel
 
+from .cache import PageRecord, config_fingerprint
 from .i18n import labels_for, site_language
 from .pages import CATEGORY_DIR, ERROR_PAGE, HOME, HUB_DIR, TAG_DIR
 from .pipeline import Generated, Settings, generate, search_docs
@@ -76,6 +78,10 @@ class KbPlugin(BasePlugin[KbPluginConfig]):
         )
 
     def on_config(self, config):
+        from . import browser_index
+
+        # Our worker answers the search box; Material's plugin need not segment every page.
+        browser_index.mute_material_search(config)
         self.provided_nav = False
         if self.config.nav and not config.nav:
             self.provided_nav = True
@@ -115,14 +121,38 @@ class KbPlugin(BasePlugin[KbPluginConfig]):
                               if f.src_uri not in generated.pages)
         in_nav = _nav_uris(config.nav)
         self.generated_uris = set()
+        # Live preview (dirty rebuilds): pages whose markdown is as last time are not rendered again.
+        self.page_record = PageRecord(config.site_dir, config_fingerprint(config))
+        self._files = files
         for uri, markdown in generated.pages.items():
             if files.get_file_from_path(uri) is not None:
                 continue  # a page the site author wrote wins over a generated one
             inclusion = InclusionLevel.UNDEFINED if uri in in_nav else InclusionLevel.NOT_IN_NAV
-            files.append(File.generated(config, uri, content=markdown, inclusion=inclusion))
+            file = _GeneratedFile.generated(config, uri, content=markdown, inclusion=inclusion)
+            file.kb_unchanged = self.page_record.unchanged(uri, markdown, file.abs_dest_path)
+            files.append(file)
             self.generated_uris.add(uri)
         self._rendered, self._to_render = 0, len(files.documentation_pages())
+        # The whoosh index does not depend on the rendered pages: build it on the
+        # other core while MkDocs renders (on_post_build collects it).
+        self._docs = search_docs(generated.entries, generated.graph)
+        self._index_job = None
+        if self.config.search_index:
+            glossary = self.settings(config).glossary_file
+            self._index_job = _IndexJob.start(self._docs, [glossary] if glossary else [])
         return files
+
+    def on_nav(self, nav, config, files):
+        self._nav = nav
+        return nav
+
+    def on_env(self, env, config, files):
+        # A dirty rebuild does not read unchanged pages, so their titles would be missing
+        # from the navigation of the pages it renders: read the sources of those in the nav.
+        for page in getattr(self, "_nav", None).pages if getattr(self, "_nav", None) else ():
+            if page.markdown is None:
+                page.read_source(config)
+        return env
 
     def on_page_content(self, html: str, page, config, files):
         if self.progress:
@@ -135,22 +165,126 @@ class KbPlugin(BasePlugin[KbPluginConfig]):
     def on_post_build(self, config):
         if self.generated is None:
             return
+        record = getattr(self, "page_record", None)
+        if record is not None:
+            for uri in record.removed():  # an entry or tag that is gone: its old page goes too
+                if self._files.get_file_from_path(uri) is None:
+                    stale = File(uri, src_dir=None, dest_dir=config.site_dir,
+                                 use_directory_urls=config.use_directory_urls).abs_dest_path
+                    if os.path.isfile(stale):
+                        os.remove(stale)
         from . import browser_index, search
 
         if self.progress:
             self.progress("index", 0, len(self.generated.entries))
-        docs = search_docs(self.generated.entries, self.generated.graph)
-        browser_index.write(config.site_dir, docs, config)  # the site's search box
+        docs = getattr(self, "_docs", None) or search_docs(self.generated.entries, self.generated.graph)
+        glossary = self.settings(config).glossary_file
+        browser_index.write(config.site_dir, docs, config,  # the site's search box
+                            glossary_files=[glossary] if glossary else ())
         if self.config.search_index:
-            glossary = self.settings(config).glossary_file
-            search.build_index(docs, search.index_dir_for_site(config.site_dir),
-                               glossary_files=[glossary] if glossary else ())
+            job, self._index_job = getattr(self, "_index_job", None), None
+            index_dir = search.index_dir_for_site(config.site_dir)
+            if job is None or not job.finish(index_dir):
+                search.build_index(docs, index_dir, glossary_files=[glossary] if glossary else ())
         if self.progress:
             self.progress("index", len(docs), len(docs))
+        if record is not None:
+            record.commit()
+
+    def on_build_error(self, error):
+        job, self._index_job = getattr(self, "_index_job", None), None
+        if job is not None:
+            job.cancel()
 
     def on_serve(self, server, config, builder):
         server.watch(str(self.content_dir(config)))
         return server
+
+
+class _IndexJob:
+    """`search.build_index` in a forked child process, run while MkDocs renders the pages.
+
+    The child teaches the segmenter the words `browser_index.write` teaches before
+    the whoosh index is built in-process, so it cuts text exactly as the sequential
+    build; `finish` checks that (jieba's dictionary total must match) and returns
+    False, leaving the index to be built in-process, whenever anything differs."""
+
+    def __init__(self, pid: int, tmp: Path):
+        self.pid, self.tmp = pid, tmp
+
+    @classmethod
+    def start(cls, docs, glossary_files) -> "_IndexJob | None":
+        import threading
+
+        if not hasattr(os, "fork") or threading.active_count() > 1 or (os.cpu_count() or 1) < 2:
+            return None  # e.g. under `kb serve` (server threads): build in-process
+        import tempfile
+
+        tmp = Path(tempfile.mkdtemp(prefix="kb-index-"))
+        try:
+            pid = os.fork()
+        except OSError:
+            shutil.rmtree(tmp, ignore_errors=True)
+            return None
+        if pid == 0:  # the child: build, report, exit without running any parent cleanup
+            code = 1
+            try:
+                from . import analyze, search
+
+                words: set[str] = set()
+                for doc in docs:
+                    words.update(doc.tags)
+                    words.update(doc.keywords)
+                for group in search.load_glossary(glossary_files):
+                    words.update(group)
+                analyze.add_words(w for w in words if len(w) <= 16)
+                (tmp / "total").write_text(str(analyze.jieba_total()))
+                index = search.build_index(docs, tmp / "index", glossary_files=glossary_files)
+                index.close()
+                code = 0
+            except BaseException:  # noqa: BLE001 - the parent builds the index itself
+                pass
+            finally:
+                os._exit(code)
+        return cls(pid, tmp)
+
+    def finish(self, index_dir: Path) -> bool:
+        from . import analyze
+
+        try:
+            _, status = os.waitpid(self.pid, 0)
+            total = (self.tmp / "total").read_text() if (self.tmp / "total").is_file() else ""
+            if os.waitstatus_to_exitcode(status) != 0 or total != str(analyze.jieba_total()):
+                return False
+            index_dir = Path(index_dir)
+            if index_dir.exists():
+                shutil.rmtree(index_dir)
+            index_dir.parent.mkdir(parents=True, exist_ok=True)
+            shutil.move(str(self.tmp / "index"), str(index_dir))
+            return True
+        except OSError:
+            return False
+        finally:
+            shutil.rmtree(self.tmp, ignore_errors=True)
+
+    def cancel(self) -> None:
+        import signal
+
+        try:
+            os.kill(self.pid, signal.SIGTERM)
+            os.waitpid(self.pid, 0)
+        except OSError:
+            pass
+        shutil.rmtree(self.tmp, ignore_errors=True)
+
+
+class _GeneratedFile(File):
+    """A generated page that MkDocs' dirty builds skip when its markdown is unchanged (cache.PageRecord)."""
+
+    kb_unchanged = False
+
+    def is_modified(self) -> bool:
+        return not self.kb_unchanged and super().is_modified()
 
 
 def _nav_uris(nav) -> set[str]:

@@ -56,6 +56,11 @@ _MD_LINK = re.compile(
     r"(!?)\[((?:[^\[\]\n]|\[[^\[\]\n]{0,200}\]){0,500})\]"
     r"\(\s{0,20}<?((?:[^()\s<>]|\([^()\s]{0,200}\)){0,2000})>?((?:\s{1,20}(?:\"[^\"\n]{0,300}\"|'[^'\n]{0,300}'))?)\s{0,20}\)")
 _REF_DEF = re.compile(r"^( {0,3}\[[^\]]+\]:\s*)(\S+)(.*)$", re.M)
+# Python-Markdown also accepts targets with blanks inside ("java\tscript:x"), which
+# _MD_LINK does not see as links; such a target with an unsafe scheme is dropped too.
+_MD_LINK_BLANKS = re.compile(
+    r"(!?)\[((?:[^\[\]\n]|\[[^\[\]\n]{0,200}\]){0,500})\]\(([^()\n\"']{0,2000})"
+    r"((?:\"[^\"\n]{0,300}\"|'[^'\n]{0,300}')?)\s{0,20}\)")
 
 
 def _neutralise_text(text: str, rewrite_link) -> str:
@@ -71,6 +76,13 @@ def _neutralise_text(text: str, rewrite_link) -> str:
             return label if not bang else ""
         return f"{bang}[{label}]({vetted}{title})"
 
+    def blank_link(match: re.Match) -> str:
+        bang, label, target, _title = match.groups()
+        if re.search(r"\S\s+\S", target) and safe_url(re.sub(r"[\s<>]+", "", target)) is None:
+            return label if not bang else ""
+        return match.group(0)
+
+    text = _MD_LINK_BLANKS.sub(blank_link, text)
     text = _MD_LINK.sub(link, text)
 
     def ref_def(match: re.Match) -> str:

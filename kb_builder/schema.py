@@ -13,6 +13,7 @@ from typing import Any, Callable
 
 MAX_ID_LENGTH = 128
 SAFE_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 LIST_SEPARATORS = re.compile(r"[,，、;；]")
 
 
@@ -78,7 +79,8 @@ def coerce_text(name: str, required: bool) -> Callable[[Any], str | None]:
             return None
         if isinstance(value, bool) or not isinstance(value, (str, int, float)):
             raise FieldError(f"'{name}' must be a string, not {_type_name(value)}")
-        text = str(value).strip()
+        # Control characters would reach terminals (kb search, kb check) as escape sequences.
+        text = _CONTROL.sub("", str(value)).strip()
         if required and not text:
             raise FieldError(f"'{name}' is empty")
         return text or None

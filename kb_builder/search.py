@@ -324,21 +324,51 @@ def index_dir_for_site(site_dir: Path | str) -> Path:
     return Path(site_dir) / "_kb_index"
 
 
-def _write(ix, docs: Sequence[SearchDoc]) -> None:
+@dataclass
+class _Analysed:
+    """A document's text segmented once, for both the vocabulary (`_meta`) and the fields (`_write`)."""
+
+    body: str
+    title: list[str]
+    question: list[str]
+    answer: list[str]
+    tags: list[str]
+    keywords: list[str]
+    errors: list[str]
+    subwords: list[str]
+
+
+def _analyse(doc: SearchDoc) -> _Analysed:
+    body = plain_text(doc.answer)
+
+    def each(texts: Sequence[str]) -> list[str]:
+        return [tok for text in texts for tok in _index_tokens(text)]
+
+    # Texts joined by newlines segment as the concatenation of their parts (a token
+    # never spans a line), so segmenting each part once serves every use.
+    return _Analysed(
+        body=body, title=_index_tokens(doc.title), question=_index_tokens(doc.question),
+        answer=_index_tokens(body), tags=each(doc.tags), keywords=each(doc.keywords), errors=each(doc.errors),
+        subwords=analyze.subwords("\n".join([doc.title, doc.question, body, *doc.tags, *doc.keywords, *doc.errors])),
+    )
+
+
+def _write(ix, docs: Sequence[SearchDoc], analysed: Sequence[_Analysed] | None = None) -> None:
     writer = ix.writer()
     try:
-        for doc in docs:
-            body = plain_text(doc.answer)
+        for k, doc in enumerate(docs):
+            a = analysed[k] if analysed is not None else _analyse(doc)
+            body = a.body
             writer.add_document(
                 id=doc.id, url=doc.url, title_raw=doc.title, description=doc.description or "",
                 date=doc.date or "", category_raw=doc.category or "",
                 body_raw=body[:STORED_TEXT_CHARS], body_fold=_fold_aligned(body[:STORED_TEXT_CHARS]),
-                title=_joined(doc.title),
-                question=_joined(doc.question if doc.question.strip() != doc.title.strip() else ""),
-                answer=_joined(body),
-                tags=_joined(" , ".join(doc.tags)),
-                keywords=_joined(" , ".join(doc.keywords)),
-                errors=_joined("\n".join(doc.errors)),
+                title=" ".join(a.title),
+                question=" ".join(a.question) if doc.question.strip() != doc.title.strip() else "",
+                answer=" ".join(a.answer),
+                tags=" ".join(a.tags),
+                keywords=" ".join(a.keywords),
+                errors=" ".join(a.errors),
                 category=_joined(doc.category or ""),
                 parts=" ".join(analyze.subwords("\n".join([doc.title, doc.question, body, *doc.errors]))),
                 tgrams=" ".join(analyze.cjk_bigrams(" ".join([doc.title, doc.question, *doc.tags, *doc.keywords]))),
@@ -350,13 +380,14 @@ def _write(ix, docs: Sequence[SearchDoc]) -> None:
     writer.commit()
 
 
-def _meta(docs: Sequence[SearchDoc], glossary: list[list[list[str]]]) -> dict:
+def _meta(docs: Sequence[SearchDoc], glossary: list[list[list[str]]],
+          analysed: Sequence[_Analysed] | None = None) -> dict:
     cjk: dict[str, int] = {}
     latin_df: dict[str, int] = {}
-    for doc in docs:
+    for k, doc in enumerate(docs):
         seen: set[str] = set()
-        text = "\n".join([doc.title, doc.question, plain_text(doc.answer), *doc.tags, *doc.keywords, *doc.errors])
-        for tok in _index_tokens(text) + analyze.subwords(text):
+        a = analysed[k] if analysed is not None else _analyse(doc)
+        for tok in a.title + a.question + a.answer + a.tags + a.keywords + a.errors + a.subwords:
             if analyze.has_cjk(tok):
                 cjk[tok] = cjk.get(tok, 0) + 1
             elif tok not in seen:
@@ -403,17 +434,18 @@ def build_index(docs: Iterable[SearchDoc], index_dir: Path | str | None = None,
         user_words.update(group)
     analyze.add_words(w for w in user_words if len(w) <= 16)
     glossary = _analyse_glossary(groups)
-    meta = _meta(docs, glossary)
+    analysed = [_analyse(doc) for doc in docs]
+    meta = _meta(docs, glossary, analysed)
     if index_dir is None:
         ix = RamStorage().create_index(_schema())
-        _write(ix, docs)
+        _write(ix, docs, analysed)
         return Index(ix, meta, None)
     index_dir = Path(index_dir)
     index_dir.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{index_dir.name}.tmp-", dir=index_dir.parent))
     try:
         ix = _wix.create_in(str(tmp), _schema())
-        _write(ix, docs)
+        _write(ix, docs, analysed)
         ix.close()
         (tmp / META_FILE).write_text(json.dumps(meta, ensure_ascii=False), encoding="utf-8")
         old = None

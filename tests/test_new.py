@@ -14,8 +14,8 @@ import pytest
 from kb_builder.check import check_paths, exit_code
 from kb_builder.ingest import read_corpus
 from kb_builder.link import title_key
-from kb_builder.new import (NewEntryError, choose_tags, id_scheme, next_id, plan_entry, run, slug_id,
-                            write_entry)
+from kb_builder.new import (NewEntryError, choose_tags, find_similar, id_scheme, next_id, plan_entry,
+                            question_index, run, slug_id, write_entry)
 from kb_builder.normalize import load_tag_settings
 
 REPO = Path(__file__).resolve().parents[1]
@@ -62,6 +62,9 @@ def test_tags_are_normalised_and_explained():
     settings = load_tag_settings(site_tags=["nacos"])
     choice = choose_tags(["K8S", "v2.2.3", "Nacos", "的", "Spring_Boot"], "t", settings, "en")
     assert choice.written == ("Kubernetes", "2.2.3", "Spring Boot")
+    zh = choose_tags(["密码", "password", "Cluster"], "t", settings, "zh")
+    assert zh.written == ("密码", "集群") and zh.notes == ("'password' is written '密码' on this site",
+                                                   "'Cluster' is written '集群' on this site")
     notes = " | ".join(choice.notes)
     assert "'K8S' is written 'Kubernetes'" in notes
     assert "'Nacos' left out" in notes and "'的' left out" in notes
@@ -163,13 +166,30 @@ def test_cli_lists_similar_with_urls_and_exits_1_without_a_tty(sample):
 # --------------------------------------------------------------------------- the real corpus
 
 @pytest.mark.corpus
-@pytest.mark.parametrize("title", ["怎样修改nacos的密码", "Nacos 如何修改密码", "如何修改 nacos 密码？"])
-def test_rephrased_question_finds_the_original_first(corpus_dir, title):
-    plan = plan_entry(title, corpus_dir, today=TODAY)
-    assert len(plan.similar) >= 5
-    first = plan.similar[0]
+def test_new_on_the_real_corpus_lists_the_original_first(corpus_dir):
+    plan = plan_entry("怎样修改nacos的密码", corpus_dir, today=TODAY)
+    assert plan.entry_id == "question-history-17169"  # highest id + 1
+    assert not plan.path.exists() and len(plan.similar) == 5
     # the corpus asks it as 'nacos 如何修改密码？' (twice) and 'nacos修改密码'
+    first = plan.similar[0]
     assert title_key(first.entry.title).replace("如何", "") == "nacos修改密码", [s.entry.title for s in plan.similar]
     assert first.url == f"q/{first.entry.id}/"
-    assert plan.entry_id == "question-history-17169"  # highest id + 1
-    assert not plan.path.exists()
+    assert first.path.endswith(first.entry.source_path)
+    assert not first.near_identical  # a rephrasing, not the same words
+
+
+@pytest.mark.corpus
+@pytest.mark.parametrize("titles", [["Nacos 如何修改密码", "如何修改 nacos 密码？", "nacos怎么修改密码",
+                                     "请问 Nacos 密码如何修改"]])
+def test_rephrased_questions_find_the_original_first(corpus, titles):
+    entries = corpus.entries
+    index = question_index(entries)
+    originals = {e.id for e in entries if title_key(e.title).replace("如何", "") == "nacos修改密码"}
+    assert len(originals) == 3
+    for title in titles:
+        similar = find_similar(title, entries, index=index)
+        assert similar[0].entry.id in originals, (title, [s.entry.title for s in similar])
+    # the same words (give or take question words and punctuation) are flagged near-identical
+    similar = find_similar("nacos如何修改密码?", entries, index=index)
+    assert {s.entry.id for s in similar if s.near_identical} == originals
+    assert [s.near_identical for s in similar[:3]] == [True] * 3

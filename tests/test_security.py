@@ -255,6 +255,9 @@ def test_sanitize_markdown_markdown_links():
     out = sanitize_markdown("[x](javascript:window.__pwned=1) ![i](data:image/svg+xml,x) <b onclick=1>b</b>\n"
                             "[r][e]\n\n[e]: javascript:alert(1)\n")
     assert "javascript:" not in out and "data:" not in out and "<b" not in out
+    # Python-Markdown takes targets with blanks inside as links too ("java\tscript:" → "java    script:")
+    out = sanitize_markdown("[tab](java\tscript:x) [sp](java script:x 'title') ![i](  data:x ) [ok](https://e.org/a 'b')")
+    assert "script:" not in out and "data:" not in out and out.startswith("tab sp  [ok](https://e.org/a 'b')")
 
 
 # --------------------------------------------------------------------------- in the browser

@@ -1,0 +1,379 @@
+"""How kb_builder scales: build time, memory, live-preview edits and search, at 1k-20k entries.
+
+Corpora of the requested sizes are generated at run time (in a temp directory)
+from ../shared/corpus/nacos-faq: every entry gets a unique id and title, and
+copies beyond the first 883 get a paragraph from another entry's answer and
+another date, so bodies, tags and related questions vary.
+
+For each size, in one run on one machine:
+
+* ``kb build``: wall time and peak RSS of a full ``kb build`` (cold cache,
+  then warm: the parse/segmentation cache in ``$KB_CACHE_DIR``);
+* the baseline: the same entries as a plain, well-configured mkdocs-material
+  site (short explicit nav with the entries kept out of it, ``search`` with
+  ``lang: zh``, the ``tags`` plugin), reported as kb / baseline;
+* edit one entry: the ``kb serve`` path (MkDocs' dirty rebuild with the kb
+  plugin regenerating only what changed), time from the save to a site whose
+  pages, tags, hubs, related links and search indexes include the change;
+* the whoosh index (build time, size) and ``kb search`` latency p50/p95 (warm);
+* the browser search index (raw and gzip) and, with ``--browser``, time from
+  page load to the first result in headless Chromium (benchmarks/browser_engine.py).
+
+    python benchmarks/build_scale.py [--sizes 1000,5000] [--no-baseline] [--browser]
+"""
+from __future__ import annotations
+
+import argparse
+import gzip
+import json
+import os
+import random
+import re
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import textwrap
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+SHARED = Path(__file__).resolve().parents[2] / "shared"
+CORPUS = SHARED / "corpus" / "nacos-faq"
+if str(REPO) not in sys.path:
+    sys.path.insert(0, str(REPO))
+
+QUERIES = ["服务注册失败", "配置中心 动态刷新", "nacos 集群部署", "NacosException", "鉴权 token 过期",
+           "持久化实例 删除", "grpc 端口 9848", "spring cloud alibaba 版本", "mysql 数据源", "内存占用 高"]
+
+_FM = re.compile(r"\A---\n(.*?)\n---\n", re.S)
+
+
+# ----------------------------------------------------------------------------- corpora
+
+def _split(text: str) -> tuple[str, str]:
+    m = _FM.match(text)
+    return (m.group(1), text[m.end():]) if m else ("", text)
+
+
+def _paragraphs(body: str) -> list[str]:
+    return [p.strip() for p in re.split(r"\n\s*\n", body) if len(p.strip()) > 40 and not p.lstrip().startswith(("#", "-" * 5))]
+
+
+def make_corpus(n: int, dest: Path, source: Path = CORPUS, seed: int = 8) -> Path:
+    """`n` entries in `dest`, derived from the files in `source`."""
+    files = sorted(source.glob("*.md"))
+    texts = [f.read_text(encoding="utf-8") for f in files]
+    paras = [_paragraphs(_split(t)[1]) for t in texts]
+    rng = random.Random(seed)
+    dest.mkdir(parents=True, exist_ok=True)
+    titles: set[str] = set()
+    for i in range(n):
+        k, copy = i % len(files), i // len(files)
+        fm, body = _split(texts[k])
+        new_id = f"bench-{i:06d}"
+        fm = re.sub(r'(?m)^id:.*$', f'id: "{new_id}"', fm)
+        title_m = re.search(r'(?m)^title:\s*"?(.*?)"?\s*$', fm)
+        title = title_m.group(1) if title_m else new_id
+        if copy or title in titles:
+            title = f"{title} ({copy + 1}-{i})"
+        titles.add(title)
+        fm = re.sub(r'(?m)^title:.*$', "title: " + json.dumps(title, ensure_ascii=False), fm)
+        if copy:
+            year = 2020 + (i % 5)
+            fm = re.sub(r'(?m)^date:.*$', f'date: "{year}-{1 + i % 12:02d}-{1 + i % 28:02d}"', fm)
+            other = paras[rng.randrange(len(paras))]
+            if other:
+                body = body.rstrip() + "\n\n" + rng.choice(other) + "\n"
+        (dest / f"{new_id}.md").write_text(f"---\n{fm}\n---\n{body}", encoding="utf-8")
+    return dest
+
+
+# ----------------------------------------------------------------------------- processes
+
+def run_measured(cmd: list[str], env: dict | None = None, cwd: Path | None = None,
+                 timeout: float = 3600) -> tuple[float, int, str]:
+    """(wall seconds, peak RSS bytes of the process tree's largest process, output)."""
+    started = time.perf_counter()
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env=env, cwd=cwd)
+    out_chunks = []
+    # os.wait4 gives this child's own rusage (ru_maxrss of the largest waited-for process in its tree).
+    import threading
+
+    reader = threading.Thread(target=lambda: out_chunks.append(proc.stdout.read()), daemon=True)
+    reader.start()
+    _, status, usage = os.wait4(proc.pid, 0)
+    seconds = time.perf_counter() - started
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    reader.join(timeout=10)
+    out = b"".join(out_chunks).decode("utf-8", "replace")
+    if proc.returncode != 0:
+        raise RuntimeError(f"{' '.join(cmd)} failed ({proc.returncode}):\n{out[-4000:]}")
+    return seconds, usage.ru_maxrss * 1024, out
+
+
+def kb_env(cache_dir: Path) -> dict:
+    env = dict(os.environ)
+    env["KB_CACHE_DIR"] = str(cache_dir)
+    env["PYTHONPATH"] = str(REPO) + os.pathsep + env.get("PYTHONPATH", "")
+    return env
+
+
+def kb_build(content: Path, site: Path, cache_dir: Path) -> tuple[float, int]:
+    seconds, rss, _ = run_measured(
+        [sys.executable, "-m", "kb_builder", "build", "--config", str(REPO / "mkdocs.yml"),
+         "--content", str(content), "--site-dir", str(site), "-q"], env=kb_env(cache_dir))
+    return seconds, rss
+
+
+BASELINE_YML = """\
+site_name: Baseline
+docs_dir: docs
+theme:
+  name: material
+  language: zh
+  font: false
+nav:
+  - index.md
+  - tags.md
+not_in_nav: |
+  /q/
+plugins:
+  - search:
+      lang: zh
+  - tags
+"""
+
+
+def baseline_build(content: Path, work: Path) -> tuple[float, int]:
+    """The issue's baseline: the entries as pages of a plain mkdocs-material site."""
+    docs = work / "docs"
+    if work.exists():
+        shutil.rmtree(work)
+    (docs / "q").mkdir(parents=True)
+    for f in content.glob("*.md"):
+        shutil.copyfile(f, docs / "q" / f.name)
+    (docs / "index.md").write_text("# Baseline\n", encoding="utf-8")
+    (docs / "tags.md").write_text("# Tags\n\n<!-- material/tags -->\n", encoding="utf-8")
+    (work / "mkdocs.yml").write_text(BASELINE_YML, encoding="utf-8")
+    seconds, rss, _ = run_measured([sys.executable, "-m", "mkdocs", "build", "-q", "-f", str(work / "mkdocs.yml"),
+                                    "-d", str(work / "site")], cwd=work)
+    return seconds, rss
+
+
+# The serve path, in a child process: the first build as `kb serve` does it, then
+# one entry edited and the rebuild MkDocs' live-reload server would run, timed.
+_EDIT_DRIVER = r'''
+import json, os, sys, time, logging
+from pathlib import Path
+sys.path.insert(0, sys.argv[1])
+from mkdocs.commands.build import build
+from kb_builder.sitebuild import load_config, CONTENT_ENV
+config_file, content, site = sys.argv[2], Path(sys.argv[3]), sys.argv[4]
+logging.getLogger("mkdocs").setLevel(logging.ERROR)
+os.environ[CONTENT_ENV] = str(content)
+try:
+    from kb_builder.cache import SERVE_BUILD_TYPE
+    dirty = SERVE_BUILD_TYPE == "dirty"
+except ImportError:  # before the kb plugin did dirty rebuilds: kb serve rebuilt everything
+    dirty = False
+
+def rebuild():
+    config, _ = load_config(config_file, content, site)
+    config.site_url = "http://127.0.0.1:8000/"
+    build(config, serve_url="http://127.0.0.1:8000/", dirty=dirty)
+
+t = time.perf_counter(); rebuild(); first = time.perf_counter() - t
+target = sorted(content.glob("*.md"))[len(list(content.glob("*.md"))) // 2]
+text = target.read_text(encoding="utf-8")
+marker = "kbeditmarker"
+import re
+para = "\n\n" + marker + " 热更新验证段落。\n\n"
+m = re.search(r"(?m)^## 专家官方解答.*$", text)
+text = text[:m.end()] + para + text[m.end():] if m else text.rstrip() + para
+target.write_text(text, encoding="utf-8")
+times = []
+for i in range(int(os.environ.get('KB_BENCH_EDITS', '1'))):
+    os.utime(target)
+    t = time.perf_counter(); rebuild(); times.append(time.perf_counter() - t)
+page = Path(site) / "q" / target.stem / "index.html"
+ok = page.is_file() and marker in page.read_text(encoding="utf-8")
+from kb_builder import search
+ix = search.open_index(search.index_dir_for_site(site))
+hits = search.search(ix, marker)
+ix.close()
+print(json.dumps({"first": first, "edit": times, "dirty": dirty, "page_ok": ok,
+                  "search_ok": bool(hits) and hits[0].id == target.stem}))
+'''
+
+
+def edit_one(content: Path, site: Path, cache_dir: Path, tmp: Path) -> dict:
+    copy = tmp / "edit-content"
+    if copy.exists():
+        shutil.rmtree(copy)
+    shutil.copytree(content, copy)
+    driver = tmp / "edit_driver.py"
+    driver.write_text(_EDIT_DRIVER, encoding="utf-8")
+    _, _, out = run_measured([sys.executable, str(driver), str(REPO), str(REPO / "mkdocs.yml"), str(copy), str(site)],
+                             env=kb_env(cache_dir))
+    return json.loads(out.strip().splitlines()[-1])
+
+
+# ----------------------------------------------------------------------------- search
+
+def search_numbers(site: Path) -> dict:
+    from kb_builder import search
+
+    index_dir = search.index_dir_for_site(site)
+    size = sum(p.stat().st_size for p in index_dir.rglob("*") if p.is_file())
+    ix = search.open_index(index_dir)
+    try:
+        for q in QUERIES:  # warm: the searcher, segmenter and OS caches
+            search.search(ix, q)
+        times = []
+        for _ in range(5):
+            for q in QUERIES:
+                t = time.perf_counter()
+                search.search(ix, q)
+                times.append((time.perf_counter() - t) * 1000)
+    finally:
+        ix.close()
+    times.sort()
+    return {"index_bytes": size, "p50_ms": statistics.median(times),
+            "p95_ms": times[min(len(times) - 1, int(len(times) * 0.95))]}
+
+
+def whoosh_build_seconds(content: Path) -> float:
+    """The whoosh index alone (read + normalise + link are not counted)."""
+    code = textwrap.dedent(f"""
+        import sys, time, tempfile
+        sys.path.insert(0, {str(REPO)!r})
+        from pathlib import Path
+        from kb_builder.pipeline import Settings, gather, search_docs
+        from kb_builder import search
+        corpus, entries, graph = gather(Settings(content_dir=Path({str(content)!r}), site_tags=("nacos", "opensource")))
+        docs = search_docs(entries, graph)
+        t = time.perf_counter()
+        search.build_index(docs, Path(tempfile.mkdtemp()) / "ix")
+        print(time.perf_counter() - t)
+    """)
+    _, _, out = run_measured([sys.executable, "-c", code], env=kb_env(Path(tempfile.mkdtemp())))
+    return float(out.strip().splitlines()[-1])
+
+
+def browser_numbers(site: Path, browser: bool) -> dict:
+    kb_dir = site / "search"
+    files = [p for p in kb_dir.rglob("*.json") if p.is_file()]
+    raw = sum(p.stat().st_size for p in files)
+    gz = sum(len(gzip.compress(p.read_bytes(), 6)) for p in files)
+    out = {"raw": raw, "gzip": gz, "first_ms": None}
+    if browser:
+        try:
+            sys.path.insert(0, str(REPO / "benchmarks"))
+            import browser_engine as be
+
+            server = be.Server(site)
+            try:
+                runs = [be.first_result_ms(server.url, "服务注册失败")["ms"] for _ in range(3)]
+                out["first_ms"] = statistics.median(runs)
+            finally:
+                server.close()
+        except Exception as exc:  # no playwright/chromium: report the rest
+            out["first_error"] = str(exc)[:200]
+    return out
+
+
+# ----------------------------------------------------------------------------- main
+
+def _mb(n: float) -> str:
+    if n < 2**20:
+        return f"{n / 2**10:.0f} KiB"
+    return f"{n / 2**20:.1f} MiB" if n < 2**30 else f"{n / 2**30:.2f} GiB"
+
+
+def bench_size(n: int, tmp: Path, baseline: bool, browser: bool, whoosh_alone: bool, warm: bool) -> dict:
+    content = make_corpus(n, tmp / f"content-{n}")
+    cache = tmp / f"cache-{n}"
+    site = tmp / f"site-{n}"
+    row: dict = {"entries": n}
+    row["kb_s"], row["kb_rss"] = kb_build(content, site, cache)
+    print(f"  [{n}] kb build (cold cache) {row['kb_s']:.1f} s, {_mb(row['kb_rss'])}", flush=True)
+    if warm:
+        row["kb_warm_s"], _ = kb_build(content, site, cache)
+        print(f"  [{n}] kb build (warm cache) {row['kb_warm_s']:.1f} s", flush=True)
+    if baseline:
+        row["base_s"], row["base_rss"] = baseline_build(content, tmp / f"baseline-{n}")
+        print(f"  [{n}] baseline build {row['base_s']:.1f} s, {_mb(row['base_rss'])}", flush=True)
+        shutil.rmtree(tmp / f"baseline-{n}", ignore_errors=True)
+    row["search"] = search_numbers(site)
+    row["browser"] = browser_numbers(site, browser)
+    if whoosh_alone:
+        row["whoosh_s"] = whoosh_build_seconds(content)
+    row["edit"] = edit_one(content, tmp / f"serve-{n}", cache, tmp)
+    print(f"  [{n}] edit one entry: {row['edit']}", flush=True)
+    shutil.rmtree(site, ignore_errors=True)
+    shutil.rmtree(tmp / f"serve-{n}", ignore_errors=True)
+    return row
+
+
+def print_table(rows: list[dict]) -> None:
+    head = ["entries", "kb build", "peak RSS", "warm", "baseline", "kb/base", "edit→site", "edit ok",
+            "whoosh", "index", "search p50/p95", "browser idx raw/gz", "1st result"]
+    lines = [head]
+    for r in rows:
+        e, s, b = r["edit"], r["search"], r["browser"]
+        lines.append([
+            str(r["entries"]), f"{r['kb_s']:.1f} s", _mb(r["kb_rss"]), f"{r['kb_warm_s']:.1f} s" if "kb_warm_s" in r else "-",
+            f"{r['base_s']:.1f} s" if "base_s" in r else "-",
+            f"{r['kb_s'] / r['base_s']:.2f}×" if "base_s" in r else "-",
+            f"{statistics.median(e['edit']):.2f} s" + ("" if e["dirty"] else " (full)"),
+            "yes" if e["page_ok"] and e["search_ok"] else "NO",
+            f"{r['whoosh_s']:.1f} s" if "whoosh_s" in r else "-",
+            _mb(s["index_bytes"]), f"{s['p50_ms']:.0f}/{s['p95_ms']:.0f} ms",
+            f"{_mb(b['raw'])}/{_mb(b['gzip'])}",
+            f"{b['first_ms']:.0f} ms" if b.get("first_ms") else "-",
+        ])
+    widths = [max(len(row[i]) for row in lines) for i in range(len(head))]
+    for i, row in enumerate(lines):
+        print("  ".join(c.rjust(w) for c, w in zip(row, widths)))
+        if i == 0:
+            print("  ".join("-" * w for w in widths))
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--sizes", default="1000,5000", help="comma-separated entry counts (e.g. 883,1000,5000,20000)")
+    ap.add_argument("--no-baseline", action="store_true", help="skip the plain mkdocs-material build")
+    ap.add_argument("--browser", action="store_true", help="time the first result in headless Chromium")
+    ap.add_argument("--no-whoosh", dest="whoosh", action="store_false",
+                    help="skip timing the whoosh index build on its own")
+    ap.add_argument("--warm", action="store_true", help="also time a second build (warm cache)")
+    ap.add_argument("--json", type=Path, help="also write the rows as JSON here")
+    ap.add_argument("--keep", action="store_true", help="keep the temp directory")
+    args = ap.parse_args(argv)
+    if not CORPUS.is_dir():
+        print(f"corpus not found: {CORPUS} (skipped)")
+        return 0
+    sizes = [int(s) for s in args.sizes.split(",") if s.strip()]
+    tmp = Path(tempfile.mkdtemp(prefix="kb-build-scale-"))
+    rows = []
+    try:
+        for n in sizes:
+            print(f"{n} entries …", flush=True)
+            rows.append(bench_size(n, tmp, not args.no_baseline, args.browser, args.whoosh, args.warm))
+            if args.json:
+                args.json.write_text(json.dumps(rows, indent=1), encoding="utf-8")
+    finally:
+        if args.keep:
+            print(f"kept {tmp}")
+        else:
+            shutil.rmtree(tmp, ignore_errors=True)
+    print()
+    print(f"machine: {os.cpu_count()} cores; load average {os.getloadavg()[0]:.1f}")
+    print_table(rows)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

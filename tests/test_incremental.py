@@ -1,0 +1,139 @@
+"""Live preview (`kb serve`): after one entry changes, a dirty rebuild renders only the pages
+that changed, and the site equals a clean build of the new content (tags, hubs, related
+questions, backlinks, the home page and both search indexes included)."""
+from __future__ import annotations
+
+import gzip
+import logging
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+
+from kb_builder import cache, search
+from kb_builder.sitebuild import load_config
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def _build(content: Path, site: Path, dirty: bool) -> None:
+    from mkdocs.commands.build import build
+
+    # As MkDocs' live-reload server does: a fresh configuration (and plugin) for every rebuild.
+    config, _ = load_config(REPO / "mkdocs.yml", content, site)
+    logging.getLogger("mkdocs").setLevel(logging.ERROR)
+    build(config, dirty=dirty)
+
+
+def _pages(site: Path) -> dict[str, bytes]:
+    out = {}
+    for path in site.rglob("*"):
+        rel = path.relative_to(site).as_posix()
+        if not path.is_file() or rel.startswith("_kb_index/"):
+            continue
+        data = path.read_bytes()
+        if rel.endswith(".gz"):  # gzip headers carry a timestamp
+            data = gzip.decompress(data)
+        out[rel] = data
+    return out
+
+
+def _mtimes(site: Path) -> dict[str, int]:
+    return {p.relative_to(site).as_posix(): p.stat().st_mtime_ns for p in site.rglob("*.html")}
+
+
+def _set_front_matter(path: Path, key: str, value: str) -> None:
+    text = path.read_text(encoding="utf-8")
+    text, n = re.subn(rf"(?m)^{key}:.*$", f"{key}: {value}", text, count=1)
+    assert n == 1, (path, key)
+    path.write_text(text, encoding="utf-8")
+
+
+@pytest.fixture()
+def content(tmp_path):
+    src = REPO / "content"
+    dest = tmp_path / "content"
+    shutil.copytree(src, dest)
+    cache.forget_all()
+    yield dest
+    cache.forget_all()
+
+
+def test_serve_uses_dirty_rebuilds():
+    assert cache.SERVE_BUILD_TYPE == "dirty"
+
+
+def test_edit_one_entry_rebuilds_only_what_changed_and_matches_a_clean_build(content, tmp_path):
+    live = tmp_path / "live"
+    _build(content, live, dirty=True)  # the first build of `kb serve`
+    before = _mtimes(live)
+    entry_pages = [p for p in before if p.startswith("q/")]
+    assert len(entry_pages) >= 10
+
+    # A second rebuild with nothing changed renders no generated page.
+    _build(content, live, dirty=True)
+    assert _mtimes(live) == {p: t for p, t in _mtimes(live).items()}
+    unchanged = _mtimes(live)
+    assert all(unchanged[p] == before[p] for p in entry_pages)
+
+    # Edit one entry: a new title, a new tag and new text.
+    target = sorted(content.glob("*.md"))[3]
+    entry_id = re.search(r'(?m)^id:\s*"?([^"\n]+)', target.read_text(encoding="utf-8")).group(1).strip()
+    _set_front_matter(target, "title", '"增量构建标题 kbincremental"')
+    text = target.read_text(encoding="utf-8")
+    text = re.sub(r"(?m)^tags:\s*\[", 'tags: ["增量标签", ', text, count=1) if re.search(r"(?m)^tags:\s*\[", text) \
+        else text.replace("\n---\n", '\ntags: ["增量标签"]\n---\n', 1)
+    target.write_text(text, encoding="utf-8")
+
+    _build(content, live, dirty=True)
+    after = _mtimes(live)
+    rewritten = {p for p in after if after[p] != before.get(p)}
+    assert f"q/{entry_id}/index.html" in rewritten
+    # only the pages that show the entry are rendered again, not the whole site
+    assert len([p for p in rewritten if p.startswith("q/")]) < len(entry_pages) / 2, sorted(rewritten)
+    page = (live / "q" / entry_id / "index.html").read_text(encoding="utf-8")
+    assert "增量构建标题" in page
+
+    # Everything equals a clean build of the edited content: entry pages, tag pages
+    # (the new tag's page included), hubs, related questions, backlinks, home, browser index.
+    clean = tmp_path / "clean"
+    _build(content, clean, dirty=False)
+    live_pages, clean_pages = _pages(live), _pages(clean)
+    assert sorted(live_pages) == sorted(clean_pages)
+    differing = [p for p in clean_pages if live_pages[p] != clean_pages[p]]
+    assert differing == []
+    assert any(p.startswith("tags/") and "增量标签".encode() in clean_pages[p] for p in clean_pages
+               if p != "tags/index.html")
+
+    # The whoosh index of the live site has the new text.
+    index = search.open_index(search.index_dir_for_site(live))
+    try:
+        hits = search.search(index, "kbincremental")
+    finally:
+        index.close()
+    assert hits and hits[0].id == entry_id
+
+
+def test_deleted_entry_leaves_no_stale_page(content, tmp_path):
+    live = tmp_path / "live"
+    _build(content, live, dirty=True)
+    target = sorted(content.glob("*.md"))[5]
+    entry_id = re.search(r'(?m)^id:\s*"?([^"\n]+)', target.read_text(encoding="utf-8")).group(1).strip()
+    assert (live / "q" / entry_id / "index.html").is_file()
+    target.unlink()
+    _build(content, live, dirty=True)
+    assert not (live / "q" / entry_id / "index.html").exists()
+    clean = tmp_path / "clean"
+    _build(content, clean, dirty=False)
+    assert sorted(p for p in _pages(live) if p.endswith(".html")) == \
+        sorted(p for p in _pages(clean) if p.endswith(".html"))
+
+
+def test_failed_build_makes_the_next_one_render_everything(content, tmp_path):
+    live = tmp_path / "live"
+    _build(content, live, dirty=True)
+    assert cache.record_of(str(live))
+    record = cache.PageRecord(str(live), "fingerprint")  # a build that starts and never commits
+    assert cache.record_of(str(live)) == {}
+    del record
