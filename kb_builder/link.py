@@ -31,7 +31,6 @@ from .model import EntryLinks, NormalizedEntry, Reference, Related
 
 DEFAULT_HUBS = Path(__file__).parent / "data" / "hubs.yml"
 DEFAULT_MIN_SCORE = 0.12
-DUPLICATE_SCORE = 0.6  # cosine a pair needs before its texts are compared
 FUZZY_TITLE_RATIO = 0.8
 MAX_POSTINGS = 400  # terms in more entries than this do not generate candidates
 
@@ -624,8 +623,8 @@ def build_graph(entries: Sequence[NormalizedEntry], hub_rules: HubRules | str | 
                 first_by_key[doc.key] = i
     for i, near in enumerate(neighbours):
         for score, j in near:
-            if score < DUPLICATE_SCORE:
-                break
+            # The text comparison decides; the similarity score only picks the candidates
+            # (it depends on segmentation, which user dictionaries can shift).
             if j > i and uf.find(i) != uf.find(j) and near_identical(docs[i].key, docs[j].key):
                 uf.union(i, j)
     groups_by_root: dict[int, list[int]] = defaultdict(list)
