@@ -54,3 +54,12 @@ def corpus(corpus_dir):
     from kb_builder.ingest import read_corpus
 
     return read_corpus(corpus_dir)
+
+
+def need_browser(reason: str) -> None:
+    """Skip a browser test on a machine without Chromium, but never in CI."""
+    import os
+
+    if os.environ.get("CI"):
+        pytest.fail(f"{reason}: CI must run the browser tests (.ci/setup --test installs Chromium)")
+    pytest.skip(reason)

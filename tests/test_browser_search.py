@@ -15,6 +15,7 @@ import textwrap
 from pathlib import Path
 
 import pytest
+from conftest import need_browser
 
 from kb_builder import browser_index
 from kb_builder.search import SearchDoc
@@ -121,7 +122,7 @@ def _browser_engine():
         sys.modules["browser_engine"] = module
         spec.loader.exec_module(module)
     if module.chromium_path() is None:
-        pytest.skip("no chromium on PATH (set KB_CHROMIUM)")
+        need_browser("no chromium on PATH (set KB_CHROMIUM)")
     return module
 
 

@@ -18,6 +18,7 @@ from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
+from conftest import need_browser
 
 from kb_builder.ingest import _Findings, parse_text, read_corpus
 from kb_builder.safe import is_safe_segment, safe_url, sanitize_html, sanitize_markdown
@@ -289,7 +290,7 @@ def browser():
     playwright_api = pytest.importorskip("playwright.sync_api")
     executable = shutil.which("chromium") or shutil.which("chromium-browser")
     if not executable:
-        pytest.skip("chromium is not installed")
+        need_browser("chromium is not installed")
     with playwright_api.sync_playwright() as p:
         chromium = p.chromium.launch(executable_path=executable, args=_CHROMIUM_ARGS)
         try:
