@@ -184,6 +184,8 @@ def rebuild():
     config.site_url = "http://127.0.0.1:8000/"
     build(config, serve_url="http://127.0.0.1:8000/", dirty=dirty)
 
+config, _ = load_config(config_file, content, site)
+config.plugins.on_startup(command="serve", dirty=dirty)  # as mkdocs serve does, once
 t = time.perf_counter(); rebuild(); first = time.perf_counter() - t
 target = sorted(content.glob("*.md"))[len(list(content.glob("*.md"))) // 2]
 text = target.read_text(encoding="utf-8")

@@ -137,12 +137,18 @@ def add_words(words: Iterable[str]) -> None:
             for end in range(1, len(word) + 1):  # jieba also adds the word's prefixes
                 if word[:end] not in _ADDED:
                     _ADDED[word[:end]] = freq.get(word[:end])
+                    _STATE[1] ^= hash(word[:end])
             jieba.add_word(word, freq=2000)
+            _STATE[0] = jieba.dt.total
 
 
 def reset_words() -> None:
     """Forget every word `add_words` taught, so a rebuild in the same process (live preview)
     segments exactly as a fresh build of the same content."""
+    global _SEGMENTS
+    if _SEGMENTS is not None:  # keep what the last build used
+        _SEGMENTS = {k: _SEGMENTS[k] for k in _SEGMENTS_USED if k in _SEGMENTS}
+        _SEGMENTS_USED.clear()
     if not _TOTAL:
         return
     jieba = _jieba()
@@ -155,6 +161,7 @@ def reset_words() -> None:
     jieba.dt.total = _TOTAL[0]
     _ADDED.clear()
     _TOTAL.clear()
+    _STATE[:] = [0, 0]
 
 
 def jieba_freq(word: str) -> int:
@@ -213,9 +220,36 @@ class VocabSegmenter:
         return out
 
 
+# Live preview (`kb serve`) rebuilds the same texts with the same user words over and
+# over: `segment` then remembers its results per dictionary state (see keep_segments).
+_SEGMENTS: dict[tuple, tuple[str, ...]] | None = None
+_SEGMENTS_USED: set[tuple] = set()
+_STATE: list = [0, 0]  # jieba's total and a hash of the words add_words taught (a cache key)
+
+
+def keep_segments(enabled: bool = True) -> None:
+    """Remember jieba segmentations across rebuilds in this process (`kb serve`).
+
+    Entries not used by the last build are dropped when the next one starts
+    (`reset_words`), so memory stays about one build's worth of text."""
+    global _SEGMENTS
+    _SEGMENTS = {} if enabled else None
+    _SEGMENTS_USED.clear()
+
+
 def segment(text: str, segmenter: Segmenter | None = None) -> list[str]:
     """Folded tokens in order, Latin runs split from CJK runs, CJK runs cut by the segmenter."""
-    seg = segmenter or JIEBA
+    if _SEGMENTS is not None and segmenter is None:
+        key = (_STATE[0], _STATE[1], text)
+        hit = _SEGMENTS.get(key)
+        if hit is None:
+            hit = _SEGMENTS[key] = tuple(_segment(text, JIEBA))
+        _SEGMENTS_USED.add(key)
+        return list(hit)
+    return _segment(text, segmenter or JIEBA)
+
+
+def _segment(text: str, seg: Segmenter) -> list[str]:
     out: list[str] = []
     for match in _TOKEN.finditer(fold(text)):
         token = match.group(0)

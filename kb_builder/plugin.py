@@ -48,6 +48,19 @@ class KbPlugin(BasePlugin[KbPluginConfig]):
         self._rendered = self._to_render = 0
 
     # -- configuration -------------------------------------------------------------
+    def on_startup(self, *, command, dirty) -> None:
+        global _SERVING
+        if command == "serve":  # rebuilds follow in this process: remember segmentations
+            from . import analyze
+
+            _SERVING = True
+            analyze.keep_segments(True)
+            # MkDocs warns that dirty builds leave navigation and links stale; the kb
+            # plugin re-renders every page whose content changed (cache.PageRecord).
+            build_log = logging.getLogger("mkdocs.commands.build")
+            if not any(isinstance(f, _DirtyWarningFilter) for f in build_log.filters):
+                build_log.addFilter(_DirtyWarningFilter())
+
     def content_dir(self, config) -> Path:
         raw = self.content_override or os.environ.get(CONTENT_ENV) or self.config.content_dir
         base_dir = Path(config.config_file_path or ".").resolve().parent
@@ -201,6 +214,14 @@ class KbPlugin(BasePlugin[KbPluginConfig]):
         return server
 
 
+_SERVING = False  # `kb serve`: the indexes are built in-process, reusing remembered segmentations
+
+
+class _DirtyWarningFilter(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        return "A 'dirty' build is being performed" not in record.getMessage()
+
+
 class _IndexJob:
     """`search.build_index` in a forked child process, run while MkDocs renders the pages.
 
@@ -216,7 +237,7 @@ class _IndexJob:
     def start(cls, docs, glossary_files) -> "_IndexJob | None":
         import threading
 
-        if not hasattr(os, "fork") or threading.active_count() > 1 or (os.cpu_count() or 1) < 2:
+        if _SERVING or not hasattr(os, "fork") or threading.active_count() > 1 or (os.cpu_count() or 1) < 2:
             return None  # e.g. under `kb serve` (server threads): build in-process
         import tempfile
 

@@ -115,6 +115,32 @@ def test_edit_one_entry_rebuilds_only_what_changed_and_matches_a_clean_build(con
     assert hits and hits[0].id == entry_id
 
 
+def test_remembered_segmentations_give_the_same_site(content, tmp_path):
+    """`kb serve` remembers segmentations across rebuilds (analyze.keep_segments)."""
+    import json
+
+    from kb_builder import analyze
+
+    live = tmp_path / "live"
+    analyze.keep_segments(True)
+    try:
+        _build(content, live, dirty=True)
+        target = sorted(content.glob("*.md"))[2]
+        _set_front_matter(target, "title", '"记住分词 kbremembered"')
+        _build(content, live, dirty=True)
+        _build(content, live, dirty=True)
+    finally:
+        analyze.keep_segments(False)
+    clean = tmp_path / "clean"
+    _build(content, clean, dirty=False)
+    live_pages, clean_pages = _pages(live), _pages(clean)
+    assert sorted(live_pages) == sorted(clean_pages)
+    assert [p for p in clean_pages if live_pages[p] != clean_pages[p]] == []
+    meta = [json.loads((search.index_dir_for_site(site) / search.META_FILE).read_text(encoding="utf-8"))
+            for site in (live, clean)]
+    assert meta[0] == meta[1]
+
+
 def test_deleted_entry_leaves_no_stale_page(content, tmp_path):
     live = tmp_path / "live"
     _build(content, live, dirty=True)
