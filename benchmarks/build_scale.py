@@ -201,12 +201,18 @@ for i in range(int(os.environ.get('KB_BENCH_EDITS', '1'))):
     t = time.perf_counter(); rebuild(); times.append(time.perf_counter() - t)
 page = Path(site) / "q" / target.stem / "index.html"
 ok = page.is_file() and marker in page.read_text(encoding="utf-8")
+browser_ok = any(marker in p.read_text(encoding="utf-8") for p in (Path(site) / "search").rglob("*.json"))
+try:  # under kb serve the whoosh index is written in the background after the reload
+    from kb_builder.plugin import wait_for_background_index
+    wait_for_background_index(600)
+except ImportError:
+    pass
 from kb_builder import search
 ix = search.open_index(search.index_dir_for_site(site))
 hits = search.search(ix, marker)
 ix.close()
 print(json.dumps({"first": first, "edit": times, "dirty": dirty, "page_ok": ok,
-                  "search_ok": bool(hits) and hits[0].id == target.stem}))
+                  "search_ok": bool(hits) and hits[0].id == target.stem and browser_ok}))
 '''
 
 

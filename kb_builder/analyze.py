@@ -227,6 +227,11 @@ _SEGMENTS_USED: set[tuple] = set()
 _STATE: list = [0, 0]  # jieba's total and a hash of the words add_words taught (a cache key)
 
 
+def dictionary_state() -> tuple | None:
+    """A key for the segmenter's current dictionary while segmentations are kept, else None."""
+    return (_STATE[0], _STATE[1]) if _SEGMENTS is not None else None
+
+
 def keep_segments(enabled: bool = True) -> None:
     """Remember jieba segmentations across rebuilds in this process (`kb serve`).
 

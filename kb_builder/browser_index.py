@@ -209,6 +209,11 @@ def _teaser(doc: Any) -> str:
     return text[:TEASER_CHARS] + ("…" if len(text) > TEASER_CHARS else "")
 
 
+# `kb serve`: each document's analysed fields from the last build, per dictionary state;
+# replaced by this build's set every time, so it never outgrows one corpus.
+_FIELDS_KEPT: dict = {}
+
+
 def build(docs: Sequence[Any], material_config: dict | None = None,
           glossary_files: Iterable[Path | str] = ()) -> BrowserIndex:
     """The browser index of `docs` (`search.SearchDoc`s) as files relative to the site directory."""
@@ -228,8 +233,18 @@ def build(docs: Sequence[Any], material_config: dict | None = None,
     lengths: dict[str, list[int]] = {f: [0] * n for f in (*FIELDS, *GRAM_FIELDS)}
     cjk_words: set[str] = set()
     latin: set[str] = set()
+    global _FIELDS_KEPT
+    state = analyze.dictionary_state()  # None unless kb serve keeps segmentations
+    kept: dict = {}
     for i, doc in enumerate(docs):
-        for field, toks in _fields(doc).items():
+        if state is None:
+            fields = _fields(doc)
+        else:
+            fields = _FIELDS_KEPT.get((state, doc))
+            if fields is None:
+                fields = _fields(doc)
+            kept[(state, doc)] = fields
+        for field, toks in fields.items():
             lengths[field][i] = len(toks)
             gram = field in GRAM_FIELDS
             for tok, tf in Counter(toks).items():
@@ -332,6 +347,8 @@ def build(docs: Sequence[Any], material_config: dict | None = None,
     material["config"] = {**material["config"], "kb": meta}
     files[f"{INDEX_DIR}/meta.json"] = _dumps(meta)  # when Material writes its index after ours
     files[MATERIAL_INDEX] = _dumps(material)
+    if state is not None:
+        _FIELDS_KEPT = kept
     return BrowserIndex(files, meta)
 
 

@@ -57,7 +57,11 @@ def cmd_serve(args) -> int:
 
     from .sitebuild import CONTENT_ENV, setup_logging
 
+    import logging
+
     setup_logging(args.verbose, False)
+    # Like `mkdocs serve`: show where the site is served and each rebuild.
+    logging.getLogger("mkdocs").setLevel(logging.DEBUG if args.verbose else logging.INFO)
     if args.content:
         os.environ[CONTENT_ENV] = str(Path(args.content).resolve())
     from .cache import SERVE_BUILD_TYPE  # dirty rebuilds: the kb plugin re-renders only changed pages

@@ -583,6 +583,33 @@ def read_entry(path: Path, rel_path: str, max_bytes: int = MAX_ENTRY_BYTES) -> _
     return _Result(parse_text(text, rel_path, findings), findings)
 
 
+# `kb serve` rebuilds in one process: files whose size, inode and mtime are unchanged
+# since the last read are not parsed again (None: every read parses).
+_REMEMBERED: dict[tuple[str, str], tuple[tuple[int, int, int], _Result]] | None = None
+
+
+def remember_reads(enabled: bool = True) -> None:
+    global _REMEMBERED
+    _REMEMBERED = {} if enabled else None
+
+
+def _read_remembered(path: Path, rel_path: str) -> _Result:
+    if _REMEMBERED is None:
+        return read_entry(path, rel_path)
+    key = (str(path.resolve()), rel_path)
+    try:
+        st = path.stat()
+        stamp = (st.st_size, st.st_ino, st.st_mtime_ns)
+    except OSError:
+        return read_entry(path, rel_path)
+    known = _REMEMBERED.get(key)
+    if known is not None and known[0] == stamp:
+        return known[1]
+    result = read_entry(path, rel_path)
+    _REMEMBERED[key] = (stamp, result)
+    return result
+
+
 def iter_content_files(root: Path) -> Iterable[Path]:
     for dirpath, dirnames, filenames in os.walk(root):
         # Hidden folders are walked too, so their files are reported as skipped, not lost;
@@ -634,7 +661,7 @@ def read_corpus(root: Path | str, display_base: Path | None = None,
             skipped.append(SkippedFile(shown, "not a markdown file"))
             findings.append(Finding(Severity.INFO, "not-markdown", "not a markdown file; ignored", shown))
             continue
-        result = read_entry(path, _rel_source(path, root))
+        result = _read_remembered(path, _rel_source(path, root))
         located = [Finding(f.severity, f.kind, f.message, shown, f.line) for f in result.findings]
         entry = result.entry
         if entry is not None and entry.id.casefold() in first_by_id:

@@ -182,7 +182,7 @@ def load_hub_rules(path: str | Path | None = None) -> HubRules:
     """Read hub rules (YAML); the default is the shipped kb_builder/data/hubs.yml."""
     path = Path(path) if path is not None else DEFAULT_HUBS
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        data = yaml.load(path.read_text(encoding="utf-8"), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
     except yaml.YAMLError as exc:
         raise HubRulesError(f"{path}: invalid YAML: {exc}") from None
     return parse_hub_rules(data, str(path))

@@ -174,7 +174,7 @@ class TagSettings:
 def _read_yaml(name: str, data_dir: Path | None) -> dict:
     path = (data_dir or DATA_DIR) / name
     with open(path, encoding="utf-8") as handle:
-        data = yaml.safe_load(handle) or {}
+        data = yaml.load(handle, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader)) or {}
     if not isinstance(data, dict):
         raise ValueError(f"{name}: expected a mapping at the top level")
     return data

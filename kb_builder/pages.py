@@ -7,6 +7,7 @@ to a folder for other engines. Every piece of entry text goes through safe.py.
 from __future__ import annotations
 
 import posixpath
+from functools import lru_cache
 import re
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -64,7 +65,13 @@ def hub_uri(slug: str) -> str:
 
 def relative(from_uri: str, to_uri: str) -> str:
     """A markdown link from one generated page to another (MkDocs resolves .md links)."""
-    return posixpath.relpath(to_uri, posixpath.dirname(from_uri) or ".")
+    return _relpath(to_uri, posixpath.dirname(from_uri) or ".")
+
+
+@lru_cache(maxsize=65536)
+def _relpath(to_uri: str, from_dir: str) -> str:
+    # Pages sit in a handful of folders, so the same pairs recur thousands of times.
+    return posixpath.relpath(to_uri, from_dir)
 
 
 def category_slug(category: str) -> str:
@@ -437,8 +444,12 @@ def render_pages(ctx: RenderContext, only: set[str] | None = None) -> dict[str, 
     hubs = tuple(h for h in (getattr(ctx.graph, "hubs", ()) or ()) if any(g.entry_ids for g in h.groups))
     error_index = getattr(ctx.graph, "error_index", {}) or {}
     jobs: dict[str, Callable[[], str]] = {HOME: lambda: render_home(site, hubs, error_index)}
+    kept: dict | None = {} if _KEEP_RENDERS else None
     for n in ctx.entries:
-        jobs[entry_uri(n.entry.id)] = (lambda n=n: render_entry(site, n))
+        if kept is None:
+            jobs[entry_uri(n.entry.id)] = (lambda n=n: render_entry(site, n))
+        else:
+            jobs[entry_uri(n.entry.id)] = (lambda n=n: _render_entry_kept(site, n, kept))
     jobs[f"{TAG_DIR}/index.md"] = lambda: render_tag_index(site)
     for slug in site.tag_members:
         if is_safe_segment(slug):
@@ -453,4 +464,37 @@ def render_pages(ctx: RenderContext, only: set[str] | None = None) -> dict[str, 
         for hub in hubs:
             jobs[hub_uri(hub.slug)] = (lambda hub=hub: render_hub_page(site, hub))
     jobs[ERROR_PAGE] = lambda: render_error_index(site, error_index)
-    return {_check_uri(uri): make() for uri, make in jobs.items() if only is None or uri in only}
+    pages = {_check_uri(uri): make() for uri, make in jobs.items() if only is None or uri in only}
+    if kept is not None and only is None:
+        _ENTRY_RENDERS.clear()
+        _ENTRY_RENDERS.update(kept)
+    return pages
+
+
+# Live preview (`kb serve`): an entry page is rendered again only when something it
+# shows changed (the entry, its links, the titles it lists, the set of entries).
+_KEEP_RENDERS = False
+_ENTRY_RENDERS: dict = {}
+
+
+def keep_renders(enabled: bool = True) -> None:
+    global _KEEP_RENDERS
+    _KEEP_RENDERS = enabled
+    _ENTRY_RENDERS.clear()
+
+
+def _render_entry_kept(site: _Site, n: NormalizedEntry, kept: dict) -> str:
+    e = n.entry
+    links = site.links.get(e.id, EntryLinks())
+    if not hasattr(site, "corpus_key"):
+        site.corpus_key = hash(frozenset((m.entry.id, m.entry.source_path) for m in site.ctx.entries))
+    shown = (*(r.entry_id for r in links.related), *links.also_asked, *links.referenced_by,
+             *(target for _, target in links.references if target))
+    listed = tuple((i, m.entry.title, m.entry.description, m.entry.date)
+                   for i in shown if (m := site.by_id.get(i)) is not None)
+    key = (n, links, listed, site.corpus_key, site.ctx.lang, site.ctx.edit_url(e), site.ctx.source_label(e))
+    page = _ENTRY_RENDERS.get(key)
+    if page is None:
+        page = render_entry(site, n)
+    kept[key] = page
+    return page

@@ -53,8 +53,12 @@ class KbPlugin(BasePlugin[KbPluginConfig]):
         if command == "serve":  # rebuilds follow in this process: remember segmentations
             from . import analyze
 
+            from . import ingest, pages
+
             _SERVING = True
             analyze.keep_segments(True)
+            ingest.remember_reads(True)
+            pages.keep_renders(True)
             # MkDocs warns that dirty builds leave navigation and links stale; the kb
             # plugin re-renders every page whose content changed (cache.PageRecord).
             build_log = logging.getLogger("mkdocs.commands.build")
@@ -197,7 +201,12 @@ class KbPlugin(BasePlugin[KbPluginConfig]):
         if self.config.search_index:
             job, self._index_job = getattr(self, "_index_job", None), None
             index_dir = search.index_dir_for_site(config.site_dir)
-            if job is None or not job.finish(index_dir):
+            if _SERVING:
+                # The preview's search box uses the browser index written above; the
+                # whoosh index (for `kb search`) follows in a background process, so
+                # the browser reloads without waiting for it.
+                _start_background_index(docs, index_dir, [glossary] if glossary else [])
+            elif job is None or not job.finish(index_dir):
                 search.build_index(docs, index_dir, glossary_files=[glossary] if glossary else ())
         if self.progress:
             self.progress("index", len(docs), len(docs))
@@ -215,6 +224,62 @@ class KbPlugin(BasePlugin[KbPluginConfig]):
 
 
 _SERVING = False  # `kb serve`: the indexes are built in-process, reusing remembered segmentations
+_background_index: dict = {}  # index dir -> the process writing it under `kb serve`
+_INDEX_CHILD = (
+    "import os, pickle, sys\n"
+    "from kb_builder import search\n"
+    "with open(sys.argv[1], 'rb') as f:\n"
+    "    docs, index_dir, glossary_files = pickle.load(f)\n"
+    "os.remove(sys.argv[1])\n"
+    "search.build_index(docs, index_dir, glossary_files=glossary_files)\n"
+)
+
+
+def _start_background_index(docs, index_dir: Path, glossary_files: list) -> None:
+    """Write the whoosh index in a separate process; a newer rebuild replaces an unfinished one."""
+    import pickle
+    import shutil
+    import subprocess
+    import sys
+    import tempfile
+
+    index_dir = Path(index_dir)
+    running = _background_index.pop(str(index_dir), None)
+    if running is not None and running.poll() is None:
+        running.terminate()
+        running.wait(10)
+    for stale in index_dir.parent.glob(f".{index_dir.name}.tmp-*"):  # left by a terminated writer
+        shutil.rmtree(stale, ignore_errors=True)
+    fd, job = tempfile.mkstemp(prefix="kb-index-job-", suffix=".pickle")
+    with os.fdopen(fd, "wb") as f:
+        pickle.dump((list(docs), str(index_dir), [str(g) for g in glossary_files]), f)
+    # A fresh interpreter, not a fork: the live-reload server runs threads in this process.
+    _background_index[str(index_dir)] = subprocess.Popen([sys.executable, "-c", _INDEX_CHILD, job])
+
+
+def stop_serving() -> None:
+    """Leave `kb serve` mode: later builds in this process behave like `kb build` again."""
+    global _SERVING
+    from . import analyze, ingest, pages
+
+    wait_for_background_index()
+    _SERVING = False
+    analyze.keep_segments(False)
+    ingest.remember_reads(False)
+    pages.keep_renders(False)
+
+
+def wait_for_background_index(timeout: float | None = None) -> bool:
+    """Wait for the `kb serve` whoosh indexes; True when all finished well (or none was running)."""
+    import subprocess
+
+    ok = True
+    for process in list(_background_index.values()):
+        try:
+            ok = process.wait(timeout) == 0 and ok
+        except subprocess.TimeoutExpired:
+            ok = False
+    return ok
 
 
 class _DirtyWarningFilter(logging.Filter):

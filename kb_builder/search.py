@@ -193,7 +193,7 @@ def load_glossary(extra: Iterable[Path | str] = ()) -> list[list[str]]:
 
     groups: list[list[str]] = []
     for path in _glossary_files(extra):
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        data = yaml.load(path.read_text(encoding="utf-8"), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader)) or {}
         raw = data.get("groups", []) if isinstance(data, dict) else data
         for group in raw or ():
             if isinstance(group, (list, tuple)):

@@ -26,6 +26,19 @@ def _build(content: Path, site: Path, dirty: bool) -> None:
     build(config, dirty=dirty)
 
 
+@pytest.fixture()
+def serving():
+    """`kb serve` mode (remembered reads, renders and segmentations; background whoosh index)."""
+    from kb_builder import plugin
+
+    config, _ = load_config(REPO / "mkdocs.yml")
+    config.plugins.on_startup(command="serve", dirty=True)
+    try:
+        yield plugin
+    finally:
+        plugin.stop_serving()
+
+
 def _pages(site: Path) -> dict[str, bytes]:
     out = {}
     for path in site.rglob("*"):
@@ -64,7 +77,7 @@ def test_serve_uses_dirty_rebuilds():
     assert cache.SERVE_BUILD_TYPE == "dirty"
 
 
-def test_edit_one_entry_rebuilds_only_what_changed_and_matches_a_clean_build(content, tmp_path):
+def test_edit_one_entry_rebuilds_only_what_changed_and_matches_a_clean_build(content, tmp_path, serving):
     live = tmp_path / "live"
     _build(content, live, dirty=True)  # the first build of `kb serve`
     before = _mtimes(live)
@@ -106,7 +119,8 @@ def test_edit_one_entry_rebuilds_only_what_changed_and_matches_a_clean_build(con
     assert any(p.startswith("tags/") and "增量标签".encode() in clean_pages[p] for p in clean_pages
                if p != "tags/index.html")
 
-    # The whoosh index of the live site has the new text.
+    # The whoosh index of the live site has the new text (written in the background).
+    assert serving.wait_for_background_index(300)
     index = search.open_index(search.index_dir_for_site(live))
     try:
         hits = search.search(index, "kbincremental")
