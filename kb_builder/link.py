@@ -182,6 +182,16 @@ def load_hub_rules(path: str | Path | None = None) -> HubRules:
     """Read hub rules (YAML); the default is the shipped kb_builder/data/hubs.yml."""
     path = Path(path) if path is not None else DEFAULT_HUBS
     try:
+        st = path.stat()
+    except OSError:
+        return _load_hub_rules(path, None)
+    # The same unchanged file gives the same rules object (rebuilds reuse hub placements).
+    return _load_hub_rules(path.resolve(), (st.st_mtime_ns, st.st_size))
+
+
+@lru_cache(maxsize=8)
+def _load_hub_rules(path: Path, stamp) -> HubRules:
+    try:
         data = yaml.load(path.read_text(encoding="utf-8"), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
     except yaml.YAMLError as exc:
         raise HubRulesError(f"{path}: invalid YAML: {exc}") from None
@@ -232,23 +242,45 @@ class _HubDoc:
     term_set: frozenset[str]
 
 
-def assign_hubs(docs: Mapping[str, _HubDoc], rules: HubRules) -> tuple[Hub, ...]:
-    hubs = []
-    for hub_rule in rules.hubs:
-        members: dict[str, list[str]] = defaultdict(list)
-        for entry_id, doc in docs.items():
-            # The hub rule decides membership (when it has one); groups only sort members.
-            if hub_rule.rule.empty:
-                if any(p.search(doc.text) for p in hub_rule.rule.exclude):
-                    continue
-            elif not hub_rule.rule.matches(doc):
+def _placements(doc: _HubDoc, rules: HubRules) -> tuple[tuple[int, str], ...]:
+    """(hub index, group slug) for every hub the document belongs to."""
+    out = []
+    for k, hub_rule in enumerate(rules.hubs):
+        # The hub rule decides membership (when it has one); groups only sort members.
+        if hub_rule.rule.empty:
+            if any(p.search(doc.text) for p in hub_rule.rule.exclude):
                 continue
-            group_slug = next((g.slug for g in hub_rule.groups if not g.rule.empty and g.rule.matches(doc)), None)
-            if group_slug is None:
-                if hub_rule.rule.empty:
-                    continue
-                group_slug = "other"
-            members[group_slug].append(entry_id)
+        elif not hub_rule.rule.matches(doc):
+            continue
+        group_slug = next((g.slug for g in hub_rule.groups if not g.rule.empty and g.rule.matches(doc)), None)
+        if group_slug is None:
+            if hub_rule.rule.empty:
+                continue
+            group_slug = "other"
+        out.append((k, group_slug))
+    return tuple(out)
+
+
+# Placements of the last corpus, for the rules object they were computed with: a
+# rebuild (kb serve) matches only the entries whose text or tags changed.
+_PLACED: dict = {"rules": None, "by_doc": {}}
+
+
+def assign_hubs(docs: Mapping[str, _HubDoc], rules: HubRules) -> tuple[Hub, ...]:
+    known = _PLACED["by_doc"] if _PLACED["rules"] is rules else {}
+    placed: dict = {}
+    members_of: list[dict[str, list[str]]] = [defaultdict(list) for _ in rules.hubs]
+    for entry_id, doc in docs.items():
+        key = (doc.text, doc.tags, doc.term_set)
+        found = known.get(key)
+        if found is None:
+            found = _placements(doc, rules)
+        placed[key] = found
+        for k, group_slug in found:
+            members_of[k][group_slug].append(entry_id)
+    _PLACED["rules"], _PLACED["by_doc"] = rules, placed
+    hubs = []
+    for hub_rule, members in zip(rules.hubs, members_of):
         groups = [HubGroup(g.slug, g.title, tuple(members[g.slug])) for g in hub_rule.groups if members.get(g.slug)]
         if members.get("other"):
             groups.append(HubGroup("other", hub_rule.other_title, tuple(members["other"])))
