@@ -95,7 +95,7 @@ def _front_matter(meta: Mapping) -> str:
     return "---\n" + yaml.dump(dict(meta), Dumper=_DUMPER, allow_unicode=True, sort_keys=False) + "---\n\n"
 
 
-_MD_NOISE = re.compile(r"(^|\s)#{1,6}\s|[*`]+|!?\[([^\]]*)\]\([^)]*\)")
+_MD_NOISE = re.compile(r"(^|\s)#\s|#{2,6}\s*|[*`]+|!?\[([^\]]{0,300})\]\([^)\s]{0,2000}\)")
 
 
 def _plain(text: str) -> str:
@@ -141,16 +141,23 @@ class _Site:
 
     def entry_line(self, from_uri: str, n: NormalizedEntry, with_date: bool = True) -> str:
         e = n.entry
-        line = "- " + _link(from_uri, entry_uri(e.id), e.title)
-        if with_date and e.date:
-            line += f" <small class=\"kb-date\">{e.date}</small>"
-        desc = _shorten(e.description)
-        if desc and desc != _shorten(e.title):
-            line += f"  \n  <span class=\"kb-desc\">{escape_inline(desc)}</span>"
-        return line
+        return _entry_line(posixpath.dirname(from_uri), e.id, e.title, e.date if with_date else None,
+                           e.description)
 
     def entry_list(self, from_uri: str, members: Iterable[NormalizedEntry], with_date: bool = True) -> str:
         return "\n".join(self.entry_line(from_uri, n, with_date) for n in newest_first(members))
+
+
+@lru_cache(maxsize=131072)
+def _entry_line(from_dir: str, entry_id: str, title: str, date: str | None, description: str | None) -> str:
+    # Listings repeat the same entry line on many pages (tags, hubs, related questions).
+    line = f"- [{escape_inline(title)}](<{_relpath(entry_uri(entry_id), from_dir or '.')}>)"
+    if date:
+        line += f" <small class=\"kb-date\">{date}</small>"
+    desc = _shorten(description)
+    if desc and desc != _shorten(title):
+        line += f"  \n  <span class=\"kb-desc\">{escape_inline(desc)}</span>"
+    return line
 
 
 def newest_first(members: Iterable[NormalizedEntry]) -> list[NormalizedEntry]:
