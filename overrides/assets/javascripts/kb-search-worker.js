@@ -85,26 +85,24 @@ function shardOf(term) {
   return key.codePointAt(0) % meta.shards
 }
 
-function shard(k) {
-  if (!shardCache.has(k)) {
-    const p = fetchJSON(`t/${k}.json`).catch(err => {
-      shardCache.delete(k)
+/* One fetch per file; a failed fetch is forgotten so the next query retries it. */
+function cached(cache, key, path) {
+  if (!cache.has(key)) {
+    const p = fetchJSON(path).catch(err => {
+      cache.delete(key)
       throw err
     })
-    shardCache.set(k, p)
+    cache.set(key, p)
   }
-  return shardCache.get(k)
+  return cache.get(key)
+}
+
+function shard(k) {
+  return cached(shardCache, k, `t/${k}.json`)
 }
 
 function chunk(c) {
-  if (!chunkCache.has(c)) {
-    const p = fetchJSON(`d/${c}.json`).catch(err => {
-      chunkCache.delete(c)
-      throw err
-    })
-    chunkCache.set(c, p)
-  }
-  return chunkCache.get(c)
+  return cached(chunkCache, c, `d/${c}.json`)
 }
 
 /* Loaded shards, by number (filled by `load`). */
