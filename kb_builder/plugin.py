@@ -254,7 +254,9 @@ def _start_background_index(docs, index_dir: Path, glossary_files: list) -> None
     with os.fdopen(fd, "wb") as f:
         pickle.dump((list(docs), str(index_dir), [str(g) for g in glossary_files]), f)
     # A fresh interpreter, not a fork: the live-reload server runs threads in this process.
-    _background_index[str(index_dir)] = subprocess.Popen([sys.executable, "-c", _INDEX_CHILD, job])
+    # Quiet: `kb serve` may stop (and MkDocs delete its temporary site) before it is done.
+    _background_index[str(index_dir)] = subprocess.Popen(
+        [sys.executable, "-c", _INDEX_CHILD, job], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
 
 def stop_serving() -> None:
