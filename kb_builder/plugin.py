@@ -50,10 +50,8 @@ class KbPlugin(BasePlugin[KbPluginConfig]):
     # -- configuration -------------------------------------------------------------
     def on_startup(self, *, command, dirty) -> None:
         global _SERVING
-        if command == "serve":  # rebuilds follow in this process: remember segmentations
-            from . import analyze
-
-            from . import ingest, pages
+        if command == "serve":  # rebuilds follow in this process: remember what they can reuse
+            from . import analyze, ingest, pages
 
             _SERVING = True
             analyze.keep_segments(True)
