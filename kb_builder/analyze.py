@@ -315,3 +315,38 @@ def search_subwords(word: str) -> list[str]:
             if freq.get(part):
                 out.append(part)
     return out
+
+
+# --------------------------------------------------------------------------- index text
+# Both search indexes (whoosh and the browser's) take their terms from here, so a
+# query matches the same words in `kb search` and in the site's search box.
+
+_MD_NOISE = [
+    (re.compile(r"!\[[^\]]*\]\([^)]*\)"), " "),
+    (re.compile(r"\[([^\]]*)\]\([^)]*\)"), r"\1"),
+    (re.compile(r"<[^>\n]{0,200}>"), " "),
+    (re.compile(r"^\s{0,3}(#{1,6}|>|[*+-]|\d+[.)])\s+", re.M), ""),
+    (re.compile(r"```[^\n]*|~~~[^\n]*"), " "),
+    (re.compile(r"(\*\*|__|`|\|)"), " "),
+    (re.compile(r"^\s*-{3,}\s*$", re.M), " "),
+    (re.compile(r"[ \t]+"), " "),
+    (re.compile(r"\s*\n\s*"), " "),
+]
+
+
+def plain_text(markdown: str) -> str:
+    """Markdown reduced to running text for indexing."""
+    text = markdown or ""
+    for pattern, repl in _MD_NOISE:
+        text = pattern.sub(repl, text)
+    return text.strip()
+
+
+def index_tokens(text: str) -> list[str]:
+    """Words of a text, plus the shorter words inside long Chinese words."""
+    out = []
+    for tok in segment(text):
+        out.append(tok)
+        if len(tok) >= 3 and has_cjk(tok):
+            out.extend(search_subwords(tok))
+    return out

@@ -82,55 +82,19 @@ GRAM_FIELDS: dict[str, tuple[float, float]] = {"tgrams": (1.0, 0.5), "agrams": (
 # no measured gain on the judged queries: the answers' words are indexed.
 BODY_BIGRAMS = False
 
-_MD_NOISE = [
-    (re.compile(r"!\[[^\]]*\]\([^)]*\)"), " "),
-    (re.compile(r"\[([^\]]*)\]\([^)]*\)"), r"\1"),
-    (re.compile(r"<[^>\n]{0,200}>"), " "),
-    (re.compile(r"^\s{0,3}(#{1,6}|>|[*+-]|\d+[.)])\s+", re.M), ""),
-    (re.compile(r"```[^\n]*|~~~[^\n]*"), " "),
-    (re.compile(r"(\*\*|__|`|\|)"), " "),
-    (re.compile(r"^\s*-{3,}\s*$", re.M), " "),
-    (re.compile(r"[ \t]+"), " "),
-    (re.compile(r"\s*\n\s*"), " "),
-]
-
-
-def plain_text(markdown: str) -> str:
-    """Markdown reduced to running text (search.plain_text when present)."""
-    try:
-        from .search import plain_text as _pt
-
-        return _pt(markdown)
-    except ImportError:  # pragma: no cover
-        text = markdown or ""
-        for pattern, repl in _MD_NOISE:
-            text = pattern.sub(repl, text)
-        return text.strip()
-
-
 # --------------------------------------------------------------------------- analysis
 
-def _index_tokens(text: str) -> list[str]:
-    """Words of a text plus the dictionary words inside long Chinese words (as the whoosh index)."""
-    out = []
-    for tok in analyze.segment(text):
-        out.append(tok)
-        if len(tok) >= 3 and analyze.has_cjk(tok):
-            out.extend(analyze.search_subwords(tok))
-    return out
-
-
 def _fields(doc: Any) -> dict[str, list[str]]:
-    body = plain_text(doc.answer)
+    body = analyze.plain_text(doc.answer)
     question = doc.question if (doc.question or "").strip() != (doc.title or "").strip() else ""
     return {
-        "title": _index_tokens(doc.title),
-        "question": _index_tokens(question),
-        "answer": _index_tokens(body),
-        "tags": _index_tokens(" , ".join(doc.tags)),
-        "keywords": _index_tokens(" , ".join(doc.keywords)),
-        "errors": _index_tokens("\n".join(doc.errors)),
-        "category": _index_tokens(doc.category or ""),
+        "title": analyze.index_tokens(doc.title),
+        "question": analyze.index_tokens(question),
+        "answer": analyze.index_tokens(body),
+        "tags": analyze.index_tokens(" , ".join(doc.tags)),
+        "keywords": analyze.index_tokens(" , ".join(doc.keywords)),
+        "errors": analyze.index_tokens("\n".join(doc.errors)),
+        "category": analyze.index_tokens(doc.category or ""),
         "parts": analyze.subwords("\n".join([doc.title, doc.question, body, *doc.errors])),
         "tgrams": analyze.cjk_bigrams(" ".join([doc.title, doc.question, *doc.tags, *doc.keywords])),
         "agrams": analyze.cjk_bigrams(body) if BODY_BIGRAMS else [],
@@ -138,10 +102,8 @@ def _fields(doc: Any) -> dict[str, list[str]]:
 
 
 def _glossary(extra: Iterable[Path | str] = ()) -> list[list[str]]:
-    try:
-        from .search import load_glossary
-    except ImportError:  # pragma: no cover
-        return []
+    from .search import load_glossary  # the same glossary files as the whoosh index
+
     return load_glossary(extra)
 
 
@@ -203,8 +165,8 @@ def _shard(term: str, shards: int) -> int:
 
 def _teaser(doc: Any) -> str:
     question = (doc.question or "").strip()
-    text = plain_text(doc.answer) if not question or question == (doc.title or "").strip() else \
-        question + " " + plain_text(doc.answer)
+    text = analyze.plain_text(doc.answer) if not question or question == (doc.title or "").strip() else \
+        question + " " + analyze.plain_text(doc.answer)
     text = re.sub(r"\s+", " ", text).strip()
     return text[:TEASER_CHARS] + ("…" if len(text) > TEASER_CHARS else "")
 

@@ -218,38 +218,14 @@ def _analyse_glossary(groups: list[list[str]]) -> list[list[list[str]]]:
 
 # --------------------------------------------------------------------------- analysis
 
-def _index_tokens(text: str) -> list[str]:
-    """Words of a text, plus the shorter words inside long Chinese words."""
-    out = []
-    for tok in analyze.segment(text):
-        out.append(tok)
-        if len(tok) >= 3 and analyze.has_cjk(tok):
-            out.extend(analyze.search_subwords(tok))
-    return out
+_index_tokens = analyze.index_tokens
 
 
 def _joined(text: str) -> str:
     return " ".join(_index_tokens(text))
 
 
-_MD_NOISE = [
-    (re.compile(r"!\[[^\]]*\]\([^)]*\)"), " "),
-    (re.compile(r"\[([^\]]*)\]\([^)]*\)"), r"\1"),
-    (re.compile(r"<[^>\n]{0,200}>"), " "),
-    (re.compile(r"^\s{0,3}(#{1,6}|>|[*+-]|\d+[.)])\s+", re.M), ""),
-    (re.compile(r"```[^\n]*|~~~[^\n]*"), " "),
-    (re.compile(r"(\*\*|__|`|\|)"), " "),
-    (re.compile(r"^\s*-{3,}\s*$", re.M), " "),
-    (re.compile(r"[ \t]+"), " "),
-    (re.compile(r"\s*\n\s*"), " "),
-]
-
-
-def plain_text(markdown: str) -> str:
-    text = markdown or ""
-    for pattern, repl in _MD_NOISE:
-        text = pattern.sub(repl, text)
-    return text.strip()
+plain_text = analyze.plain_text  # public: markdown as indexed text
 
 
 def _schema() -> Schema:
