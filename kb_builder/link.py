@@ -478,8 +478,12 @@ def _suffix_index(by_path: Mapping[str, str], by_id: Mapping[str, str]) -> dict[
     return index
 
 
-def resolve_link(target: str, by_path: Mapping[str, str], by_id: Mapping[str, str]) -> str | None:
+def resolve_link(target: str, by_path: Mapping[str, str], by_id: Mapping[str, str],
+                 source: str | None = None) -> str | None:
     """The entry id a relative link points to, or None (external links, anchors, missing files).
+
+    With `source` (the linking entry's path in the content dir), the link is first
+    read relative to that entry's folder, as a browser or editor would.
 
     Matches the path as written (without ./ and fragments), the file name with or
     without .md, the entry id, and finally a unique file name or id that ends with
@@ -491,6 +495,11 @@ def resolve_link(target: str, by_path: Mapping[str, str], by_id: Mapping[str, st
     path = unquote(urlsplit(target.strip()).path)
     if not path:
         return None
+    folder = posixpath.dirname(source) if source else ""
+    if folder:
+        beside = posixpath.normpath(posixpath.join(folder, path.replace("\\", "/")))
+        if beside in by_path:
+            return by_path[beside]
     path = posixpath.normpath(path.replace("\\", "/"))
     while path.startswith("../"):
         path = path[3:]
@@ -701,7 +710,7 @@ def build_graph(entries: Sequence[NormalizedEntry], hub_rules: HubRules | str | 
                 ref_stats["external"] += 1
             else:
                 if ref.target:
-                    target_id = resolve_link(ref.target, by_path, by_id)
+                    target_id = resolve_link(ref.target, by_path, by_id, n.entry.source_path)
                     how = "link" if target_id else ""
                 if target_id is None:
                     target_id, how = resolver.resolve(ref.text)
@@ -724,7 +733,7 @@ def build_graph(entries: Sequence[NormalizedEntry], hub_rules: HubRules | str | 
             target = match.group(1)
             if _EXTERNAL.match(target) or target.startswith("#") or ".md" not in target.lower():
                 continue
-            target_id = resolve_link(target, by_path, by_id)
+            target_id = resolve_link(target, by_path, by_id, n.entry.source_path)
             if target_id and target_id != n.entry.id:
                 ref_stats["body_links_resolved"] += 1
                 referenced_by[target_id].setdefault(n.entry.id)

@@ -258,12 +258,7 @@ def tag_findings(items: Sequence[_Item], settings: normalize.TagSettings, severi
 def _link_target_missing(entry: Entry, target: str, by_path, by_id) -> bool:
     if _EXTERNAL.match(target) or target.startswith("#") or ".md" not in target.lower():
         return False
-    base = entry.source_path.rsplit("/", 1)[0] if "/" in entry.source_path else ""
-    joined = f"{base}/{target.split('#')[0]}" if base else target
-    import posixpath
-
-    found = link.resolve_link(posixpath.normpath(joined), by_path, by_id) or link.resolve_link(target, by_path, by_id)
-    return found is None
+    return link.resolve_link(target, by_path, by_id, entry.source_path) is None
 
 
 def reference_findings(items: Sequence[_Item], entries: Sequence[NormalizedEntry], graph: link.Graph,

@@ -69,8 +69,7 @@ def gather(settings: Settings, progress: ProgressFn = _no_progress) -> tuple[Cor
 
 
 def render_context(settings: Settings, entries: tuple[NormalizedEntry, ...], graph: link.Graph) -> RenderContext:
-    by_path = {n.entry.source_path: n.entry.id for n in entries}
-    by_id = {n.entry.id: n.entry.id for n in entries}
+    by_path, by_id = link.build_link_maps(entries)
 
     def source(entry: Entry) -> str:
         return posixpath.join(settings.source_prefix, entry.source_path) if settings.source_prefix else entry.source_path
@@ -79,11 +78,8 @@ def render_context(settings: Settings, entries: tuple[NormalizedEntry, ...], gra
         return settings.edit_url.replace("{path}", source(entry)) if settings.edit_url else None
 
     def rewrite(entry: Entry, target: str) -> str | None:
-        if "://" in target or target.startswith(("#", "mailto:")):
-            return None
-        base = posixpath.dirname(entry.source_path)
-        return link.resolve_link(posixpath.normpath(posixpath.join(base, target.split("#")[0])) if target else target,
-                                 by_path, by_id) or link.resolve_link(target, by_path, by_id)
+        # The same resolution link.py used for backlinks, so a link and its backlink agree.
+        return link.resolve_link(target, by_path, by_id, entry.source_path)
 
     return RenderContext(entries=entries, graph=graph, lang=settings.lang, edit_url=edit,
                          source_label=source, rewrite_link=rewrite)

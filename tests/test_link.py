@@ -316,3 +316,12 @@ def test_acceptance_on_real_corpus():
     assert stats["references"]["resolved"] > 300
     assert "NacosException" in graph.error_index and "No DataSource set" in graph.error_index
     assert elapsed < 15, elapsed
+
+
+def test_relative_links_are_read_from_the_linking_entrys_folder():
+    by_path = {"sub/a.md": "a", "b.md": "b", "sub/b.md": "sb"}
+    by_id = {"a": "a", "b": "b", "sb": "sb"}
+    assert link.resolve_link("./b.md", by_path, by_id, "sub/a.md") == "sb"
+    assert link.resolve_link("../b.md#part", by_path, by_id, "sub/a.md") == "b"
+    assert link.resolve_link("b.md", by_path, by_id) == "b"
+    assert link.resolve_link("https://example.org/b.md", by_path, by_id, "sub/a.md") is None
