@@ -35,7 +35,8 @@ def cmd_build(args) -> int:
     setup_logging(args.verbose, args.quiet)
     # a status line on stderr while building, only on a terminal and never with -q
     with Progress("kb build", enabled=False if args.quiet else None) as progress:
-        result = build_site(args.config, args.content, args.site_dir, strict=args.strict, progress=progress)
+        result = build_site(args.config, args.content, args.site_dir, strict=args.strict, progress=progress,
+                            processes=args.processes)
     generated = result.generated
     corpus = generated.corpus
     if not args.quiet:
@@ -232,6 +233,8 @@ def build_parser() -> argparse.ArgumentParser:
     common(p)
     p.add_argument("--site-dir", "-d", metavar="DIR", help="output directory (default: site_dir of mkdocs.yml)")
     p.add_argument("--strict", action="store_true", help="fail when a content file has to be skipped")
+    p.add_argument("--processes", type=int, choices=(1, 2), default=2,
+                   help="render pages in this many processes (default 2, when the machine has 2 cores)")
     p.add_argument("-q", "--quiet", action="store_true")
     p.set_defaults(func=cmd_build)
 

@@ -9,9 +9,10 @@ from pathlib import Path
 from mkdocs.config import base
 from mkdocs.config import config_options as c
 from mkdocs.exceptions import PluginError
-from mkdocs.plugins import BasePlugin
+from mkdocs.plugins import BasePlugin, CombinedEvent, event_priority
 from mkdocs.structure.files import File, Files, InclusionLevel
 
+from . import parallel
 from .cache import PageRecord, config_fingerprint
 from .i18n import labels_for, site_language
 from .pages import CATEGORY_DIR, ERROR_PAGE, HOME, HUB_DIR, TAG_DIR
@@ -45,6 +46,11 @@ class KbPlugin(BasePlugin[KbPluginConfig]):
         self.generated_uris: set[str] = set()
         self.content_override: str | None = None  # set by `kb build --content`
         self.progress = None  # a pipeline.ProgressFn, set by `kb build` (see progress.py)
+        # Set by `kb build`, which runs MkDocs in dirty mode into an empty directory:
+        # the pages may then be rendered by two processes (parallel.py).
+        self.parallel = False
+        self._worker: parallel.Worker | None = None
+        self._counter: parallel.SharedCounter | None = None
         self._rendered = self._to_render = 0
 
     # -- configuration -------------------------------------------------------------
@@ -159,7 +165,41 @@ class KbPlugin(BasePlugin[KbPluginConfig]):
 
     def on_nav(self, nav, config, files):
         self._nav = nav
+        if self.parallel and not _SERVING and self.generated is not None and parallel.can_fork():
+            self._render_in_two_processes(config, files)
         return nav
+
+    def _render_in_two_processes(self, config, files: Files) -> None:
+        """Fork: this process and a child each render about half of the pages.
+
+        The pages of the author's docs/ and static files stay here; the generated
+        pages are split by size.  This process also writes the browser index
+        after rendering, so it takes a smaller share."""
+        generated = [f for f in files.documentation_pages() if f.src_uri in self.generated_uris]
+        if len(generated) < 2:
+            return
+        weights = [(f.src_uri, _PAGE_COST + len(self.generated.pages[f.src_uri])) for f in generated]
+        total = sum(w for _, w in weights)
+        mine, theirs = parallel.split(weights, 2, head_start=(total * _INDEX_SHARE, 0.0))
+        self._counter = parallel.SharedCounter(2)
+        worker = parallel.Worker.fork()
+        if worker is not None:  # the parent: leave the child's pages alone
+            self._worker = worker
+            for f in generated:
+                if f.src_uri in theirs:
+                    f.kb_elsewhere = True
+            return
+        # The child: only its pages; static files, theme templates and post-build
+        # work (indexes, sitemap) are the parent's.
+        for f in files:
+            if isinstance(f, _GeneratedFile) and f.src_uri in self.generated_uris:
+                f.kb_elsewhere = f.src_uri not in theirs
+            else:
+                f.is_modified = _unmodified  # type: ignore[method-assign]
+        config.theme.static_templates.clear()
+        config["extra_templates"] = []
+        self._warnings = _WarningCounter()
+        logging.getLogger("mkdocs").addHandler(self._warnings)
 
     def on_env(self, env, config, files):
         # A dirty rebuild does not read unchanged pages, so their titles would be missing
@@ -169,15 +209,77 @@ class KbPlugin(BasePlugin[KbPluginConfig]):
                 page.read_source(config)
         return env
 
+    def on_pre_page(self, page, config, files):
+        if page.file.src_uri in self.generated_uris and _REUSE_MARKDOWN:
+            page.render = lambda config, files, page=page: self._render_generated(page, config, files)
+        return page
+
+    def _render_generated(self, page, config, files) -> None:
+        """`Page.render` with one Markdown converter for all generated pages.
+
+        MkDocs builds a new converter, with every extension, for each page; reset
+        between pages, one converter gives the same HTML at a fraction of the cost."""
+        from mkdocs.structure import pages as mk
+        from mkdocs.structure.toc import get_toc
+
+        md = getattr(self, "_markdown", None)
+        if md is None:
+            import markdown
+
+            md = self._markdown = markdown.Markdown(extensions=config["markdown_extensions"],
+                                                    extension_configs=config["mdx_configs"] or {})
+        md.reset()
+        raw_html = mk._RawHTMLPreprocessor()
+        raw_html._register(md)
+        anchors = mk._ExtractAnchorsTreeprocessor(page.file, files, config)
+        anchors._register(md)
+        relative = mk._RelativePathTreeprocessor(page.file, files, config)
+        relative._register(md)
+        title = mk._ExtractTitleTreeprocessor()
+        title._register(md)
+        page.content = md.convert(page.markdown)
+        page.toc = get_toc(getattr(md, "toc_tokens", []))
+        page._title_from_render = title.title
+        page.present_anchor_ids = anchors.present_anchor_ids | raw_html.present_anchor_ids
+        if mk.log.getEffectiveLevel() > logging.DEBUG:
+            page.links_to_anchors = relative.links_to_anchors
+
     def on_page_content(self, html: str, page, config, files):
-        if self.progress:
+        if self._counter is not None:
+            self._counter.add(1 if parallel.in_child() else 0)
+            if parallel.parent_gone():  # the build was interrupted: nothing will use these pages
+                parallel.exit_child(1)
+        if self.progress and not parallel.in_child():
             self._rendered += 1
-            self.progress("render", self._rendered, self._to_render)
+            done = self._counter.total() if self._counter is not None else self._rendered
+            self.progress("render", min(done, self._to_render), self._to_render)
         if page.file.src_uri in self.generated_uris:
             return sanitize_html(html)
         return html
 
-    def on_post_build(self, config):
+    def on_post_page(self, output: str, page, config):
+        if self._counter is not None:  # a full build: the HTML is written next, nothing reads it again
+            page.content = None
+        return output
+
+    @event_priority(100)  # before any plugin's post-build work: that is the parent's
+    def _end_of_child(self, config):
+        if parallel.in_child():
+            warnings = getattr(self, "_warnings", None)
+            parallel.exit_child(parallel.Worker.EXIT_STRICT if config.strict and warnings and warnings.count else 0)
+
+    def _post_build(self, config):
+        worker, self._worker = self._worker, None
+        if worker is not None:  # the other half of the pages
+            try:
+                worker.wait()
+            except parallel.WorkerFailed as e:
+                raise PluginError(f"kb: {e}") from None
+            if self.progress:
+                self.progress("render", self._to_render, self._to_render)
+        if self._counter is not None:
+            self._counter.close()
+            self._counter = None
         if self.generated is None:
             return
         record = getattr(self, "page_record", None)
@@ -211,7 +313,14 @@ class KbPlugin(BasePlugin[KbPluginConfig]):
         if record is not None:
             record.commit()
 
+    on_post_build = CombinedEvent(_end_of_child, _post_build)
+
     def on_build_error(self, error):
+        if parallel.in_child():
+            parallel.exit_child(1)  # MkDocs logged the error; the parent reports the failure
+        worker, self._worker = self._worker, None
+        if worker is not None:
+            worker.kill()
         job, self._index_job = getattr(self, "_index_job", None), None
         if job is not None:
             job.cancel()
@@ -365,12 +474,50 @@ class _IndexJob:
 
 
 class _GeneratedFile(File):
-    """A generated page that MkDocs' dirty builds skip when its markdown is unchanged (cache.PageRecord)."""
+    """A generated page that MkDocs' dirty builds skip when its markdown is unchanged
+    (cache.PageRecord) or when the other process of a two-process render owns it."""
 
     kb_unchanged = False
+    kb_elsewhere = False
 
     def is_modified(self) -> bool:
-        return not self.kb_unchanged and super().is_modified()
+        return not self.kb_unchanged and not self.kb_elsewhere and super().is_modified()
+
+
+def _can_reuse_markdown() -> bool:
+    """The MkDocs internals `_render_generated` mirrors are those of the pinned MkDocs."""
+    try:
+        from mkdocs.structure import pages as mk
+
+        return all(hasattr(mk, n) for n in ("_RawHTMLPreprocessor", "_ExtractAnchorsTreeprocessor",
+                                             "_RelativePathTreeprocessor", "_ExtractTitleTreeprocessor", "log"))
+    except ImportError:
+        return False
+
+
+_REUSE_MARKDOWN = _can_reuse_markdown()
+
+
+def _unmodified() -> bool:
+    return False
+
+
+# Splitting the pages between two processes: a page costs about this many characters
+# of markdown before its text (template, extensions), and the parent's browser index
+# is worth this share of all rendering.
+_PAGE_COST = 1500
+_INDEX_SHARE = 0.2
+
+
+class _WarningCounter(logging.Handler):
+    """Warnings logged in the child of a two-process render (strict mode fails on them)."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.WARNING)
+        self.count = 0
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.count += 1
 
 
 def _nav_uris(nav) -> set[str]:

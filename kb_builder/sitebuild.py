@@ -127,11 +127,24 @@ def setup_logging(verbose: bool = False, quiet: bool = False) -> None:
     logger.propagate = False
 
 
+class _NoDirtyWarning(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        return "'dirty' build" not in record.getMessage()
+
+
+def _child_never_returns(pid: int) -> None:
+    """A forked rendering process ends in the plugin; should it get here, it must not touch the site."""
+    if os.getpid() != pid:
+        os._exit(1)
+
+
 def build_site(config_file: str | Path = "mkdocs.yml", content: str | Path | None = None,
-               site_dir: str | Path | None = None, strict: bool = False, progress=None) -> BuildResult:
+               site_dir: str | Path | None = None, strict: bool = False, progress=None,
+               processes: int = 2) -> BuildResult:
     """Build into a temporary directory beside the target and swap it in on success.
 
-    `progress`: a pipeline.ProgressFn told about each stage (see progress.py)."""
+    `progress`: a pipeline.ProgressFn told about each stage (see progress.py).
+    `processes`: 2 lets pages render in two processes where that is possible."""
     import time
 
     from mkdocs.commands.build import build
@@ -149,12 +162,23 @@ def build_site(config_file: str | Path = "mkdocs.yml", content: str | Path | Non
     os.umask(umask)
     tmp.chmod(0o777 & ~umask)  # mkdtemp makes it 0700; a site is published like any new folder
     config.site_dir = str(tmp)
+    # The directory is empty, so MkDocs' dirty mode renders every page, and a page
+    # can say it is not modified: how two processes share the rendering (parallel.py).
+    plugin.parallel = processes > 1
+    quiet = _NoDirtyWarning()
+    build_log = logging.getLogger("mkdocs.commands.build")
+    build_log.addFilter(quiet)
+    pid = os.getpid()
     try:
-        build(config)
+        build(config, dirty=True)
+        _child_never_returns(pid)
         _swap_in(tmp, final)
     except BaseException:
+        _child_never_returns(pid)
         shutil.rmtree(tmp, ignore_errors=True)
         raise
+    finally:
+        build_log.removeFilter(quiet)
     if plugin.generated is None:
         raise BuildError("the kb plugin generated nothing")
     return BuildResult(final, plugin.generated, time.perf_counter() - started)

@@ -1,0 +1,168 @@
+"""Two-process rendering (issue 8): `kb build` splits the pages between itself and a
+forked child.  The site must be the same as a one-process build, both processes must
+really render, and a failing or warning child must fail the build without touching
+the previous site."""
+from __future__ import annotations
+
+import logging
+import os
+import threading
+from pathlib import Path
+
+import pytest
+
+from kb_builder import parallel, sitebuild
+from kb_builder import plugin as kb_plugin
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def _pages(site: Path) -> dict[str, bytes]:
+    """Every file of a built site except the indexes, whose file names or key order
+    vary from build to build (whoosh segment names, hash order)."""
+    out = {}
+    for path in site.rglob("*"):
+        rel = path.relative_to(site).as_posix()
+        if path.is_file() and not rel.startswith(("_kb_index/", "search/")):
+            out[rel] = path.read_bytes()
+    return out
+
+
+def _build(content: Path, site: Path, processes: int, **kw):
+    return sitebuild.build_site(REPO / "mkdocs.yml", content, site, processes=processes, **kw)
+
+
+@pytest.fixture
+def forks(monkeypatch):
+    """Record the pids of rendering children forked during a build."""
+    if not parallel.can_fork():
+        pytest.fail(f"cannot fork here (cores {os.cpu_count()}, threads {threading.active_count()}): "
+                    "two-process rendering would not be tested")
+    seen: list[int] = []
+    real = parallel.Worker.fork.__func__
+
+    def fork(cls):
+        worker = real(cls)
+        if worker is not None:
+            seen.append(worker.pid)
+        return worker
+
+    monkeypatch.setattr(parallel.Worker, "fork", classmethod(fork))
+    return seen
+
+
+def test_split_balances_weight_and_keeps_every_item():
+    items = [(f"p{i}", float(w)) for i, w in enumerate([9, 7, 6, 5, 5, 4, 3, 2, 2, 1] * 20)]
+    a, b = parallel.split(items, 2)
+    assert a | b == {k for k, _ in items} and not a & b
+    weight = dict(items)
+    wa, wb = sum(weight[k] for k in a), sum(weight[k] for k in b)
+    assert abs(wa - wb) <= max(weight.values())
+    # A head start of a third of the work: that share gets correspondingly less.
+    total = wa + wb
+    a, b = parallel.split(items, 2, head_start=(total / 3, 0.0))
+    wa, wb = sum(weight[k] for k in a), sum(weight[k] for k in b)
+    assert abs((wa + total / 3) - wb) <= max(weight.values())
+
+
+def test_shared_counter_adds_across_a_fork():
+    counter = parallel.SharedCounter(2)
+    pid = os.fork()
+    if pid == 0:
+        for _ in range(50):
+            counter.add(1)
+        os._exit(0)
+    for _ in range(20):
+        counter.add(0)
+    os.waitpid(pid, 0)
+    assert counter.total() == 70
+    counter.close()
+
+
+def test_two_processes_build_the_same_site_as_one(sample_content_dir, tmp_path, forks):
+    one = _build(sample_content_dir, tmp_path / "one", processes=1)
+    assert forks == []
+    two = _build(sample_content_dir, tmp_path / "two", processes=2)
+    assert len(forks) == 1
+    a, b = _pages(one.site_dir), _pages(two.site_dir)
+    assert sorted(a) == sorted(b)
+    differ = [k for k in a if a[k] != b[k]]
+    assert differ == []
+    assert len([k for k in a if k.startswith("q/")]) == 15
+    # Both halves of the search machinery are there too.
+    assert (two.site_dir / "_kb_index").is_dir() and (two.site_dir / "search" / "kb" / "meta.json").is_file()
+
+
+def test_the_child_renders_its_share(sample_content_dir, tmp_path, forks, monkeypatch):
+    """Which pages each process rendered: disjoint, together all generated pages."""
+    log = tmp_path / "rendered.log"
+    real = kb_plugin.KbPlugin.on_page_content
+
+    def on_page_content(self, html, page, config, files):
+        with open(log, "a", encoding="utf-8") as f:  # O_APPEND: one line per write, from either process
+            f.write(f"{os.getpid()} {page.file.src_uri}\n")
+        return real(self, html, page, config, files)
+
+    monkeypatch.setattr(kb_plugin.KbPlugin, "on_page_content", on_page_content)
+    result = _build(sample_content_dir, tmp_path / "site", processes=2)
+    lines = [line.split(" ", 1) for line in log.read_text(encoding="utf-8").splitlines()]
+    by_pid: dict[str, set[str]] = {}
+    for pid, uri in lines:
+        by_pid.setdefault(pid, set()).add(uri)
+    assert set(by_pid) == {str(os.getpid()), str(forks[0])}
+    mine, theirs = by_pid[str(os.getpid())], by_pid[str(forks[0])]
+    assert not mine & theirs
+    assert len(lines) == len(mine | theirs)  # no page rendered twice
+    assert set(result.generated.pages) <= mine | theirs
+    assert len(theirs) >= len(result.generated.pages) // 4
+
+
+def _fail_in_child(monkeypatch, how):
+    real = kb_plugin.KbPlugin.on_page_content
+
+    def on_page_content(self, html, page, config, files):
+        if parallel.in_child() and page.file.src_uri.startswith("q/"):
+            how()
+        return real(self, html, page, config, files)
+
+    monkeypatch.setattr(kb_plugin.KbPlugin, "on_page_content", on_page_content)
+
+
+def _tree(site: Path) -> dict[str, bytes]:
+    return {p.relative_to(site).as_posix(): p.read_bytes() for p in site.rglob("*") if p.is_file()}
+
+
+def test_a_failing_child_fails_the_build_and_keeps_the_old_site(sample_content_dir, tmp_path, forks, monkeypatch,
+                                                                caplog):
+    site = tmp_path / "site"
+    _build(sample_content_dir, site, processes=1)
+    before = _tree(site)
+
+    def boom():
+        raise RuntimeError("renderer exploded")
+
+    _fail_in_child(monkeypatch, boom)
+    with pytest.raises(Exception, match="Aborted"):
+        _build(sample_content_dir, site, processes=2)
+    assert "second rendering process failed" in caplog.text
+    assert forks, "the build did not fork"
+    assert _tree(site) == before
+    assert not list(tmp_path.glob(".site.building-*"))
+
+
+def test_a_warning_in_the_child_fails_a_strict_build(sample_content_dir, tmp_path, forks, monkeypatch, caplog):
+    """MkDocs' `strict: true` fails a build on warnings; the child's count as the parent's do."""
+    _fail_in_child(monkeypatch, lambda: logging.getLogger("mkdocs.plugins.kb").warning("kb: something odd"))
+    _build(sample_content_dir, tmp_path / "lenient", processes=2)  # not strict: a warning is fine
+    real_load = sitebuild.load_config
+
+    def strict_load(*args, **kw):
+        config, plugin = real_load(*args, **kw)
+        config["strict"] = True
+        return config, plugin
+
+    monkeypatch.setattr(sitebuild, "load_config", strict_load)
+    with pytest.raises(Exception, match="Aborted"):
+        _build(sample_content_dir, tmp_path / "strict", processes=2)
+    assert "warnings in strict mode while rendering pages in the second process" in caplog.text
+    assert not (tmp_path / "strict").exists()
