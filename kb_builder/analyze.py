@@ -89,10 +89,23 @@ def to_simplified(text: str) -> str:
     # that hold a trigger (the same result, at a fraction of the cost).
     conv = _converter()
     parts = conv.split_chars_re.split(text)
+    done = _T2S_RUNS
     for i in range(0, len(parts), 2):
-        if not triggers.isdisjoint(parts[i]):
-            parts[i] = conv._convert(parts[i], conv._dict_chain_data)
+        part = parts[i]
+        if not triggers.isdisjoint(part):
+            # The same runs come back (a body is folded to segment it and again for
+            # its stored copy; titles also feed the bigrams): convert each run once.
+            hit = done.get(part)
+            if hit is None:
+                if len(done) >= _T2S_RUNS_MAX:
+                    done.clear()
+                hit = done[part] = conv._convert(part, conv._dict_chain_data)
+            parts[i] = hit
     return "".join(parts)
+
+
+_T2S_RUNS: dict[str, str] = {}  # run -> converted run (bounded: cleared when full)
+_T2S_RUNS_MAX = 50_000
 
 
 def fold(text: str) -> str:
@@ -123,6 +136,8 @@ def _jieba():
 # and jieba's total before the first change, so `reset_words` can undo it.
 _ADDED: dict[str, int | None] = {}
 _TOTAL: list[int] = []
+_USER_FREQ = 2000
+_TAUGHT: set[str] = set()  # the words add_words taught (not their prefixes)
 
 
 def add_words(words: Iterable[str]) -> None:
@@ -132,13 +147,18 @@ def add_words(words: Iterable[str]) -> None:
     for word in words:
         word = fold(word).strip()
         if 1 < len(word) <= 16 and _CJK_RUN.fullmatch(word):
+            if word in _TAUGHT and freq.get(word) == _USER_FREQ:
+                # Taught already: jieba would add the frequency to its total again,
+                # and the same words taught twice would cut text unlike taught once.
+                continue
             if not _TOTAL:
                 _TOTAL.append(jieba.dt.total)
             for end in range(1, len(word) + 1):  # jieba also adds the word's prefixes
                 if word[:end] not in _ADDED:
                     _ADDED[word[:end]] = freq.get(word[:end])
                     _STATE[1] ^= hash(word[:end])
-            jieba.add_word(word, freq=2000)
+            jieba.add_word(word, freq=_USER_FREQ)
+            _TAUGHT.add(word)
             _STATE[0] = jieba.dt.total
 
 
@@ -160,6 +180,7 @@ def reset_words() -> None:
             freq[key] = old
     jieba.dt.total = _TOTAL[0]
     _ADDED.clear()
+    _TAUGHT.clear()
     _TOTAL.clear()
     _STATE[:] = [0, 0]
 
@@ -225,6 +246,11 @@ class VocabSegmenter:
 _SEGMENTS: dict[tuple, tuple[str, ...]] | None = None
 _SEGMENTS_USED: set[tuple] = set()
 _STATE: list = [0, 0]  # jieba's total and a hash of the words add_words taught (a cache key)
+
+
+def words_state() -> tuple[int, int]:
+    """A key for the segmenter's dictionary: it changes whenever `add_words`/`reset_words` change it."""
+    return (_STATE[0], _STATE[1])
 
 
 def dictionary_state() -> tuple | None:

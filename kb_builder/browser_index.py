@@ -51,9 +51,12 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Iterable, Sequence
+from typing import TYPE_CHECKING, Any, Iterable, Sequence
 
 from . import analyze
+
+if TYPE_CHECKING:
+    from .search import Analysis
 
 FORMAT = 1
 INDEX_DIR = "search/kb"  # relative to the site directory
@@ -77,35 +80,11 @@ FIELDS: dict[str, tuple[float, float]] = {
     "answer": (0.7, 0.75),
     "parts": (0.4, 0.75),
 }
-GRAM_FIELDS: dict[str, tuple[float, float]] = {"tgrams": (1.0, 0.5), "agrams": (0.25, 0.75)}
-# Bigrams of the answers (the whoosh index's `agrams`) would double the index for
-# no measured gain on the judged queries: the answers' words are indexed.
-BODY_BIGRAMS = False
+GRAM_FIELDS: dict[str, tuple[float, float]] = {"tgrams": (1.0, 0.5)}
+# No bigrams of the answers (the whoosh index dropped its `agrams` too): they would
+# double the index for no measured gain on the judged queries; the answers' words are indexed.
 
 # --------------------------------------------------------------------------- analysis
-
-def _fields(doc: Any) -> dict[str, list[str]]:
-    body = analyze.plain_text(doc.answer)
-    question = doc.question if (doc.question or "").strip() != (doc.title or "").strip() else ""
-    return {
-        "title": analyze.index_tokens(doc.title),
-        "question": analyze.index_tokens(question),
-        "answer": analyze.index_tokens(body),
-        "tags": analyze.index_tokens(" , ".join(doc.tags)),
-        "keywords": analyze.index_tokens(" , ".join(doc.keywords)),
-        "errors": analyze.index_tokens("\n".join(doc.errors)),
-        "category": analyze.index_tokens(doc.category or ""),
-        "parts": analyze.subwords("\n".join([doc.title, doc.question, body, *doc.errors])),
-        "tgrams": analyze.cjk_bigrams(" ".join([doc.title, doc.question, *doc.tags, *doc.keywords])),
-        "agrams": analyze.cjk_bigrams(body) if BODY_BIGRAMS else [],
-    }
-
-
-def _glossary(extra: Iterable[Path | str] = ()) -> list[list[str]]:
-    from .search import load_glossary  # the same glossary files as the whoosh index
-
-    return load_glossary(extra)
-
 
 @lru_cache(maxsize=None)
 def _is_stop(tok: str) -> bool:
@@ -163,31 +142,24 @@ def _shard(term: str, shards: int) -> int:
     return ord(key) % shards
 
 
-def _teaser(doc: Any) -> str:
+def _teaser(doc: Any, body: str) -> str:
+    """`body`: the answer as plain text (`analyze.plain_text`)."""
     question = (doc.question or "").strip()
-    text = analyze.plain_text(doc.answer) if not question or question == (doc.title or "").strip() else \
-        question + " " + analyze.plain_text(doc.answer)
+    text = body if not question or question == (doc.title or "").strip() else question + " " + body
     text = re.sub(r"\s+", " ", text).strip()
     return text[:TEASER_CHARS] + ("…" if len(text) > TEASER_CHARS else "")
 
 
-# `kb serve`: each document's analysed fields from the last build, per dictionary state;
-# replaced by this build's set every time, so it never outgrows one corpus.
-_FIELDS_KEPT: dict = {}
-
-
 def build(docs: Sequence[Any], material_config: dict | None = None,
-          glossary_files: Iterable[Path | str] = ()) -> BrowserIndex:
-    """The browser index of `docs` (`search.SearchDoc`s) as files relative to the site directory."""
+          glossary_files: Iterable[Path | str] = (), analysis: Analysis | None = None) -> BrowserIndex:
+    """The browser index of `docs` (`search.SearchDoc`s) as files relative to the site directory.
+
+    `analysis`: `search.analyse_docs(docs, glossary_files)`, shared with the whoosh
+    index; analysed here when None or made from anything else."""
+    from .search import analysis_for
+
     docs = list(docs)
-    groups = _glossary(glossary_files)
-    user_words: set[str] = set()
-    for doc in docs:
-        user_words.update(doc.tags)
-        user_words.update(doc.keywords)
-    for group in groups:
-        user_words.update(group)
-    analyze.add_words(w for w in user_words if len(w) <= 16)
+    analysis = analysis_for(docs, glossary_files, (), analysis)
 
     n = len(docs)
     # term -> field -> {doc: tf}; field lengths per doc
@@ -195,18 +167,8 @@ def build(docs: Sequence[Any], material_config: dict | None = None,
     lengths: dict[str, list[int]] = {f: [0] * n for f in (*FIELDS, *GRAM_FIELDS)}
     cjk_words: set[str] = set()
     latin: set[str] = set()
-    global _FIELDS_KEPT
-    state = analyze.dictionary_state()  # None unless kb serve keeps segmentations
-    kept: dict = {}
-    for i, doc in enumerate(docs):
-        if state is None:
-            fields = _fields(doc)
-        else:
-            fields = _FIELDS_KEPT.get((state, doc))
-            if fields is None:
-                fields = _fields(doc)
-            kept[(state, doc)] = fields
-        for field, toks in fields.items():
+    for i, terms in enumerate(analysis.terms):
+        for field, toks in terms.fields.items():
             lengths[field][i] = len(toks)
             gram = field in GRAM_FIELDS
             for tok, tf in Counter(toks).items():
@@ -218,17 +180,10 @@ def build(docs: Sequence[Any], material_config: dict | None = None,
                     if _is_stop(tok):
                         continue  # stopwords cut queries but are not searched
                 tfs["#" + tok if gram else tok][field][i] = tf
-    glossary = []
-    for group in groups:
-        members = []
-        for word in group:
-            toks = analyze.segment(word)
-            if toks and toks not in members:
-                members.append(toks)
-        if len(members) > 1:
-            glossary.append(members)
-            for m in members:
-                cjk_words.update(t for t in m if analyze.has_cjk(t))
+    glossary = analysis.glossary
+    for members in glossary:
+        for m in members:
+            cjk_words.update(t for t in m if analyze.has_cjk(t))
 
     avg = {f: (sum(v) / n if n else 0.0) or 1.0 for f, v in lengths.items()}
     boosts = {**FIELDS, **GRAM_FIELDS}
@@ -278,7 +233,8 @@ def build(docs: Sequence[Any], material_config: dict | None = None,
     chunks = math.ceil(n / DOC_CHUNK) if n else 0
     for c in range(chunks):
         part = docs[c * DOC_CHUNK:(c + 1) * DOC_CHUNK]
-        files[f"{INDEX_DIR}/d/{c}.json"] = _dumps([[d.url, d.title, _teaser(d)] for d in part])
+        bodies = analysis.terms[c * DOC_CHUNK:(c + 1) * DOC_CHUNK]
+        files[f"{INDEX_DIR}/d/{c}.json"] = _dumps([[d.url, d.title, _teaser(d, t.body)] for d, t in zip(part, bodies)])
 
     chars = {ch for w in freq for ch in w}
     stop = sorted({analyze.fold(t) for t in getattr(analyze, "_STOP", ())}
@@ -309,8 +265,6 @@ def build(docs: Sequence[Any], material_config: dict | None = None,
     material["config"] = {**material["config"], "kb": meta}
     files[f"{INDEX_DIR}/meta.json"] = _dumps(meta)  # when Material writes its index after ours
     files[MATERIAL_INDEX] = _dumps(material)
-    if state is not None:
-        _FIELDS_KEPT = kept
     return BrowserIndex(files, meta)
 
 
@@ -367,14 +321,15 @@ def mute_material_search(config: Any) -> bool:
 
 
 def write(site_dir: Path | str, docs: Sequence[Any], config: Any = None,
-          glossary_files: Iterable[Path | str] = ()) -> dict:
+          glossary_files: Iterable[Path | str] = (), analysis: Analysis | None = None) -> dict:
     """Write the browser index into a built site; returns file count and raw/gzip sizes.
 
     `config`: the MkDocs config (for Material's search settings, which the page
     highlighter uses).  Replaces Material's ``search/search_index.json``.
+    `analysis`: as for `build`.
     """
     site = Path(site_dir)
-    index = build(docs, _material_config(config) if config is not None else None, glossary_files)
+    index = build(docs, _material_config(config) if config is not None else None, glossary_files, analysis)
     target = site / INDEX_DIR
     target.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=".kb-tmp-", dir=target.parent))
@@ -393,3 +348,14 @@ def write(site_dir: Path | str, docs: Sequence[Any], config: Any = None,
         raise
     (site / MATERIAL_INDEX).write_bytes(index.files[MATERIAL_INDEX])
     return index.sizes()
+
+
+def move_into(built_site: Path | str, site_dir: Path | str) -> None:
+    """Move an index `write` put into `built_site` (a scratch site) into `site_dir`."""
+    src, dst = Path(built_site), Path(site_dir)
+    target = dst / INDEX_DIR
+    target.parent.mkdir(parents=True, exist_ok=True)
+    if target.exists():
+        shutil.rmtree(target)
+    shutil.move(str(src / INDEX_DIR), str(target))
+    os.replace(src / MATERIAL_INDEX, dst / MATERIAL_INDEX)

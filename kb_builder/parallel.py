@@ -84,6 +84,7 @@ class Worker:
         if pid == 0:
             global _PARENT
             _PARENT = parent
+            die_with_parent(parent)
             return None
         return cls(pid)
 
@@ -110,6 +111,23 @@ class Worker:
 
 
 _PARENT: int | None = None  # in a forked child: the parent's pid
+
+
+def die_with_parent(parent: int) -> None:
+    """In a forked child: be killed when the parent dies (Linux), so a killed build
+    leaves no process writing into its temporary directory."""
+    import sys
+
+    if sys.platform.startswith("linux"):
+        try:
+            import ctypes
+
+            pr_set_pdeathsig = 1
+            ctypes.CDLL(None, use_errno=True).prctl(pr_set_pdeathsig, signal.SIGKILL, 0, 0, 0)
+        except (OSError, AttributeError):
+            pass
+    if os.getppid() != parent:  # died before the request took effect
+        os._exit(1)
 
 
 def in_child() -> bool:

@@ -154,13 +154,13 @@ class KbPlugin(BasePlugin[KbPluginConfig]):
             files.append(file)
             self.generated_uris.add(uri)
         self._rendered, self._to_render = 0, len(files.documentation_pages())
-        # The whoosh index does not depend on the rendered pages: build it on the
-        # other core while MkDocs renders (on_post_build collects it).
+        # The search indexes do not depend on the rendered pages: a forked child
+        # builds both while MkDocs renders (on_post_build collects them).
         self._docs = search_docs(generated.entries, generated.graph)
-        self._index_job = None
-        if self.config.search_index:
-            glossary = self.settings(config).glossary_file
-            self._index_job = _IndexJob.start(self._docs, [glossary] if glossary else [])
+        glossary = self.settings(config).glossary_file
+        self._glossary_files = [glossary] if glossary else []
+        self._index_job = _IndexJob.start(self._docs, self._glossary_files, config,
+                                          whoosh=self.config.search_index)
         return files
 
     def on_nav(self, nav, config, files):
@@ -179,8 +179,7 @@ class KbPlugin(BasePlugin[KbPluginConfig]):
         if len(generated) < 2:
             return
         weights = [(f.src_uri, _PAGE_COST + len(self.generated.pages[f.src_uri])) for f in generated]
-        total = sum(w for _, w in weights)
-        mine, theirs = parallel.split(weights, 2, head_start=(total * _INDEX_SHARE, 0.0))
+        mine, theirs = parallel.split(weights, 2)
         self._counter = parallel.SharedCounter(2)
         worker = parallel.Worker.fork()
         if worker is not None:  # the parent: leave the child's pages alone
@@ -295,19 +294,25 @@ class KbPlugin(BasePlugin[KbPluginConfig]):
         if self.progress:
             self.progress("index", 0, len(self.generated.entries))
         docs = getattr(self, "_docs", None) or search_docs(self.generated.entries, self.generated.graph)
-        glossary = self.settings(config).glossary_file
-        browser_index.write(config.site_dir, docs, config,  # the site's search box
-                            glossary_files=[glossary] if glossary else ())
-        if self.config.search_index:
-            job, self._index_job = getattr(self, "_index_job", None), None
-            index_dir = search.index_dir_for_site(config.site_dir)
-            if _SERVING:
-                # The preview's search box uses the browser index written above; the
-                # whoosh index (for `kb search`) follows in a background process, so
-                # the browser reloads without waiting for it.
-                _start_background_index(docs, index_dir, [glossary] if glossary else [])
-            elif job is None or not job.finish(index_dir):
-                search.build_index(docs, index_dir, glossary_files=[glossary] if glossary else ())
+        glossary_files = getattr(self, "_glossary_files", None)
+        if glossary_files is None:
+            glossary = self.settings(config).glossary_file
+            glossary_files = [glossary] if glossary else []
+        index_dir = search.index_dir_for_site(config.site_dir)
+        job, self._index_job = getattr(self, "_index_job", None), None
+        if job is None or not job.finish(config.site_dir, index_dir if self.config.search_index else None):
+            # Each document segmented once, for both indexes.
+            analysis = search.analyse_docs(docs, glossary_files)
+            browser_index.write(config.site_dir, docs, config,  # the site's search box
+                                glossary_files=glossary_files, analysis=analysis)
+            if self.config.search_index:
+                if _SERVING:
+                    # The preview's search box uses the browser index written above; the
+                    # whoosh index (for `kb search`) follows in a background process, so
+                    # the browser reloads without waiting for it.
+                    _start_background_index(docs, index_dir, glossary_files)
+                else:
+                    search.build_index(docs, index_dir, glossary_files=glossary_files, analysis=analysis)
         if self.progress:
             self.progress("index", len(docs), len(docs))
         if record is not None:
@@ -397,25 +402,28 @@ class _DirtyWarningFilter(logging.Filter):
 
 
 class _IndexJob:
-    """`search.build_index` in a forked child process, run while MkDocs renders the pages.
+    """Both search indexes built in a forked child process while MkDocs renders the pages.
 
-    The child teaches the segmenter the words `browser_index.write` teaches before
-    the whoosh index is built in-process, so it cuts text exactly as the sequential
-    build; `finish` checks that (jieba's dictionary total must match) and returns
-    False, leaving the index to be built in-process, whenever anything differs."""
+    The child segments every document once (`search.analyse_docs`), writes the
+    browser index into a scratch site and the whoosh index beside it; `finish`
+    moves them into the site.  Whenever anything fails the parent builds them
+    itself, the same way."""
 
     def __init__(self, pid: int, tmp: Path):
         self.pid, self.tmp = pid, tmp
 
     @classmethod
-    def start(cls, docs, glossary_files) -> "_IndexJob | None":
-        import threading
-
-        if _SERVING or not hasattr(os, "fork") or threading.active_count() > 1 or (os.cpu_count() or 1) < 2:
-            return None  # e.g. under `kb serve` (server threads): build in-process
+    def start(cls, docs, glossary_files, config, whoosh: bool = True) -> "_IndexJob | None":
+        if _SERVING or not parallel.can_fork():
+            return None  # e.g. under `kb serve` (server threads): built in-process
         import tempfile
 
-        tmp = Path(tempfile.mkdtemp(prefix="kb-index-"))
+        site = Path(config.site_dir)
+        site.mkdir(parents=True, exist_ok=True)
+        # Inside the site being built: moved out of it on the same file system, and
+        # removed with it should the build be killed.
+        tmp = Path(tempfile.mkdtemp(prefix=".kb-index-", dir=site))
+        parent = os.getpid()
         try:
             pid = os.fork()
         except OSError:
@@ -424,38 +432,36 @@ class _IndexJob:
         if pid == 0:  # the child: build, report, exit without running any parent cleanup
             code = 1
             try:
-                from . import analyze, search
+                parallel.die_with_parent(parent)
+                from . import browser_index, search
 
-                words: set[str] = set()
-                for doc in docs:
-                    words.update(doc.tags)
-                    words.update(doc.keywords)
-                for group in search.load_glossary(glossary_files):
-                    words.update(group)
-                analyze.add_words(w for w in words if len(w) <= 16)
-                (tmp / "total").write_text(str(analyze.jieba_total()))
-                index = search.build_index(docs, tmp / "index", glossary_files=glossary_files)
-                index.close()
+                analysis = search.analyse_docs(docs, glossary_files)
+                browser_index.write(tmp / "site", docs, config, glossary_files=glossary_files, analysis=analysis)
+                if whoosh:
+                    search.build_index(docs, tmp / "index", glossary_files=glossary_files, analysis=analysis).close()
+                (tmp / "done").write_text("ok")
                 code = 0
-            except BaseException:  # noqa: BLE001 - the parent builds the index itself
+            except BaseException:  # noqa: BLE001 - the parent builds the indexes itself
                 pass
             finally:
                 os._exit(code)
         return cls(pid, tmp)
 
-    def finish(self, index_dir: Path) -> bool:
-        from . import analyze
+    def finish(self, site_dir, index_dir: Path | None) -> bool:
+        """Move the child's indexes into `site_dir`; False when it did not finish them."""
+        from . import browser_index
 
         try:
             _, status = os.waitpid(self.pid, 0)
-            total = (self.tmp / "total").read_text() if (self.tmp / "total").is_file() else ""
-            if os.waitstatus_to_exitcode(status) != 0 or total != str(analyze.jieba_total()):
+            if os.waitstatus_to_exitcode(status) != 0 or not (self.tmp / "done").is_file():
                 return False
-            index_dir = Path(index_dir)
-            if index_dir.exists():
-                shutil.rmtree(index_dir)
-            index_dir.parent.mkdir(parents=True, exist_ok=True)
-            shutil.move(str(self.tmp / "index"), str(index_dir))
+            browser_index.move_into(self.tmp / "site", site_dir)
+            if index_dir is not None:
+                index_dir = Path(index_dir)
+                if index_dir.exists():
+                    shutil.rmtree(index_dir)
+                index_dir.parent.mkdir(parents=True, exist_ok=True)
+                shutil.move(str(self.tmp / "index"), str(index_dir))
             return True
         except OSError:
             return False
@@ -502,11 +508,9 @@ def _unmodified() -> bool:
     return False
 
 
-# Splitting the pages between two processes: a page costs about this many characters
-# of markdown before its text (template, extensions), and the parent's browser index
-# is worth this share of all rendering.
+# Splitting the pages between two processes: a page costs about as much as this many
+# characters of markdown before its text (template, extensions).
 _PAGE_COST = 1500
-_INDEX_SHARE = 0.2
 
 
 class _WarningCounter(logging.Handler):

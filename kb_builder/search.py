@@ -5,9 +5,11 @@ Everything that touches whoosh lives in this module.
 Index time (`build_index`): every text field is analysed in Python by
 `analyze.segment` (folding, Traditional -> Simplified, jieba with a user
 dictionary made of the canonical tags, keywords and glossary words) plus the
-parts of compound identifiers, and stored pre-segmented, so whoosh only splits
-on spaces.  Chinese character bigrams go in two extra fields, which makes
-recall independent of where the segmenter cut.  Beside the whoosh files the
+parts of compound identifiers, once per build for both indexes (`analyse_docs`
+-> `Analysis`, which `browser_index.build` takes too), and handed to whoosh as
+term lists (no whoosh analyzer runs).  Chinese character bigrams of the short
+fields go in an extra field, which makes recall independent of where the
+segmenter cut.  Beside the whoosh files the
 index keeps `kb_meta.json`: the vocabulary with segmentation frequencies, the
 Latin terms with document frequencies, and the analysed synonym glossary.
 
@@ -32,6 +34,7 @@ import unicodedata
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
+from sys import intern
 from typing import Any, Callable, Iterable, Mapping, Sequence
 
 from whoosh import index as _wix
@@ -63,7 +66,7 @@ FIELD_BOOSTS: dict[str, float] = {
     "answer": 0.7,
     "parts": 0.4,
 }
-GRAM_FIELD_BOOSTS: dict[str, float] = {"tgrams": 1.0, "agrams": 0.25}
+GRAM_FIELD_BOOSTS: dict[str, float] = {"tgrams": 1.0}
 STOPWORD_FIELDS: dict[str, float] = {"title": 1.0, "question": 0.6}
 SYNONYM_WEIGHT = 0.8  # a glossary synonym of a query word
 STEM_WEIGHT = 0.8  # another form of a Latin query word (fails -> failed)
@@ -221,10 +224,6 @@ def _analyse_glossary(groups: list[list[str]]) -> list[list[list[str]]]:
 _index_tokens = analyze.index_tokens
 
 
-def _joined(text: str) -> str:
-    return " ".join(_index_tokens(text))
-
-
 plain_text = analyze.plain_text  # public: markdown as indexed text
 
 
@@ -236,7 +235,7 @@ def _schema() -> Schema:
         url=STORED, title_raw=STORED, description=STORED, date=STORED, category_raw=STORED,
         body_raw=STORED, body_fold=STORED,
         title=text(), question=text(), answer=text(), tags=text(), keywords=text(),
-        errors=text(), category=text(), parts=text(), tgrams=text(), agrams=text(),
+        errors=text(), category=text(), parts=text(), tgrams=text(),
     )
 
 
@@ -300,55 +299,183 @@ def index_dir_for_site(site_dir: Path | str) -> Path:
     return Path(site_dir) / "_kb_index"
 
 
-@dataclass
-class _Analysed:
-    """A document's text segmented once, for both the vocabulary (`_meta`) and the fields (`_write`)."""
-
-    body: str
-    title: list[str]
-    question: list[str]
-    answer: list[str]
-    tags: list[str]
-    keywords: list[str]
-    errors: list[str]
-    subwords: list[str]
+# The fields both indexes search (whoosh's schema, the browser index's postings).
+TERM_FIELDS = ("title", "question", "answer", "tags", "keywords", "errors", "category", "parts", "tgrams")
 
 
-def _analyse(doc: SearchDoc) -> _Analysed:
+@dataclass(frozen=True)
+class DocTerms:
+    """One document's text segmented once: the terms of every searchable field.
+
+    whoosh (`_write`, `_meta`) and the browser index (`browser_index.build`) both
+    index these, so a build segments each text once for both indexes."""
+
+    body: str  # the answer as plain text
+    fields: Mapping[str, tuple[str, ...]]  # TERM_FIELDS -> terms in order (question: () when it repeats the title)
+    vocab_parts: tuple[str, ...]  # identifier parts of every text, tags and keywords too (vocabulary only)
+
+
+def doc_terms(doc: SearchDoc) -> DocTerms:
+    """The terms of a document's fields (uses the segmenter's current user words)."""
     body = plain_text(doc.answer)
 
-    def each(texts: Sequence[str]) -> list[str]:
-        return [tok for text in texts for tok in _index_tokens(text)]
+    def tokens(text: str) -> tuple[str, ...]:
+        # Interned: a corpus repeats a few thousand words hundreds of thousands of
+        # times, and an Analysis lives through both index builds.
+        return tuple(map(intern, _index_tokens(text)))
 
-    # Texts joined by newlines segment as the concatenation of their parts (a token
-    # never spans a line), so segmenting each part once serves every use.
-    return _Analysed(
-        body=body, title=_index_tokens(doc.title), question=_index_tokens(doc.question),
-        answer=_index_tokens(body), tags=each(doc.tags), keywords=each(doc.keywords), errors=each(doc.errors),
-        subwords=analyze.subwords("\n".join([doc.title, doc.question, body, *doc.tags, *doc.keywords, *doc.errors])),
+    def each(texts: Sequence[str]) -> tuple[str, ...]:
+        # Texts segment as the concatenation of their parts (a token never spans two
+        # texts), so each is cut alone and kept-segmentation hits survive small edits.
+        return tuple(tok for text in texts for tok in tokens(text))
+
+    title = tokens(doc.title)
+    same = (doc.question or "").strip() == (doc.title or "").strip()
+    # Identifier parts never span two texts either: cut each text once, combine twice.
+    def subwords(text: str) -> list[str]:
+        return list(map(intern, analyze.subwords(text)))
+
+    sub_title, sub_question, sub_body = subwords(doc.title), subwords(doc.question), subwords(body)
+    sub_errors = subwords("\n".join(doc.errors))
+    sub_tags = subwords("\n".join([*doc.tags, *doc.keywords]))
+    return DocTerms(
+        body=body,
+        fields={
+            "title": title,
+            "question": () if same else tokens(doc.question),
+            "answer": tokens(body),
+            "tags": each(doc.tags),
+            "keywords": each(doc.keywords),
+            "errors": each(doc.errors),
+            "category": tokens(doc.category or ""),
+            "parts": (*sub_title, *sub_question, *sub_body, *sub_errors),
+            # Chinese bigrams of the short fields: recall whatever the segmenter cut.  The
+            # answer's bigrams (the old `agrams` field) were more than half of all postings
+            # and changed no judged query's rank (benchmarks/search_quality.py).
+            "tgrams": tuple(map(intern, analyze.cjk_bigrams(" ".join([doc.title, doc.question, *doc.tags,
+                                                                        *doc.keywords])))),
+        },
+        vocab_parts=(*sub_title, *sub_question, *sub_body, *sub_tags, *sub_errors),
     )
 
 
-def _write(ix, docs: Sequence[SearchDoc], analysed: Sequence[_Analysed] | None = None) -> None:
+@dataclass(frozen=True)
+class Analysis:
+    """Every document of a build analysed once, with what it was analysed with.
+
+    Made by `analyse_docs`; `build_index` and `browser_index.build`/`write` take it
+    and use it when it matches their documents, glossary files, words and the
+    segmenter's dictionary, else they analyse again themselves."""
+
+    docs: tuple[SearchDoc, ...]
+    terms: tuple[DocTerms, ...]
+    groups: list[list[str]]  # glossary synonym groups as written
+    glossary: list[list[list[str]]]  # the same, segmented
+    glossary_files: tuple[str, ...]
+    words: frozenset[str]
+    state: tuple[int, int]  # analyze.words_state() after the user words were taught
+
+    def fits(self, docs: Sequence[SearchDoc], glossary_files: Iterable[Path | str] = (),
+             words: Iterable[str] = ()) -> bool:
+        """Whether this analysis is what `analyse_docs(docs, glossary_files, words)` would give now."""
+        return (self.state == analyze.words_state()
+                and _file_key(glossary_files) == self.glossary_files
+                and frozenset(words) <= self.words
+                and len(docs) == len(self.docs) and tuple(docs) == self.docs)
+
+
+def _file_key(files: Iterable[Path | str]) -> tuple[str, ...]:
+    return tuple(str(Path(f).resolve()) for f in files if f)
+
+
+# `kb serve`: each document's terms from the last analysis, per dictionary state;
+# replaced by the latest analysis's set every time, so it never outgrows one corpus.
+_TERMS_KEPT: dict = {}
+
+
+def analyse_docs(docs: Iterable[SearchDoc], glossary_files: Iterable[Path | str] = (),
+                 words: Iterable[str] = ()) -> Analysis:
+    """Teach the segmenter the user words once (tags, keywords, glossary, `words`), then
+    segment every document once, for both search indexes."""
+    global _TERMS_KEPT
+    docs = tuple(docs)
+    glossary_files = [f for f in glossary_files if f]
+    groups = load_glossary(glossary_files)
+    user_words = set(words)
+    for doc in docs:
+        user_words.update(doc.tags)
+        user_words.update(doc.keywords)
+    for group in groups:
+        user_words.update(group)
+    analyze.add_words(w for w in user_words if len(w) <= 16)
+    kept_state = analyze.dictionary_state()  # None unless kb serve keeps segmentations
+    if kept_state is None:
+        terms = tuple(doc_terms(doc) for doc in docs)
+    else:
+        kept: dict = {}
+        for doc in docs:
+            hit = _TERMS_KEPT.get((kept_state, doc))
+            kept[(kept_state, doc)] = hit if hit is not None else doc_terms(doc)
+        _TERMS_KEPT = kept
+        terms = tuple(kept[(kept_state, doc)] for doc in docs)
+    analysis = Analysis(docs=docs, terms=terms, groups=groups, glossary=_analyse_glossary(groups),
+                        glossary_files=_file_key(glossary_files), words=frozenset(words),
+                        state=analyze.words_state())
+    _LAST_ANALYSIS[:] = [analysis]
+    return analysis
+
+
+# The latest analysis: a build that writes both indexes of the same documents in one
+# process (browser index, then whoosh) analyses them once even when not handed it.
+_LAST_ANALYSIS: list[Analysis] = []
+
+
+def analysis_for(docs: Sequence[SearchDoc], glossary_files: Iterable[Path | str] = (),
+                 words: Iterable[str] = (), analysis: Analysis | None = None) -> Analysis:
+    """`analysis` (else the latest analysis) when it fits these arguments, else a new `analyse_docs`."""
+    glossary_files, words = list(glossary_files), set(words)
+    for candidate in (analysis, *_LAST_ANALYSIS):
+        if candidate is not None and candidate.fits(docs, glossary_files, words):
+            return candidate
+    return analyse_docs(docs, glossary_files, words)
+
+
+class _LengthCache:
+    """A per-document reader that remembers field lengths.
+
+    whoosh's commit asks the segment's length column for the field length of every
+    posting (a file seek and read each, about a fifth of the commit); a document
+    field has hundreds of postings, so the answer is asked again and again."""
+
+    def __init__(self, reader: Any):
+        self._reader = reader
+        self._lengths: dict[tuple[int, str], int] = {}
+
+    def doc_field_length(self, docnum: int, fieldname: str, default: int = 0) -> int:
+        key = (docnum, fieldname)
+        value = self._lengths.get(key)
+        if value is None:
+            value = self._lengths[key] = self._reader.doc_field_length(docnum, fieldname, default)
+        return value
+
+    def __getattr__(self, name: str) -> Any:  # everything else (close, ...) as the reader
+        return getattr(self._reader, name)
+
+
+def _write(ix, docs: Sequence[SearchDoc], terms: Sequence[DocTerms]) -> None:
+    # Terms go in as lists: whoosh counts them as they are (no tokenizer pass).
     writer = ix.writer()
+    per_document_reader = getattr(writer, "per_document_reader", None)
+    if per_document_reader is not None:  # the reader whoosh's commit takes posting lengths from
+        writer.per_document_reader = lambda: _LengthCache(per_document_reader())
     try:
-        for k, doc in enumerate(docs):
-            a = analysed[k] if analysed is not None else _analyse(doc)
-            body = a.body
+        for doc, t in zip(docs, terms):
+            stored = t.body[:STORED_TEXT_CHARS]
             writer.add_document(
                 id=doc.id, url=doc.url, title_raw=doc.title, description=doc.description or "",
                 date=doc.date or "", category_raw=doc.category or "",
-                body_raw=body[:STORED_TEXT_CHARS], body_fold=_fold_aligned(body[:STORED_TEXT_CHARS]),
-                title=" ".join(a.title),
-                question=" ".join(a.question) if doc.question.strip() != doc.title.strip() else "",
-                answer=" ".join(a.answer),
-                tags=" ".join(a.tags),
-                keywords=" ".join(a.keywords),
-                errors=" ".join(a.errors),
-                category=_joined(doc.category or ""),
-                parts=" ".join(analyze.subwords("\n".join([doc.title, doc.question, body, *doc.errors]))),
-                tgrams=" ".join(analyze.cjk_bigrams(" ".join([doc.title, doc.question, *doc.tags, *doc.keywords]))),
-                agrams=" ".join(analyze.cjk_bigrams(body)),
+                body_raw=stored, body_fold=_fold_aligned(stored),
+                **{name: list(t.fields[name]) for name in TERM_FIELDS},
             )
     except BaseException:
         writer.cancel()
@@ -356,24 +483,28 @@ def _write(ix, docs: Sequence[SearchDoc], analysed: Sequence[_Analysed] | None =
     writer.commit()
 
 
-def _meta(docs: Sequence[SearchDoc], glossary: list[list[list[str]]],
-          analysed: Sequence[_Analysed] | None = None) -> dict:
-    cjk: dict[str, int] = {}
+def _meta(docs: Sequence[SearchDoc], glossary: list[list[list[str]]], terms: Sequence[DocTerms]) -> dict:
+    # First-seen order is kept (dicts, not sets): ties among a stem's forms keep it.
+    cjk: dict[str, None] = {}
     latin_df: dict[str, int] = {}
-    for k, doc in enumerate(docs):
+    has_cjk = analyze.has_cjk
+    for t in terms:
         seen: set[str] = set()
-        a = analysed[k] if analysed is not None else _analyse(doc)
-        for tok in a.title + a.question + a.answer + a.tags + a.keywords + a.errors + a.subwords:
-            if analyze.has_cjk(tok):
-                cjk[tok] = cjk.get(tok, 0) + 1
-            elif tok not in seen:
+        f = t.fields
+        for toks in (f["title"], f["question"], f["answer"], f["tags"], f["keywords"], f["errors"], t.vocab_parts):
+            for tok in toks:
+                if tok in seen:
+                    continue
                 seen.add(tok)
-                latin_df[tok] = latin_df.get(tok, 0) + 1
+                if has_cjk(tok):
+                    cjk[tok] = None
+                else:
+                    latin_df[tok] = latin_df.get(tok, 0) + 1
     for group in glossary:
         for member in group:
             for tok in member:
                 if analyze.has_cjk(tok):
-                    cjk.setdefault(tok, 0)
+                    cjk.setdefault(tok, None)
     vocab = {}
     for word in cjk:
         f = analyze.jieba_freq(word)
@@ -394,24 +525,19 @@ def _meta(docs: Sequence[SearchDoc], glossary: list[list[list[str]]],
 
 
 def build_index(docs: Iterable[SearchDoc], index_dir: Path | str | None = None,
-                glossary_files: Iterable[Path | str] = (), words: Iterable[str] = ()) -> Index:
+                glossary_files: Iterable[Path | str] = (), words: Iterable[str] = (),
+                analysis: Analysis | None = None) -> Index:
     """Index `docs`; in memory when `index_dir` is None, else written atomically to it.
 
     `glossary_files`: site glossaries added to the shipped one.  `words`: extra
     words for the segmenter's user dictionary (tags and keywords are always added).
+    `analysis`: `analyse_docs` of the same arguments (shared with the browser index);
+    analysed here when None or made from anything else.
     """
     docs = list(docs)
-    groups = load_glossary(glossary_files)
-    user_words = set(words)
-    for doc in docs:
-        user_words.update(doc.tags)
-        user_words.update(doc.keywords)
-    for group in groups:
-        user_words.update(group)
-    analyze.add_words(w for w in user_words if len(w) <= 16)
-    glossary = _analyse_glossary(groups)
-    analysed = [_analyse(doc) for doc in docs]
-    meta = _meta(docs, glossary, analysed)
+    analysis = analysis_for(docs, glossary_files, words, analysis)
+    analysed = analysis.terms
+    meta = _meta(docs, analysis.glossary, analysed)
     if index_dir is None:
         ix = RamStorage().create_index(_schema())
         _write(ix, docs, analysed)
@@ -854,10 +980,12 @@ def search(index: Index, query: str, limit: int = 10) -> list[Hit]:
 
 def _folded_with_map(text: str) -> tuple[str, list[int]]:
     """`analyze.fold(text)` and, for each folded character, its index in `text`."""
-    quick = unicodedata.normalize("NFKC", text).lower()
-    if len(quick) == len(text):
-        simple = analyze.to_simplified(quick)
-        if len(simple) == len(quick):
+    nfkc = unicodedata.normalize("NFKC", text)
+    if len(nfkc) == len(text) and len(nfkc.lower()) == len(text):
+        # Simplified before lower-casing, as `analyze.fold` (the same result: no t2s
+        # entry holds a cased letter), so the runs segmentation converted are reused.
+        simple = analyze.to_simplified(nfkc).lower()
+        if len(simple) == len(text):
             return simple, list(range(len(text)))
     chars: list[str] = []
     where: list[int] = []
@@ -874,6 +1002,11 @@ def _folded_with_map(text: str) -> tuple[str, list[int]]:
 
 def _fold_aligned(text: str) -> str:
     """The folded text when it aligns character for character with `text`, else ''."""
+    nfkc = unicodedata.normalize("NFKC", text)
+    if len(nfkc) == len(text) and len(nfkc.lower()) == len(text):  # as `_folded_with_map`'s quick path
+        simple = analyze.to_simplified(nfkc).lower()
+        if len(simple) == len(text):
+            return simple
     folded, where = _folded_with_map(text)
     return folded if len(folded) == len(text) and where == list(range(len(text))) else ""
 

@@ -118,12 +118,15 @@ def clean_leftovers(final: Path) -> list[Path]:
 
 def setup_logging(verbose: bool = False, quiet: bool = False) -> None:
     logger = logging.getLogger("mkdocs")
-    if not any(getattr(h, "_kb", False) for h in logger.handlers):
+    handler = next((h for h in logger.handlers if getattr(h, "_kb", False)), None)
+    if handler is None:
         handler = logging.StreamHandler(sys.stderr)
         handler.setFormatter(logging.Formatter("%(levelname)-7s -  %(message)s"))
         handler._kb = True  # type: ignore[attr-defined]
         logger.addHandler(handler)
-    logger.setLevel(logging.DEBUG if verbose else logging.ERROR if quiet else logging.WARNING)
+    # Quiet hides warnings from the terminal only: `strict: true` still counts them.
+    logger.setLevel(logging.DEBUG if verbose else logging.WARNING)
+    handler.setLevel(logging.ERROR if quiet else logging.NOTSET)
     logger.propagate = False
 
 

@@ -68,3 +68,15 @@ def test_segment_never_raises(text):
     analyze.segment(text, seg)
     analyze.subwords(text)
     analyze.cjk_bigrams(text)
+
+
+def test_teaching_a_word_again_changes_nothing():
+    analyze.add_words(["重复教学词"])
+    state, total = analyze.words_state(), analyze.jieba_total()
+    analyze.add_words(["重复教学词", "重复教学词"])
+    assert analyze.words_state() == state and analyze.jieba_total() == total
+
+
+def test_to_simplified_reuses_converted_runs():
+    text = "客戶端連接 服務端"
+    assert analyze.to_simplified(text) == analyze.to_simplified(text) == "客户端连接 服务端"

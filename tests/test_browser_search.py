@@ -67,6 +67,20 @@ def test_index_files_shards_and_postings():
     assert "怎么办" in meta["stop"] or "怎么" in meta["stop"]
 
 
+def test_files_are_the_same_with_a_shared_analysis(tmp_path):
+    from kb_builder import search
+
+    analysis = search.analyse_docs(DOCS)
+    shared = browser_index.build(DOCS, analysis=analysis)
+    search._LAST_ANALYSIS.clear()  # analysed again inside build
+    alone = browser_index.build(DOCS)
+    assert shared.files == alone.files
+    # written files as well, and the whoosh index of the same analysis needs no second one
+    browser_index.write(tmp_path, DOCS, analysis=analysis)
+    assert (tmp_path / browser_index.MATERIAL_INDEX).read_bytes() == alone.files[browser_index.MATERIAL_INDEX]
+    assert search.analysis_for(DOCS, analysis=analysis) is analysis
+
+
 def test_synonyms_and_traditional_table():
     meta = browser_index.build(DOCS).meta
     members = {" ".join(m) for group in meta["glossary"] for m in group}

@@ -152,6 +152,16 @@ def test_a_failing_child_fails_the_build_and_keeps_the_old_site(sample_content_d
 
 def test_a_warning_in_the_child_fails_a_strict_build(sample_content_dir, tmp_path, forks, monkeypatch, caplog):
     """MkDocs' `strict: true` fails a build on warnings; the child's count as the parent's do."""
+    mkdocs_log = logging.getLogger("mkdocs")
+    level = mkdocs_log.level
+    mkdocs_log.setLevel(logging.WARNING)  # other tests turn it down
+    try:
+        _strict_build_fails(sample_content_dir, tmp_path, monkeypatch, caplog)
+    finally:
+        mkdocs_log.setLevel(level)
+
+
+def _strict_build_fails(sample_content_dir, tmp_path, monkeypatch, caplog):
     _fail_in_child(monkeypatch, lambda: logging.getLogger("mkdocs.plugins.kb").warning("kb: something odd"))
     _build(sample_content_dir, tmp_path / "lenient", processes=2)  # not strict: a warning is fine
     real_load = sitebuild.load_config
@@ -166,3 +176,12 @@ def test_a_warning_in_the_child_fails_a_strict_build(sample_content_dir, tmp_pat
         _build(sample_content_dir, tmp_path / "strict", processes=2)
     assert "warnings in strict mode while rendering pages in the second process" in caplog.text
     assert not (tmp_path / "strict").exists()
+
+
+def test_quiet_logging_still_lets_strict_count_warnings():
+    """`kb build -q` hides warnings from the terminal, not from MkDocs' strict mode."""
+    sitebuild.setup_logging(quiet=True)
+    try:
+        assert logging.getLogger("mkdocs").isEnabledFor(logging.WARNING)
+    finally:
+        sitebuild.setup_logging()

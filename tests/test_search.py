@@ -206,3 +206,45 @@ def test_dev_set_quality():
             mrr += 1 / (first + 1)
     assert s5 / len(queries) >= 0.96
     assert mrr / len(queries) >= 0.88  # acceptance is 0.90 on the benchmark; a little slack here
+
+
+# --------------------------------------------------------------------------- shared analysis
+
+def _postings(idx: search.Index) -> dict:
+    reader = idx.ix.reader()
+    out = {}
+    for name in (*search.FIELD_BOOSTS, *search.GRAM_FIELD_BOOSTS):
+        out[name] = ({t: list(reader.postings(name, t).items_as("weight")) for t in reader.lexicon(name)},
+                     [reader.doc_field_length(d, name) for d in range(reader.doc_count_all())])
+    out["stored"] = [reader.stored_fields(d) for d in range(reader.doc_count_all())]
+    return out
+
+
+def test_build_index_with_an_analysis_equals_without():
+    analysis = search.analyse_docs(DOCS)
+    given_ = search.build_index(DOCS, None, analysis=analysis)
+    search._LAST_ANALYSIS.clear()  # nothing to reuse: analysed again inside build_index
+    alone = search.build_index(DOCS, None)
+    assert given_.meta == alone.meta
+    assert _postings(given_) == _postings(alone)
+    assert top(given_, "心跳") == top(alone, "心跳") == ["hb"]
+
+
+def test_analysis_is_reused_only_when_it_fits(tmp_path):
+    analysis = search.analyse_docs(DOCS)
+    assert search.analysis_for(DOCS, analysis=analysis) is analysis
+    assert search.analysis_for(list(DOCS)) is analysis  # the latest analysis, same documents
+    assert search.analysis_for(DOCS[:-1], analysis=analysis) is not analysis
+    glossary = tmp_path / "g.yml"
+    glossary.write_text("groups:\n  - [心跳, heartbeat]\n", encoding="utf-8")
+    assert search.analysis_for(DOCS, [glossary], analysis=analysis) is not analysis
+    fresh = search.analyse_docs(DOCS)
+    assert fresh.terms == analysis.terms  # the same words taught again change nothing
+
+
+def test_doc_terms_fields():
+    terms = search.doc_terms(DOCS[3])
+    assert set(terms.fields) == set(search.TERM_FIELDS)
+    assert "nacosexception" in terms.fields["errors"] and "nacos" in terms.fields["parts"]
+    assert terms.fields["question"] == ()  # no question: not the title again
+    assert "心跳" in search.doc_terms(DOCS[0]).fields["tgrams"] or "心跳" in search.doc_terms(DOCS[0]).fields["title"]
