@@ -173,13 +173,13 @@ class KbPlugin(BasePlugin[KbPluginConfig]):
         """Fork: this process and a child each render about half of the pages.
 
         The pages of the author's docs/ and static files stay here; the generated
-        pages are split by size.  This process also writes the browser index
-        after rendering, so it takes a smaller share."""
+        pages are split by size.  (The search indexes are a third process's work,
+        `_IndexJob`.)"""
         generated = [f for f in files.documentation_pages() if f.src_uri in self.generated_uris]
         if len(generated) < 2:
             return
         weights = [(f.src_uri, _PAGE_COST + len(self.generated.pages[f.src_uri])) for f in generated]
-        mine, theirs = parallel.split(weights, 2)
+        _, theirs = parallel.split(weights, 2)
         self._counter = parallel.SharedCounter(2)
         worker = parallel.Worker.fork()
         if worker is not None:  # the parent: leave the child's pages alone

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import hashlib
 import html
+import heapq
 import json
 import math
 import os
@@ -928,15 +929,26 @@ class _Scorer:
                 per_tok = [self.term(name, t) for t in alt.tokens]
                 if not all(per_tok):
                     continue
-                docs = set(per_tok[0]).intersection(*per_tok[1:]) if len(per_tok) > 1 else per_tok[0].keys()
-                for d in docs:
-                    alt_scores[d] = alt_scores.get(d, 0.0) + boost * sum(p[d] for p in per_tok)
+                get = alt_scores.get
+                if len(per_tok) == 1:  # the common case, without the per-document generator
+                    for d, sc in per_tok[0].items():
+                        alt_scores[d] = get(d, 0.0) + boost * sc
+                    continue
+                for d in set(per_tok[0]).intersection(*per_tok[1:]):
+                    alt_scores[d] = get(d, 0.0) + boost * sum(p[d] for p in per_tok)
+            weight = alt.weight
+            if not best:  # the first alternative: nothing to compare with
+                best = {d: v for d, sc in alt_scores.items() if (v := sc * weight) > 0}
+                continue
             for d, sc in alt_scores.items():
-                sc *= alt.weight
+                sc *= weight
                 old = best.get(d, 0.0)
-                rest[d] = rest.get(d, 0.0) + min(sc, old)
+                if old:
+                    rest[d] = rest.get(d, 0.0) + min(sc, old)
                 if sc > old:
                     best[d] = sc
+        if not rest:
+            return best
         return {d: sc + ALT_TIEBREAK * rest.get(d, 0.0) for d, sc in best.items()}
 
 
@@ -950,18 +962,23 @@ def search(index: Index, query: str, limit: int = 10) -> list[Hit]:
     searcher = index.searcher()
     scorer = _Scorer(index, searcher.reader())
     totals: dict[int, float] = {}
-    matched: dict[int, set[int]] = {}
-    concepts = {c for g in groups for c in g.covers}
+    matched: dict[int, int] = {}  # document -> bit set of the concepts it matched
+    concepts = sorted({c for g in groups for c in g.covers})
+    bit = {c: 1 << k for k, c in enumerate(concepts)}
     for g in groups:
-        for d, sc in scorer.group(g).items():
-            totals[d] = totals.get(d, 0.0) + g.weight * sc
-            if g.covers:
-                matched.setdefault(d, set()).update(g.covers)
+        weight, get = g.weight, totals.get
+        scores = scorer.group(g)
+        for d, sc in scores.items():
+            totals[d] = get(d, 0.0) + weight * sc
+        if g.covers:
+            mask, seen = sum(bit[c] for c in g.covers), matched.get
+            for d in scores:
+                matched[d] = seen(d, 0) | mask
     if len(concepts) > 1:
         # Coordination: a document that matches more of the query's concepts ranks higher.
         for d in totals:
-            totals[d] *= 1 - COORD_WEIGHT + COORD_WEIGHT * len(matched.get(d, ())) / len(concepts)
-    ranked = sorted(totals.items(), key=lambda x: (-x[1], x[0]))[:limit]
+            totals[d] *= 1 - COORD_WEIGHT + COORD_WEIGHT * matched.get(d, 0).bit_count() / len(concepts)
+    ranked = heapq.nsmallest(limit, totals.items(), key=lambda x: (-x[1], x[0]))
     hits = []
     for docnum, score in ranked:
         stored = searcher.stored_fields(docnum)
