@@ -300,7 +300,8 @@ def _mb(n: float) -> str:
     return f"{n / 2**20:.1f} MiB" if n < 2**30 else f"{n / 2**30:.2f} GiB"
 
 
-def bench_size(n: int, tmp: Path, baseline: bool, browser: bool, whoosh_alone: bool, warm: bool) -> dict:
+def bench_size(n: int, tmp: Path, baseline: bool, browser: bool, whoosh_alone: bool, warm: bool,
+               edit: bool = True) -> dict:
     content = make_corpus(n, tmp / f"content-{n}")
     cache = tmp / f"cache-{n}"
     site = tmp / f"site-{n}"
@@ -318,8 +319,9 @@ def bench_size(n: int, tmp: Path, baseline: bool, browser: bool, whoosh_alone: b
     row["browser"] = browser_numbers(site, browser)
     if whoosh_alone:
         row["whoosh_s"] = whoosh_build_seconds(content)
-    row["edit"] = edit_one(content, tmp / f"serve-{n}", cache, tmp)
-    print(f"  [{n}] edit one entry: {row['edit']}", flush=True)
+    if edit:
+        row["edit"] = edit_one(content, tmp / f"serve-{n}", cache, tmp)
+        print(f"  [{n}] edit one entry: {row['edit']}", flush=True)
     shutil.rmtree(site, ignore_errors=True)
     shutil.rmtree(tmp / f"serve-{n}", ignore_errors=True)
     return row
@@ -330,13 +332,13 @@ def print_table(rows: list[dict]) -> None:
             "whoosh", "index", "search p50/p95", "browser idx raw/gz", "1st result"]
     lines = [head]
     for r in rows:
-        e, s, b = r["edit"], r["search"], r["browser"]
+        e, s, b = r.get("edit"), r["search"], r["browser"]
         lines.append([
             str(r["entries"]), f"{r['kb_s']:.1f} s", _mb(r["kb_rss"]), f"{r['kb_warm_s']:.1f} s" if "kb_warm_s" in r else "-",
             f"{r['base_s']:.1f} s" if "base_s" in r else "-",
             f"{r['kb_s'] / r['base_s']:.2f}×" if "base_s" in r else "-",
-            f"{statistics.median(e['edit']):.2f} s" + ("" if e["dirty"] else " (full)"),
-            "yes" if e["page_ok"] and e["search_ok"] else "NO",
+            (f"{statistics.median(e['edit']):.2f} s" + ("" if e["dirty"] else " (full)")) if e else "-",
+            ("yes" if e["page_ok"] and e["search_ok"] else "NO") if e else "-",
             f"{r['whoosh_s']:.1f} s" if "whoosh_s" in r else "-",
             _mb(s["index_bytes"]), f"{s['p50_ms']:.0f}/{s['p95_ms']:.0f} ms",
             f"{_mb(b['raw'])}/{_mb(b['gzip'])}",
@@ -357,6 +359,7 @@ def main(argv=None) -> int:
     ap.add_argument("--no-whoosh", dest="whoosh", action="store_false",
                     help="skip timing the whoosh index build on its own")
     ap.add_argument("--warm", action="store_true", help="also time a second build (warm cache)")
+    ap.add_argument("--no-edit", dest="edit", action="store_false", help="skip the edit-one-entry (kb serve) timing")
     ap.add_argument("--json", type=Path, help="also write the rows as JSON here")
     ap.add_argument("--keep", action="store_true", help="keep the temp directory")
     args = ap.parse_args(argv)
@@ -369,7 +372,7 @@ def main(argv=None) -> int:
     try:
         for n in sizes:
             print(f"{n} entries …", flush=True)
-            rows.append(bench_size(n, tmp, not args.no_baseline, args.browser, args.whoosh, args.warm))
+            rows.append(bench_size(n, tmp, not args.no_baseline, args.browser, args.whoosh, args.warm, args.edit))
             if args.json:
                 args.json.write_text(json.dumps(rows, indent=1), encoding="utf-8")
     finally:

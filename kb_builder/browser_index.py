@@ -150,6 +150,28 @@ def _teaser(doc: Any, body: str) -> str:
     return text[:TEASER_CHARS] + ("…" if len(text) > TEASER_CHARS else "")
 
 
+_DOC_STATS: dict = {}  # kb serve: id(DocTerms) -> (the DocTerms, its _doc_stats), from the last build
+
+
+def _doc_stats(terms) -> tuple:
+    """What one analysed document adds to the index: field lengths, (term key, field, tf), words."""
+    # Words in first-seen order, so the index's sets fill in the order they always did.
+    field_lengths, postings_of, cjk, lat = [], [], {}, {}
+    for field, toks in terms.fields.items():
+        field_lengths.append((field, len(toks)))
+        gram = field in GRAM_FIELDS
+        for tok, tf in Counter(toks).items():
+            if not gram:
+                if analyze.has_cjk(tok):
+                    cjk[tok] = None
+                else:
+                    lat[tok] = None
+                if _is_stop(tok):
+                    continue  # stopwords cut queries but are not searched
+            postings_of.append(("#" + tok if gram else tok, field, tf))
+    return tuple(field_lengths), tuple(postings_of), tuple(cjk), tuple(lat)
+
+
 def build(docs: Sequence[Any], material_config: dict | None = None,
           glossary_files: Iterable[Path | str] = (), analysis: Analysis | None = None) -> BrowserIndex:
     """The browser index of `docs` (`search.SearchDoc`s) as files relative to the site directory.
@@ -167,19 +189,22 @@ def build(docs: Sequence[Any], material_config: dict | None = None,
     lengths: dict[str, list[int]] = {f: [0] * n for f in (*FIELDS, *GRAM_FIELDS)}
     cjk_words: set[str] = set()
     latin: set[str] = set()
+    serving = analyze.dictionary_state() is not None  # kb serve: the next rebuild reuses per-document stats
+    kept: dict = {}
     for i, terms in enumerate(analysis.terms):
-        for field, toks in terms.fields.items():
-            lengths[field][i] = len(toks)
-            gram = field in GRAM_FIELDS
-            for tok, tf in Counter(toks).items():
-                if not gram:
-                    if analyze.has_cjk(tok):
-                        cjk_words.add(tok)
-                    else:
-                        latin.add(tok)
-                    if _is_stop(tok):
-                        continue  # stopwords cut queries but are not searched
-                tfs["#" + tok if gram else tok][field][i] = tf
+        known = _DOC_STATS.get(id(terms))
+        stats = known[1] if known is not None and known[0] is terms else _doc_stats(terms)
+        if serving:
+            kept[id(terms)] = (terms, stats)
+        field_lengths, postings_of, cjk, lat = stats
+        for field, length in field_lengths:
+            lengths[field][i] = length
+        for key, field, tf in postings_of:
+            tfs[key][field][i] = tf
+        cjk_words.update(cjk)
+        latin.update(lat)
+    _DOC_STATS.clear()
+    _DOC_STATS.update(kept)
     glossary = analysis.glossary
     for members in glossary:
         for m in members:
@@ -188,14 +213,20 @@ def build(docs: Sequence[Any], material_config: dict | None = None,
     avg = {f: (sum(v) / n if n else 0.0) or 1.0 for f, v in lengths.items()}
     boosts = {**FIELDS, **GRAM_FIELDS}
     postings: dict[str, list[int]] = {}
+    # K1 * norm depends on the field and the document only: once per document, not per term.
+    k1_norm = {}
+    for field, (boost, b) in boosts.items():
+        one_b, mean = 1 - b, avg[field]
+        k1_norm[field] = [K1 * (one_b + b * length / mean) for length in lengths[field]]
+    k1p = K1 + 1
     for term, per_field in tfs.items():
         scores: dict[int, float] = defaultdict(float)
         for field, docs_tf in per_field.items():
             boost, b = boosts[field]
-            idf = math.log(n / (len(docs_tf) + 1)) + 1.0  # whoosh's idf
+            bi = boost * (math.log(n / (len(docs_tf) + 1)) + 1.0)  # whoosh's idf
+            kn = k1_norm[field]
             for d, tf in docs_tf.items():
-                norm = 1 - b + b * lengths[field][d] / avg[field]
-                scores[d] += boost * idf * tf * (K1 + 1) / (tf + K1 * norm)
+                scores[d] += bi * tf * k1p / (tf + kn[d])
         out: list[int] = []
         prev = 0
         for d in sorted(scores):
@@ -217,7 +248,7 @@ def build(docs: Sequence[Any], material_config: dict | None = None,
                 variants[w] = sorted((f for f in forms if f != w), key=lambda f: (-len(postings.get(f, ())), f))[:4]
 
     # Shards: by the first character of the term.
-    raw = sum(len(t) * 3 + 4 + sum(len(str(x)) + 1 for x in p) for t, p in postings.items())
+    raw = sum(len(t) * 3 + 4 + (len(",".join(map(str, p))) + 1 if p else 0) for t, p in postings.items())
     shards = max(1, min(MAX_SHARDS, math.ceil(raw / SHARD_TARGET_BYTES)))
     shard_data = [{"w": {}, "p": {}, "v": {}} for _ in range(shards)]
     for word, f in freq.items():
@@ -321,8 +352,8 @@ def mute_material_search(config: Any) -> bool:
 
 
 def write(site_dir: Path | str, docs: Sequence[Any], config: Any = None,
-          glossary_files: Iterable[Path | str] = (), analysis: Analysis | None = None) -> dict:
-    """Write the browser index into a built site; returns file count and raw/gzip sizes.
+          glossary_files: Iterable[Path | str] = (), analysis: Analysis | None = None) -> BrowserIndex:
+    """Write the browser index into a built site and return it (`.sizes()`: file count, raw/gzip bytes).
 
     `config`: the MkDocs config (for Material's search settings, which the page
     highlighter uses).  Replaces Material's ``search/search_index.json``.
@@ -347,7 +378,7 @@ def write(site_dir: Path | str, docs: Sequence[Any], config: Any = None,
         shutil.rmtree(tmp, ignore_errors=True)
         raise
     (site / MATERIAL_INDEX).write_bytes(index.files[MATERIAL_INDEX])
-    return index.sizes()
+    return index
 
 
 def move_into(built_site: Path | str, site_dir: Path | str) -> None:

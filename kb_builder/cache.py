@@ -25,6 +25,9 @@ from typing import Iterable, Mapping
 SERVE_BUILD_TYPE = "dirty"  # what `kb serve` passes to mkdocs.commands.serve.serve
 
 _records: dict[tuple[str, str], dict[str, str]] = {}
+# The markdown each recorded hash was computed from: a page string that is the very same
+# object as last time (pages.keep_renders hands back unchanged entry pages) is not hashed again.
+_sources: dict[tuple[str, str], dict[str, str]] = {}
 
 
 def digest(text: str) -> str:
@@ -59,14 +62,20 @@ class PageRecord:
         self.key = (os.path.realpath(site_dir), fingerprint)
         # Taken out until the build succeeds: a failed build leaves nothing to trust.
         self.previous: dict[str, str] = _records.pop(self.key, {})
+        self.previous_sources: dict[str, str] = _sources.pop(self.key, {})
         # Other configurations of this site directory are stale once it is rebuilt.
         for other in [k for k in _records if k[0] == self.key[0]]:
             del _records[other]
+            _sources.pop(other, None)
         self.current: dict[str, str] = {}
+        self.sources: dict[str, str] = {}
 
     def unchanged(self, uri: str, markdown: str, dest_path: str) -> bool:
-        h = digest(markdown)
+        h = self.previous.get(uri) if self.previous_sources.get(uri) is markdown else None
+        if h is None:
+            h = digest(markdown)
         self.current[uri] = h
+        self.sources[uri] = markdown
         return self.previous.get(uri) == h and os.path.isfile(dest_path)
 
     def removed(self) -> Iterable[str]:
@@ -75,10 +84,12 @@ class PageRecord:
 
     def commit(self) -> None:
         _records[self.key] = dict(self.current)
+        _sources[self.key] = dict(self.sources)
 
 
 def forget_all() -> None:
     _records.clear()
+    _sources.clear()
 
 
 def record_of(site_dir: str) -> Mapping[str, str]:

@@ -596,9 +596,10 @@ def remember_reads(enabled: bool = True) -> None:
 def _read_remembered(path: Path, rel_path: str) -> _Result:
     if _REMEMBERED is None:
         return read_entry(path, rel_path)
-    key = (str(path.resolve()), rel_path)
+    # An absolute path is key enough: the stamp (inode included) is of the file it names.
+    key = (os.path.abspath(path), rel_path)
     try:
-        st = path.stat()
+        st = os.stat(path)
         stamp = (st.st_size, st.st_ino, st.st_mtime_ns)
     except OSError:
         return read_entry(path, rel_path)
@@ -611,12 +612,21 @@ def _read_remembered(path: Path, rel_path: str) -> _Result:
 
 
 def iter_content_files(root: Path) -> Iterable[Path]:
-    for dirpath, dirnames, filenames in os.walk(root):
+    for dirpath, rel in _walk(root):
+        yield Path(dirpath) / rel[-1]
+
+
+def _walk(root: Path) -> Iterable[tuple[str, tuple[str, ...]]]:
+    """(folder, path parts relative to root) of every file under root, in sorted order."""
+    top = os.fspath(root)
+    for dirpath, dirnames, filenames in os.walk(top):
         # Hidden folders are walked too, so their files are reported as skipped, not lost;
         # only version-control metadata is left out entirely.
         dirnames[:] = sorted(d for d in dirnames if d not in (".git", ".hg", ".svn"))
+        folder = os.path.relpath(dirpath, top)
+        prefix = () if folder == os.curdir else tuple(folder.split(os.sep))
         for name in sorted(filenames):
-            yield Path(dirpath) / name
+            yield dirpath, prefix + (name,)
 
 
 def _is_hidden(path: Path, root: Path) -> bool:
@@ -641,10 +651,17 @@ def read_corpus(root: Path | str, display_base: Path | None = None,
                 files: Iterable[Path] | None = None) -> Corpus:
     """Read every file under `root` (or the given files); check ids across files."""
     root = Path(root)
-    base = display_base if display_base is not None else (root if root.is_dir() else root.parent)
-    paths = list(files) if files is not None else (
-        list(iter_content_files(root)) if root.is_dir() else [root]
-    )
+    root_is_dir = root.is_dir()
+    base = display_base if display_base is not None else (root if root_is_dir else root.parent)
+    if files is None and root_is_dir and base == root:
+        # The common case (a content folder): paths relative to it from the walk itself,
+        # without pathlib work per file (live-preview rebuilds read thousands of files).
+        walked = [(Path(dirpath) / rel[-1], rel) for dirpath, rel in _walk(root)]
+        paths = [path for path, _ in walked]
+        known_rel: dict[Path, tuple[str, ...]] | None = dict(walked)
+    else:
+        paths = list(files) if files is not None else ([root] if not root_is_dir else list(iter_content_files(root)))
+        known_rel = None
     entries: list[Entry] = []
     findings: list[Finding] = []
     skipped: list[SkippedFile] = []
@@ -652,16 +669,21 @@ def read_corpus(root: Path | str, display_base: Path | None = None,
     # page file on macOS and Windows file systems.
     first_by_id: dict[str, tuple[str, str, int | None]] = {}  # folded id -> (id, shown path, line)
     for path in paths:
-        shown = _display_path(path, base)
-        if _is_hidden(path, root):
+        rel = known_rel.get(path) if known_rel is not None else None
+        if rel is not None:
+            shown = rel_source = "/".join(rel)
+            hidden = any(part.startswith(".") and part not in (".", "..") for part in rel)
+        else:
+            shown, rel_source, hidden = _display_path(path, base), None, _is_hidden(path, root)
+        if hidden:
             skipped.append(SkippedFile(shown, "hidden file"))
             findings.append(Finding(Severity.INFO, "hidden-file", "hidden file or folder; ignored", shown))
             continue
-        if path.suffix.lower() not in (".md", ".markdown"):
+        if os.path.splitext(path.name)[1].lower() not in (".md", ".markdown"):
             skipped.append(SkippedFile(shown, "not a markdown file"))
             findings.append(Finding(Severity.INFO, "not-markdown", "not a markdown file; ignored", shown))
             continue
-        result = _read_remembered(path, _rel_source(path, root))
+        result = _read_remembered(path, rel_source if rel_source is not None else _rel_source(path, root))
         located = [Finding(f.severity, f.kind, f.message, shown, f.line) for f in result.findings]
         entry = result.entry
         if entry is not None and entry.id.casefold() in first_by_id:

@@ -12,6 +12,7 @@
 """
 from __future__ import annotations
 
+import heapq
 import math
 import posixpath
 import re
@@ -19,14 +20,17 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from difflib import SequenceMatcher
 from functools import lru_cache
+from itertools import repeat
+from operator import itemgetter, mul
 from pathlib import Path
 from typing import Iterable, Mapping, Sequence
 from urllib.parse import unquote, urlsplit
 
 import yaml
 
+from . import analyze
 from .analyze import fold, terms
-from .errors import SignatureIndex, extract_signatures
+from .errors import Signature, SignatureIndex, extract_signatures
 from .model import EntryLinks, NormalizedEntry, Reference, Related
 
 DEFAULT_HUBS = Path(__file__).parent / "data" / "hubs.yml"
@@ -401,45 +405,119 @@ def _weighted_terms(n: NormalizedEntry) -> dict[str, float]:
     return dict(weights)
 
 
-def _vectors(docs: list[_Doc]) -> dict[str, float]:
+def _vector(weights: Mapping[str, float], df: Mapping[str, int], n: int) -> dict[str, float]:
+    """One document's unit TF-IDF vector (log-scaled weights)."""
+    vec = {}
+    for t, w in weights.items():
+        idf = math.log(1 + n / df[t])
+        vec[t] = (1 + math.log(w)) * idf if w >= 1 else w * idf
+    norm = math.sqrt(sum(v * v for v in vec.values())) or 1.0
+    return {t: v / norm for t, v in vec.items()}
+
+
+def _document_frequencies(weights: Sequence[Mapping[str, float]]) -> Counter:
     df: Counter = Counter()
-    for doc in docs:
-        df.update(doc.weights.keys())
-    n = len(docs)
-    idf = {t: math.log(1 + n / c) for t, c in df.items()}
-    for doc in docs:
-        vec = {t: (1 + math.log(w)) * idf[t] if w >= 1 else w * idf[t] for t, w in doc.weights.items()}
-        norm = math.sqrt(sum(v * v for v in vec.values())) or 1.0
-        doc.vector = {t: v / norm for t, v in vec.items()}
-    return idf
+    for w in weights:
+        df.update(w.keys())
+    return df
 
 
 def _cosine(a: dict[str, float], b: dict[str, float]) -> float:
     if len(a) > len(b):
         a, b = b, a
-    return sum(v * b.get(t, 0.0) for t, v in a.items())
+    return sum(map(mul, a.values(), map(b.get, a.keys(), repeat(0.0))))
 
 
-def _neighbours(docs: list[_Doc], limit: int, max_postings: int) -> list[list[tuple[float, int]]]:
-    """For each doc, the best `limit` other docs by cosine (exact), candidates from rare terms."""
+def _postings(vectors: Sequence[Mapping[str, float]]) -> dict[str, list[tuple[int, float]]]:
     postings: dict[str, list[tuple[int, float]]] = defaultdict(list)
-    for i, doc in enumerate(docs):
-        for t, v in doc.vector.items():
+    for i, vec in enumerate(vectors):
+        for t, v in vec.items():
             postings[t].append((i, v))
-    out = []
-    for i, doc in enumerate(docs):
-        acc: dict[int, float] = defaultdict(float)
-        for t, v in doc.vector.items():
-            plist = postings[t]
-            if len(plist) > max_postings:
-                continue
-            for j, w in plist:
-                if j != i:
-                    acc[j] += v * w
-        top = sorted(acc.items(), key=lambda kv: -kv[1])[: limit * 3]
-        scored = sorted(((_cosine(doc.vector, docs[j].vector), j) for j, _ in top), key=lambda sj: (-sj[0], sj[1]))
-        out.append(scored[:limit])
-    return out
+    return postings
+
+
+def _near(i: int, vectors: Sequence[dict[str, float]], postings: Mapping[str, list[tuple[int, float]]],
+          limit: int, max_postings: int) -> list[tuple[float, int]]:
+    """The best `limit` other docs for doc i by cosine (exact), candidates from rare terms."""
+    vec = vectors[i]
+    acc: dict[int, float] = defaultdict(float)
+    for t, v in vec.items():
+        plist = postings[t]
+        if len(plist) > max_postings:
+            continue
+        for j, w in plist:
+            acc[j] += v * w
+    acc.pop(i, None)  # removing it afterwards leaves the others' order (the tie-break) as it was
+    # nlargest equals a stable sort by score, descending, cut to the first limit * 3.
+    top = heapq.nlargest(limit * 3, acc.items(), key=itemgetter(1))
+    scored = sorted(((_cosine(vec, vectors[j]), j) for j, _ in top), key=lambda sj: (-sj[0], sj[1]))
+    return scored[:limit]
+
+
+@dataclass(eq=False)  # compared by identity: "the same result as last build"
+class _Similar:
+    """Vectors and neighbour lists of one build, and what they were computed from."""
+
+    ids: tuple[str, ...]
+    limit: int
+    cap: int
+    weights: list[dict[str, float]]
+    df: Counter
+    vectors: list[dict[str, float]]
+    neighbours: list[list[tuple[float, int]]]
+
+
+def _similar(ids: tuple[str, ...], weights: list[dict[str, float]], limit: int, cap: int,
+             previous: _Similar | None) -> _Similar:
+    """Vectors and neighbours of all docs; with the previous build's, only what changed is recomputed.
+
+    A doc's vector changes when its weights do or when the document frequency of one of
+    its terms does; its neighbour list can change only when it shares a rare term (one
+    that selects candidates) with a doc whose vector changed.  Everything else is the
+    previous build's result, computed by the same code from the same numbers."""
+    n = len(ids)
+    same_shape = previous is not None and previous.ids == ids and previous.limit == limit and previous.cap == cap
+    moved = [i for i in range(n) if weights[i] is not previous.weights[i]] if same_shape else None
+    if moved is not None and not moved:
+        return previous
+    if moved is None or len(moved) > n // 4:
+        df = _document_frequencies(weights)
+        vectors = [_vector(w, df, n) for w in weights]
+        postings = _postings(vectors)
+        return _Similar(ids, limit, cap, weights, df,
+                        vectors, [_near(i, vectors, postings, limit, cap) for i in range(n)])
+    df = previous.df.copy()
+    touched: set[str] = set()
+    for i in moved:
+        old, new = previous.weights[i].keys(), weights[i].keys()
+        df.subtract(old)
+        df.update(new)
+        touched.update(old, new)
+    for t in touched:
+        if df[t] <= 0:
+            del df[t]
+    idf_changed = {t for t in touched if df.get(t, 0) != previous.df.get(t, 0)}
+    vectors = list(previous.vectors)
+    changed = []
+    for i, w in enumerate(weights):
+        if w is previous.weights[i] and (not idf_changed or idf_changed.isdisjoint(w)):
+            continue
+        vectors[i] = _vector(w, df, n)
+        changed.append(i)
+    postings = _postings(vectors)
+    affected = set(changed)
+    for i in changed:
+        for t in previous.vectors[i].keys() | vectors[i].keys():
+            plist = postings.get(t)
+            if plist is not None and len(plist) <= cap:
+                affected.update(j for j, _ in plist)
+    if len(affected) > n // 2:
+        neighbours = [_near(i, vectors, postings, limit, cap) for i in range(n)]
+    else:
+        neighbours = list(previous.neighbours)
+        for i in affected:
+            neighbours[i] = _near(i, vectors, postings, limit, cap)
+    return _Similar(ids, limit, cap, weights, df, vectors, neighbours)
 
 
 # --------------------------------------------------------------------------- links
@@ -608,15 +686,6 @@ class _UnionFind:
             self.parent[max(ra, rb)] = min(ra, rb)
 
 
-def _products(entries: Sequence[NormalizedEntry]) -> tuple[str, ...]:
-    """Words so common in titles that they name the product (e.g. 'nacos'): stripped from messages."""
-    counts: Counter = Counter()
-    for n in entries:
-        counts.update({t for t in re.findall(r"[a-z][a-z0-9-]{2,}", fold(n.entry.title))})
-    limit = max(3, len(entries) * 0.2)
-    return tuple(sorted(w for w, c in counts.items() if c >= limit))
-
-
 def _dup_key(text: str, products: tuple[str, ...]) -> str:
     """Question key for duplicates: title_key without product names and polite fillers."""
     key = title_key(text[:500])
@@ -633,49 +702,109 @@ def _hub_doc(n: NormalizedEntry) -> _HubDoc:
     return _HubDoc(text=text, tags=tag_keys, term_set=frozenset(_terms(title[:2000]) + _terms(question[:2000])))
 
 
-def build_graph(entries: Sequence[NormalizedEntry], hub_rules: HubRules | str | Path | None = None,
-                related_limit: int = 5, min_score: float = DEFAULT_MIN_SCORE,
-                max_postings: int = MAX_POSTINGS) -> Graph:
-    entries = list(entries)
-    _terms.cache_clear()
-    title_key.cache_clear()
-    ids = [n.entry.id for n in entries]
-    if not isinstance(hub_rules, HubRules):
-        hub_rules = load_hub_rules(hub_rules)
-    cap = max(max_postings, 50)
+# --------------------------------------------------------------------------- live preview
 
-    # --- vectors and neighbours
-    docs = [_Doc(n.entry.id, _weighted_terms(n)) for n in entries]
-    _vectors(docs)
-    products = _products(entries)
-    for doc, n in zip(docs, entries):
-        title, question = _entry_texts(n)
-        doc.key = _dup_key(question or title, products)
-    neighbours = _neighbours(docs, max(related_limit, 1) + 10, cap)
+# `kb serve` builds the graph again after every save.  While it keeps segmentations
+# (analyze.dictionary_state() is not None) the last build's per-entry results, vectors,
+# neighbour lists and title resolver are kept here and reused where their inputs are
+# unchanged, so a rebuild computes the graph a clean build would, from less work.
+_LAST: dict = {}
 
-    # --- duplicates: same normalised question, or near-identical text among close neighbours
-    uf = _UnionFind(len(docs))
+
+@dataclass(frozen=True)
+class _Parts:
+    """What the graph takes from one entry alone (for one segmenter dictionary)."""
+
+    title: str  # _entry_texts
+    question: str
+    weights: dict[str, float]
+    hub: _HubDoc
+    title_words: frozenset[str]  # candidates for product names (_products)
+
+
+def _parts_key(n: NormalizedEntry) -> tuple:
+    # Everything _Parts reads: the answer, date and references are not among it.
+    return (n.entry.title, n.entry.question, n.tags, n.keywords or n.entry.keywords)
+
+
+def _entry_parts(n: NormalizedEntry) -> _Parts:
+    title, question = _entry_texts(n)
+    return _Parts(title, question, _weighted_terms(n), _hub_doc(n),
+                  frozenset(re.findall(r"[a-z][a-z0-9-]{2,}", fold(n.entry.title))))
+
+
+def _products_of(parts: Sequence[_Parts]) -> tuple[str, ...]:
+    """Words so common in titles that they name the product (e.g. 'nacos'): stripped from messages."""
+    counts: Counter = Counter()
+    for p in parts:
+        counts.update(p.title_words)
+    limit = max(3, len(parts) * 0.2)
+    return tuple(sorted(w for w, c in counts.items() if c >= limit))
+
+
+def _signatures(title: str, question: str, products: tuple[str, ...]) -> tuple[Signature, ...]:
+    """An entry's error signatures: its question's, then its title's not already found."""
+    sigs = extract_signatures(question, products)
+    if title:
+        sigs += [s for s in extract_signatures(title, products) if s.key not in {x.key for x in sigs}]
+    return tuple(sigs)
+
+
+def _body_links(answer: str) -> tuple[str, ...]:
+    """Relative .md links in an answer (candidates for backlinks)."""
+    out = []
+    for match in _MD_BODY_LINK.finditer(answer):
+        target = match.group(1)
+        if _EXTERNAL.match(target) or target.startswith("#") or ".md" not in target.lower():
+            continue
+        out.append(target)
+    return tuple(out)
+
+
+class _Memo:
+    """A per-build cache that keeps only what this build used for the next one."""
+
+    def __init__(self, previous: dict | None):
+        self.previous = previous if previous is not None else {}
+        self.used: dict = {}
+
+    def get(self, key, make):
+        found = self.used.get(key)
+        if found is None:
+            found = self.previous.get(key)
+            if found is None:
+                found = make()
+            self.used[key] = found
+        return found
+
+
+def _duplicates(ids: Sequence[str], keys: Sequence[str],
+                neighbours: Sequence[Sequence[tuple[float, int]]]) -> tuple[tuple[str, ...], ...]:
+    """Groups of the same normalised question, or near-identical text among close neighbours."""
+    uf = _UnionFind(len(ids))
     first_by_key: dict[str, int] = {}
-    for i, doc in enumerate(docs):
-        if doc.key:
-            if doc.key in first_by_key:
-                uf.union(first_by_key[doc.key], i)
+    for i, key in enumerate(keys):
+        if key:
+            if key in first_by_key:
+                uf.union(first_by_key[key], i)
             else:
-                first_by_key[doc.key] = i
+                first_by_key[key] = i
     for i, near in enumerate(neighbours):
         for score, j in near:
             # The text comparison decides; the similarity score only picks the candidates
             # (it depends on segmentation, which user dictionaries can shift).
-            if j > i and uf.find(i) != uf.find(j) and near_identical(docs[i].key, docs[j].key):
+            if j > i and uf.find(i) != uf.find(j) and near_identical(keys[i], keys[j]):
                 uf.union(i, j)
     groups_by_root: dict[int, list[int]] = defaultdict(list)
-    for i in range(len(docs)):
+    for i in range(len(ids)):
         groups_by_root[uf.find(i)].append(i)
-    duplicate_groups = tuple(sorted(
+    return tuple(sorted(
         (tuple(sorted(ids[i] for i in members)) for members in groups_by_root.values() if len(members) > 1)))
-    group_of = {eid: group for group in duplicate_groups for eid in group}
 
-    # --- related
+
+def _related(ids: Sequence[str], neighbours: Sequence[Sequence[tuple[float, int]]],
+             group_of: Mapping[str, tuple[str, ...]], related_limit: int,
+             min_score: float) -> dict[str, tuple[Related, ...]]:
     related: dict[str, tuple[Related, ...]] = {}
     for i, near in enumerate(neighbours):
         own = set(group_of.get(ids[i], ()))
@@ -693,17 +822,34 @@ def build_graph(entries: Sequence[NormalizedEntry], hub_rules: HubRules | str | 
                 seen_groups.add(group)
             picked.append(Related(ids[j], round(score, 4)))
         related[ids[i]] = tuple(picked)
+    return related
 
-    # --- references
+
+def _duplicates_and_related(ids: Sequence[str], keys: Sequence[str],
+                            neighbours: Sequence[Sequence[tuple[float, int]]], related_limit: int,
+                            min_score: float) -> tuple[tuple[tuple[str, ...], ...], dict[str, tuple[Related, ...]]]:
+    duplicate_groups = _duplicates(ids, keys, neighbours)
+    group_of = {eid: group for group in duplicate_groups for eid in group}
+    return duplicate_groups, _related(ids, neighbours, group_of, related_limit, min_score)
+
+
+@dataclass
+class _References:
+    targets: dict[str, list[tuple[Reference, str | None]]]
+    referenced_by: dict[str, dict[str, None]]
+    unresolved: list[tuple[str, Reference]]
+    stats: Counter
+    unresolved_texts: Counter
+
+
+def _references(entries: Sequence[NormalizedEntry], body_links: Sequence[tuple[str, ...]],
+                resolver: "_TitleResolver") -> _References:
+    """References resolved to entries, and backlinks (from references and links in answers)."""
     by_path, by_id = build_link_maps(entries)
-    resolver = _TitleResolver(docs, entries, cap)
-    references: dict[str, list[tuple[Reference, str | None]]] = {}
-    referenced_by: dict[str, dict[str, None]] = defaultdict(dict)
-    unresolved: list[tuple[str, Reference]] = []
-    ref_stats = Counter()
-    unresolved_texts: Counter = Counter()
-    for n in entries:
-        out = []
+    out = _References({}, defaultdict(dict), [], Counter(), Counter())
+    ref_stats, referenced_by = out.stats, out.referenced_by
+    for n, links_in_answer in zip(entries, body_links):
+        found = []
         for ref in n.entry.references:
             target_id, how = None, ""
             if ref.target and (_EXTERNAL.match(ref.target) or ref.target.startswith("#")):
@@ -724,24 +870,105 @@ def build_graph(entries: Sequence[NormalizedEntry], hub_rules: HubRules | str | 
                     ref_stats["self"] += 1
                 else:
                     ref_stats["unresolved"] += 1
-                    unresolved.append((n.entry.id, ref))
-                    unresolved_texts[ref.target or _REF_PREFIX.sub("", ref.text).strip()] += 1
-            out.append((ref, target_id))
-        references[n.entry.id] = out
+                    out.unresolved.append((n.entry.id, ref))
+                    out.unresolved_texts[ref.target or _REF_PREFIX.sub("", ref.text).strip()] += 1
+            found.append((ref, target_id))
+        out.targets[n.entry.id] = found
         # relative links in the answer body count as references for backlinks
-        for match in _MD_BODY_LINK.finditer(n.entry.answer or ""):
-            target = match.group(1)
-            if _EXTERNAL.match(target) or target.startswith("#") or ".md" not in target.lower():
-                continue
+        for target in links_in_answer:
             target_id = resolve_link(target, by_path, by_id, n.entry.source_path)
             if target_id and target_id != n.entry.id:
                 ref_stats["body_links_resolved"] += 1
                 referenced_by[target_id].setdefault(n.entry.id)
             else:
                 ref_stats["body_links_unresolved"] += 1
+    return out
+
+
+@dataclass
+class _Errors:
+    index: dict[str, tuple[str, ...]]
+    keys_of: dict[str, list[str]]
+    display_of: dict[str, str]
+
+
+def _error_signatures(ids: Sequence[str], signatures: Sequence[tuple[Signature, ...]]) -> _Errors:
+    sig_index = SignatureIndex()
+    keys_of: dict[str, list[str]] = {}
+    for eid, sigs in zip(ids, signatures):
+        sig_index.add(eid, sigs)
+        keys_of[eid] = list(dict.fromkeys(s.key for s in sigs))
+    display_of = {key: sig_index.display(key) for keys in keys_of.values() for key in keys}
+    return _Errors(sig_index.as_mapping(), keys_of, display_of)
+
+
+def build_graph(entries: Sequence[NormalizedEntry], hub_rules: HubRules | str | Path | None = None,
+                related_limit: int = 5, min_score: float = DEFAULT_MIN_SCORE,
+                max_postings: int = MAX_POSTINGS) -> Graph:
+    entries = list(entries)
+    state = analyze.dictionary_state()
+    keep = state is not None  # kb serve: reuse the last build's work (see _LAST)
+    last = dict(_LAST) if keep and _LAST.get("state") == state else {}
+    _LAST.clear()  # refilled when this build completes
+    kept: dict = {"state": state}
+    _terms.cache_clear()  # the analyzer may have learnt words since
+    if not keep:
+        title_key.cache_clear()
+    ids = [n.entry.id for n in entries]
+    if not isinstance(hub_rules, HubRules):
+        hub_rules = load_hub_rules(hub_rules)
+    cap = max(max_postings, 50)
+
+    def memo(name: str, stale: bool = False) -> _Memo:
+        previous = None if stale else last.get(name)
+        kept[name] = found = _Memo(previous.used if previous is not None else None)
+        return found
+
+    def section(name: str, key: tuple, make):
+        """A corpus-wide result, reused while what it is computed from is the same."""
+        previous = last.get(name)
+        value = previous[1] if previous is not None and previous[0] == key else make()
+        kept[name] = (key, value)
+        return value
+
+    # --- vectors and neighbours
+    parts_memo = memo("parts")
+    parts = [parts_memo.get(_parts_key(n), lambda n=n: _entry_parts(n)) for n in entries]
+    products = _products_of(parts)
+    kept["products"] = products
+    similar = _similar(tuple(ids), [p.weights for p in parts], max(related_limit, 1) + 10, cap,
+                       last.get("similar"))
+    kept["similar"] = similar
+    neighbours = similar.neighbours
+    keys_memo = memo("dup_keys", stale=last.get("products") != products)
+    docs = []
+    for eid, p, vector in zip(ids, parts, similar.vectors):
+        text = p.question or p.title
+        docs.append(_Doc(eid, p.weights, vector, keys_memo.get(text, lambda: _dup_key(text, products))))
+    keys = tuple(doc.key for doc in docs)
+
+    # --- duplicates and related (one representative per duplicate group)
+    duplicate_groups, related = section(
+        "related", (similar, keys, related_limit, min_score),
+        lambda: _duplicates_and_related(ids, keys, neighbours, related_limit, min_score))
+    group_of = {eid: group for group in duplicate_groups for eid in group}
+
+    # --- references
+    # The resolver reads ids, titles, questions and vectors (the same _Similar: the same vectors).
+    resolver = section(
+        "resolver", (tuple(ids), tuple((n.entry.title, n.entry.question) for n in entries), cap, similar),
+        lambda: _TitleResolver(docs, entries, cap))
+    links_memo = memo("body_links")
+    body_links = [links_memo.get(n.entry.answer or "", lambda n=n: _body_links(n.entry.answer or ""))
+                  for n in entries]
+    refs = section("references", (tuple((n.entry.id, n.entry.source_path, n.entry.references) for n in entries),
+                                  tuple(body_links), resolver),
+                   lambda: _references(entries, body_links, resolver))
+    references, referenced_by, unresolved = refs.targets, refs.referenced_by, refs.unresolved
+    ref_stats, unresolved_texts = refs.stats, refs.unresolved_texts
 
     # --- hubs
-    hub_docs = {n.entry.id: _hub_doc(n) for n in entries}
+    hub_docs = {eid: p.hub for eid, p in zip(ids, parts)}
     hubs = assign_hubs(hub_docs, hub_rules)
     hubs_of: dict[str, list[str]] = defaultdict(list)
     for hub in hubs:
@@ -749,66 +976,65 @@ def build_graph(entries: Sequence[NormalizedEntry], hub_rules: HubRules | str | 
             hubs_of[entry_id].append(hub.slug)
 
     # --- error signatures
-    sig_index = SignatureIndex()
-    sig_keys_of: dict[str, list[str]] = {}
-    for n in entries:
-        title, question = _entry_texts(n)
-        sigs = extract_signatures(question, products)
-        if title:
-            sigs += [s for s in extract_signatures(title, products) if s.key not in {x.key for x in sigs}]
-        sig_index.add(n.entry.id, sigs)
-        sig_keys_of[n.entry.id] = list(dict.fromkeys(s.key for s in sigs))
-    error_index = sig_index.as_mapping()
-    display_of = {sig_index_key: sig_index.display(sig_index_key) for keys in sig_keys_of.values()
-                  for sig_index_key in keys}
+    sigs_memo = memo("signatures", stale=last.get("products") != products)
+    signatures = tuple(sigs_memo.get((p.title, p.question), lambda p=p: _signatures(p.title, p.question, products))
+                       for p in parts)
+    errors = section("errors", (tuple(ids), signatures), lambda: _error_signatures(ids, signatures))
+    error_index, sig_keys_of, display_of = errors.index, errors.keys_of, errors.display_of
 
     # --- assemble
-    links = {}
-    for n in entries:
-        eid = n.entry.id
-        also = tuple(x for x in group_of.get(eid, ()) if x != eid)
-        links[eid] = EntryLinks(
-            related=related[eid],
-            also_asked=also,
-            references=tuple(references[eid]),
-            referenced_by=tuple(sorted(referenced_by.get(eid, {}))),
-            errors=tuple(display_of[k] for k in sig_keys_of[eid]),
-            hubs=tuple(hubs_of.get(eid, ())),
-        )
+    def assemble() -> tuple[dict[str, EntryLinks], dict]:
+        links = {}
+        for n in entries:
+            eid = n.entry.id
+            also = tuple(x for x in group_of.get(eid, ()) if x != eid)
+            links[eid] = EntryLinks(
+                related=related[eid],
+                also_asked=also,
+                references=tuple(references[eid]),
+                referenced_by=tuple(sorted(referenced_by.get(eid, {}))),
+                errors=tuple(display_of[k] for k in sig_keys_of[eid]),
+                hubs=tuple(hubs_of.get(eid, ())),
+            )
 
-    total = len(entries) or 1
-    in_hub = sum(1 for eid in ids if hubs_of.get(eid))
-    stats = {
-        "entries": len(entries),
-        "related_links": sum(len(r) for r in related.values()),
-        "entries_with_related": sum(1 for r in related.values() if r),
-        "related_coverage": round(sum(1 for r in related.values() if r) / total, 4),
-        "duplicate_groups": len(duplicate_groups),
-        "entries_in_duplicate_groups": sum(len(g) for g in duplicate_groups),
-        "references": {
-            "total": sum(len(n.entry.references) for n in entries),
-            "external": ref_stats["external"],
-            "resolved": ref_stats["resolved"],
-            "resolved_exact": ref_stats["resolved_exact"],
-            "resolved_fuzzy": ref_stats["resolved_fuzzy"],
-            "resolved_link": ref_stats["resolved_link"],
-            "self": ref_stats["self"],
-            "unresolved": ref_stats["unresolved"],
-            "unresolved_distinct": len(unresolved_texts),
-            "unresolved_top": [[text, count] for text, count in
-                               sorted(unresolved_texts.items(), key=lambda kv: (-kv[1], kv[0]))[:20]],
-            "body_links_resolved": ref_stats["body_links_resolved"],
-            "body_links_unresolved": ref_stats["body_links_unresolved"],
-        },
-        "backlinked_entries": sum(1 for v in referenced_by.values() if v),
-        "hubs": {hub.slug: len(hub.entry_ids) for hub in hubs},
-        "hub_groups": {hub.slug: {g.slug: len(g.entry_ids) for g in hub.groups} for hub in hubs},
-        "entries_in_hubs": in_hub,
-        "entries_in_no_hub": len(entries) - in_hub,
-        "hub_coverage": round(in_hub / total, 4),
-        "error_signatures": len(error_index),
-        "entries_with_errors": sum(1 for k in sig_keys_of.values() if k),
-    }
+        total = len(entries) or 1
+        in_hub = sum(1 for eid in ids if hubs_of.get(eid))
+        stats = {
+            "entries": len(entries),
+            "related_links": sum(len(r) for r in related.values()),
+            "entries_with_related": sum(1 for r in related.values() if r),
+            "related_coverage": round(sum(1 for r in related.values() if r) / total, 4),
+            "duplicate_groups": len(duplicate_groups),
+            "entries_in_duplicate_groups": sum(len(g) for g in duplicate_groups),
+            "references": {
+                "total": sum(len(n.entry.references) for n in entries),
+                "external": ref_stats["external"],
+                "resolved": ref_stats["resolved"],
+                "resolved_exact": ref_stats["resolved_exact"],
+                "resolved_fuzzy": ref_stats["resolved_fuzzy"],
+                "resolved_link": ref_stats["resolved_link"],
+                "self": ref_stats["self"],
+                "unresolved": ref_stats["unresolved"],
+                "unresolved_distinct": len(unresolved_texts),
+                "unresolved_top": [[text, count] for text, count in
+                                   sorted(unresolved_texts.items(), key=lambda kv: (-kv[1], kv[0]))[:20]],
+                "body_links_resolved": ref_stats["body_links_resolved"],
+                "body_links_unresolved": ref_stats["body_links_unresolved"],
+            },
+            "backlinked_entries": sum(1 for v in referenced_by.values() if v),
+            "hubs": {hub.slug: len(hub.entry_ids) for hub in hubs},
+            "hub_groups": {hub.slug: {g.slug: len(g.entry_ids) for g in hub.groups} for hub in hubs},
+            "entries_in_hubs": in_hub,
+            "entries_in_no_hub": len(entries) - in_hub,
+            "hub_coverage": round(in_hub / total, 4),
+            "error_signatures": len(error_index),
+            "entries_with_errors": sum(1 for k in sig_keys_of.values() if k),
+        }
+        return links, stats
+
+    links, stats = section("assembled", (tuple(ids), related, duplicate_groups, refs, errors, hubs), assemble)
+    if keep:
+        _LAST.update(kept)
     return Graph(links=links, duplicate_groups=duplicate_groups, hubs=hubs, error_index=error_index,
                  unresolved=tuple(unresolved), stats=stats)
 

@@ -85,8 +85,13 @@ def render_context(settings: Settings, entries: tuple[NormalizedEntry, ...], gra
                          source_label=source, rewrite_link=rewrite)
 
 
-def generate(settings: Settings, progress: ProgressFn = _no_progress) -> Generated:
+def generate(settings: Settings, progress: ProgressFn = _no_progress,
+             gathered: Callable[[tuple[NormalizedEntry, ...], link.Graph], None] | None = None) -> Generated:
+    """`gathered(entries, graph)` runs before the pages are rendered (the plugin starts
+    the search indexes there, which need nothing else)."""
     corpus, entries, graph = gather(settings, progress)
+    if gathered is not None:
+        gathered(entries, graph)
     pages = render_pages(render_context(settings, entries, graph))
     progress("pages", len(pages), len(pages))
     return Generated(corpus, entries, graph, pages)

@@ -121,7 +121,19 @@ class KbPlugin(BasePlugin[KbPluginConfig]):
         content = self.content_dir(config)
         if not content.is_dir():
             raise PluginError(f"kb: content directory '{content}' does not exist")
-        generated = generate(self.settings(config), **({"progress": self.progress} if self.progress else {}))
+        settings = self.settings(config)
+        self._glossary_files = [settings.glossary_file] if settings.glossary_file else []
+        self._index_job = None
+
+        def start_indexes(entries, graph) -> None:
+            # The search indexes need only the entries and their links: a forked child
+            # builds both while the pages are rendered (on_post_build collects them).
+            self._docs = search_docs(entries, graph)
+            self._index_job = _IndexJob.start(self._docs, self._glossary_files, config,
+                                              whoosh=self.config.search_index)
+
+        generated = generate(settings, **({"progress": self.progress} if self.progress else {}),
+                             gathered=start_indexes)
         self.generated = generated
         corpus = generated.corpus
         for finding in corpus.findings:
@@ -154,13 +166,6 @@ class KbPlugin(BasePlugin[KbPluginConfig]):
             files.append(file)
             self.generated_uris.add(uri)
         self._rendered, self._to_render = 0, len(files.documentation_pages())
-        # The search indexes do not depend on the rendered pages: a forked child
-        # builds both while MkDocs renders (on_post_build collects them).
-        self._docs = search_docs(generated.entries, generated.graph)
-        glossary = self.settings(config).glossary_file
-        self._glossary_files = [glossary] if glossary else []
-        self._index_job = _IndexJob.start(self._docs, self._glossary_files, config,
-                                          whoosh=self.config.search_index)
         return files
 
     def on_nav(self, nav, config, files):

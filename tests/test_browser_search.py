@@ -91,7 +91,7 @@ def test_synonyms_and_traditional_table():
 def test_write_replaces_material_index(tmp_path):
     (tmp_path / "search").mkdir()
     (tmp_path / "search" / "search_index.json").write_text('{"config":{},"docs":[{"text":"x"}]}')
-    sizes = browser_index.write(tmp_path, DOCS)
+    sizes = browser_index.write(tmp_path, DOCS).sizes()
     assert sizes["files"] > 3 and 0 < sizes["gzip"] < sizes["raw"]
     assert json.loads((tmp_path / "search" / "search_index.json").read_text())["docs"] == []
     assert (tmp_path / "search" / "kb" / "t" / "0.json").is_file()

@@ -177,3 +177,59 @@ def test_failed_build_makes_the_next_one_render_everything(content, tmp_path):
     record = cache.PageRecord(str(live), "fingerprint")  # a build that starts and never commits
     assert cache.record_of(str(live)) == {}
     del record
+
+
+def test_answer_edit_added_and_deleted_entries_match_a_clean_build(content, tmp_path, serving):
+    """What the graph keeps between rebuilds (link._LAST), remembered reads and renders and the
+    page record's hashes: after an answer edit, a new entry and a deleted one, the live site
+    (related questions, backlinks, tags, hubs, home, search index) equals a clean build."""
+    live = tmp_path / "live"
+    _build(content, live, dirty=True)
+    files = sorted(content.glob("*.md"))
+
+    def serve(on: bool) -> None:
+        if on:
+            config, _ = load_config(REPO / "mkdocs.yml")
+            config.plugins.on_startup(command="serve", dirty=True)
+        else:
+            serving.stop_serving()
+
+    def check() -> None:
+        _build(content, live, dirty=True)  # reuses what the last (warm) live build kept
+        assert serving.wait_for_background_index(300)  # it writes into the live site
+        serve(False)  # the clean build computes everything from scratch
+        clean = tmp_path / "clean"
+        if clean.exists():
+            shutil.rmtree(clean)
+        _build(content, clean, dirty=False)
+        live_pages, clean_pages = _pages(live), _pages(clean)
+        assert sorted(live_pages) == sorted(clean_pages)
+        assert [p for p in clean_pages if live_pages[p] != clean_pages[p]] == []
+        serve(True)
+        _build(content, live, dirty=True)  # warm again before the next edit
+
+    # An answer only: the graph's inputs are unchanged, the entry page is not.
+    target = files[1]
+    text, n = re.subn(r"(?m)^## (?:专家官方解答|Answer).*$", lambda m: m.group(0) + "\n\n答案新增段落 kbanswer。\n",
+                      target.read_text(encoding="utf-8"), count=1)
+    assert n == 1
+    target.write_text(text, encoding="utf-8")
+    check()
+    assert "kbanswer" in (live / "q" / _entry_id(target) / "index.html").read_text(encoding="utf-8")
+
+    # A new entry asking what another one asks (related questions and duplicates change).
+    source = files[4].read_text(encoding="utf-8")
+    new = re.sub(r'(?m)^id:.*$', 'id: "kb-added-entry"', source, count=1)
+    (content / "kb-added-entry.md").write_text(new, encoding="utf-8")
+    check()
+    assert (live / "q" / "kb-added-entry" / "index.html").is_file()
+
+    # A deleted entry: gone from related lists, tags and hubs.
+    gone = _entry_id(files[6])
+    files[6].unlink()
+    check()
+    assert not (live / "q" / gone / "index.html").exists()
+
+
+def _entry_id(path: Path) -> str:
+    return re.search(r'(?m)^id:\s*"?([^"\n]+)', path.read_text(encoding="utf-8")).group(1).strip()

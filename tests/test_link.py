@@ -325,3 +325,97 @@ def test_relative_links_are_read_from_the_linking_entrys_folder():
     assert link.resolve_link("../b.md#part", by_path, by_id, "sub/a.md") == "b"
     assert link.resolve_link("b.md", by_path, by_id) == "b"
     assert link.resolve_link("https://example.org/b.md", by_path, by_id, "sub/a.md") is None
+
+
+# --------------------------------------------------------------------------- live preview (kb serve)
+
+def _random_weights(rng, vocab: list[str], n: int) -> list[dict[str, float]]:
+    # Zipf-like: a few terms in most documents (above the postings cap), many rare ones.
+    out = []
+    for _ in range(n):
+        terms = {vocab[min(int(rng.paretovariate(0.8)) - 1, len(vocab) - 1)] for _ in range(rng.randint(3, 12))}
+        out.append({t: rng.choice((0.5, 1.0, 1.5, 2.0, 3.2)) for t in sorted(terms, key=lambda t: rng.random())})
+    return out
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_similar_after_a_change_equals_a_fresh_computation(seed):
+    """link._similar reuses the last build's vectors and neighbour lists: exactly the full result."""
+    import random
+
+    rng = random.Random(seed)
+    vocab = [f"t{i}" for i in range(120)]
+    weights = _random_weights(rng, vocab, 150)
+    ids = tuple(f"e{i}" for i in range(len(weights)))
+    limit, cap = 8, 40
+    previous = link._similar(ids, weights, limit, cap, None)
+    for _ in range(4):
+        weights = list(weights)
+        for i in rng.sample(range(len(weights)), rng.choice((1, 1, 2, 5))):
+            new = dict(weights[i])
+            new.pop(rng.choice(list(new)), None)
+            new[rng.choice(vocab)] = rng.choice((0.5, 1.0, 2.0))
+            weights[i] = new
+        kept = link._similar(ids, weights, limit, cap, previous)
+        fresh = link._similar(ids, weights, limit, cap, None)
+        assert [list(v.items()) for v in kept.vectors] == [list(v.items()) for v in fresh.vectors]
+        assert kept.neighbours == fresh.neighbours
+        assert kept.df == fresh.df
+        previous = kept
+    assert link._similar(ids, weights, limit, cap, previous) is previous  # nothing changed: all reused
+
+
+def _entries_for_serve() -> list[NormalizedEntry]:
+    topics = ["服务注册失败", "配置中心 动态刷新", "集群部署 raft", "鉴权 token 过期", "grpc 端口 9848",
+              "持久化实例 删除", "mysql 数据源", "内存占用 高", "spring cloud alibaba 版本", "命名空间 隔离"]
+    out = []
+    for i in range(60):
+        a, b = topics[i % len(topics)], topics[(i * 7 + 3) % len(topics)]
+        refs = (Reference(f"专家经验：{topics[(i + 1) % len(topics)]} 问题 {i + 1}"),) if i % 4 == 0 else ()
+        answer = f"见 [另一篇](./e{(i + 5) % 60}.md)。" if i % 5 == 0 else "text"
+        out.append(make(f"e{i}", f"{a} 问题 {i}", f"{a} 时 {b} 报错 NacosException: user not found {i % 3}",
+                        tags=[a.split()[0], b.split()[0]], refs=refs, answer=answer))
+    return out
+
+
+def _edited(entries: list[NormalizedEntry], k: int, **changes) -> list[NormalizedEntry]:
+    from dataclasses import replace
+
+    out = list(entries)
+    out[k] = normalized(replace(entries[k].entry, **changes)) if "tags" in changes else \
+        NormalizedEntry(replace(entries[k].entry, **changes), entries[k].tags, keywords=entries[k].keywords)
+    return out
+
+
+def test_graph_kept_between_rebuilds_equals_a_clean_build():
+    """Under kb serve (segmentations kept) build_graph reuses what did not change; after each
+    edit (answer, title, question, tags, references, an added and a deleted entry) the graph
+    equals one built from scratch."""
+    from dataclasses import replace
+
+    from kb_builder import analyze
+
+    entries = _entries_for_serve()
+    edits = [
+        _edited(entries, 3, answer="新的回答，见 [这篇](./e7.md)"),
+        _edited(entries, 3, title="完全不同的标题 zookeeper 迁移"),
+        _edited(entries, 8, question="grpc 端口 9848 连接失败 StatusRuntimeException: UNAVAILABLE"),
+        _edited(entries, 12, tags=("全新标签", "服务注册失败")),
+        _edited(entries, 20, references=(Reference("专家经验：集群部署 raft 问题 2"),)),
+        entries + [make("e-new", "服务注册失败 问题 0", "服务注册失败 时 鉴权 token 过期 报错")],
+        entries[:30] + entries[31:],
+        [replace(n, entry=replace(n.entry, title=n.entry.title + " 新")) if i % 3 == 0 else n
+         for i, n in enumerate(entries)],
+    ]
+    try:
+        for edited in edits:
+            analyze.keep_segments(True)
+            link.build_graph(entries)  # the build before the save
+            kept = link.build_graph(edited)
+            again = link.build_graph(edited)
+            analyze.keep_segments(False)
+            clean = link.build_graph(edited)
+            assert kept == clean
+            assert again == clean
+    finally:
+        analyze.keep_segments(False)
