@@ -6,8 +6,10 @@ to a folder for other engines. Every piece of entry text goes through safe.py.
 """
 from __future__ import annotations
 
+import html
 import posixpath
 from functools import lru_cache
+from itertools import groupby
 import re
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -140,24 +142,40 @@ class _Site:
                 self.category_name.setdefault(slug, category_label(n.entry.category, ctx.lang))
 
     def entry_line(self, from_uri: str, n: NormalizedEntry, with_date: bool = True) -> str:
+        """One `<li>` of an entry list (see `entry_block`)."""
         e = n.entry
-        return _entry_line(posixpath.dirname(from_uri), e.id, e.title, e.date if with_date else None,
+        return _entry_item(posixpath.dirname(from_uri), e.id, e.title, e.date if with_date else None,
                            e.description)
 
     def entry_list(self, from_uri: str, members: Iterable[NormalizedEntry], with_date: bool = True) -> str:
-        return "\n".join(self.entry_line(from_uri, n, with_date) for n in newest_first(members))
+        return entry_block(self.entry_line(from_uri, n, with_date) for n in newest_first(members))
+
+
+ENTRY_LIST_START = '<ul class="kb-entries">'
+ENTRY_LIST_END = "</ul>"
+
+
+def entry_block(items: Iterable[str]) -> str:
+    """A list of entries as one raw HTML block, one `<li>` per line.
+
+    Entry lists are most of the text of listing pages and the bulk of an entry
+    page's links; written as HTML they need no markdown parsing (the plugin
+    passes such a block through as it is, turning its `.md` links into page URLs).
+    Every text in it is HTML-escaped."""
+    return f"\n{ENTRY_LIST_START}\n" + "\n".join(items) + f"\n{ENTRY_LIST_END}\n"
 
 
 @lru_cache(maxsize=131072)
-def _entry_line(from_dir: str, entry_id: str, title: str, date: str | None, description: str | None) -> str:
-    # Listings repeat the same entry line on many pages (tags, hubs, related questions).
-    line = f"- [{escape_inline(title)}](<{_relpath(entry_uri(entry_id), from_dir or '.')}>)"
+def _entry_item(from_dir: str, entry_id: str, title: str, date: str | None, description: str | None) -> str:
+    # Listings repeat the same entry on many pages (tags, hubs, related questions).
+    href = html.escape(_relpath(entry_uri(entry_id), from_dir or "."), quote=True)
+    item = f'<li><a href="{href}">{html.escape(title, quote=False)}</a>'
     if date:
-        line += f" <small class=\"kb-date\">{date}</small>"
+        item += f' <small class="kb-date">{html.escape(date)}</small>'
     desc = _shorten(description)
     if desc and desc != _shorten(title):
-        line += f"  \n  <span class=\"kb-desc\">{escape_inline(desc)}</span>"
-    return line
+        item += f'<br><span class="kb-desc">{html.escape(desc, quote=False)}</span>'
+    return item + "</li>"
 
 
 def newest_first(members: Iterable[NormalizedEntry]) -> list[NormalizedEntry]:
@@ -217,13 +235,13 @@ def render_entry(site: _Site, n: NormalizedEntry) -> str:
         parts.append(f"## {t['error_signatures']}\n\n{chips}\n")
     also = [site.by_id[i] for i in links.also_asked if i in site.by_id]
     if also:
-        parts.append(f"## {t['also_asked']}\n\n" + "\n".join(site.entry_line(uri, m) for m in also) + "\n")
+        parts.append(f"## {t['also_asked']}\n" + entry_block(site.entry_line(uri, m) for m in also))
     related = [site.by_id[r.entry_id] for r in links.related if r.entry_id in site.by_id]
     if related:
-        parts.append(f"## {t['related']}\n\n" + "\n".join(site.entry_line(uri, m, False) for m in related) + "\n")
+        parts.append(f"## {t['related']}\n" + entry_block(site.entry_line(uri, m, False) for m in related))
     backlinks = [site.by_id[i] for i in links.referenced_by if i in site.by_id]
     if backlinks:
-        parts.append(f"## {t['referenced_by']}\n\n" + "\n".join(site.entry_line(uri, m, False) for m in backlinks) + "\n")
+        parts.append(f"## {t['referenced_by']}\n" + entry_block(site.entry_line(uri, m, False) for m in backlinks))
     return "\n".join(parts)
 
 
@@ -295,13 +313,9 @@ def _grouped_by_year(site: _Site, uri: str, members: Sequence[NormalizedEntry]) 
     members = newest_first(members)
     if len(members) <= 30:
         return site.entry_list(uri, members)
-    out, year = [], None
-    for n in members:
-        this_year = (n.entry.date or "")[:4] or "—"
-        if this_year != year:
-            year = this_year
-            out.append(f"\n### {year}\n")
-        out.append(site.entry_line(uri, n))
+    out: list[str] = []
+    for year, group in groupby(members, key=lambda n: (n.entry.date or "")[:4] or "—"):
+        out.append(f"\n### {escape_inline(year)}\n" + entry_block(site.entry_line(uri, n) for n in group))
     return "\n".join(out)
 
 

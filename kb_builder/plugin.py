@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import logging
 import os
+import posixpath
+import re
 import shutil
 from pathlib import Path
 
@@ -214,7 +216,9 @@ class KbPlugin(BasePlugin[KbPluginConfig]):
         return env
 
     def on_pre_page(self, page, config, files):
-        if page.file.src_uri in self.generated_uris and _REUSE_MARKDOWN:
+        if page.file.src_uri in self.generated_uris:
+            if not _REUSE_MARKDOWN:
+                raise PluginError("kb: this MkDocs lacks the page internals kb relies on (kb needs MkDocs 1.6)")
             page.render = lambda config, files, page=page: self._render_generated(page, config, files)
         return page
 
@@ -241,6 +245,7 @@ class KbPlugin(BasePlugin[KbPluginConfig]):
         relative._register(md)
         title = mk._ExtractTitleTreeprocessor()
         title._register(md)
+        md.preprocessors.register(_EntryListStash(md, page.file, files), "kb_entry_lists", 25)
         page.content = md.convert(page.markdown)
         page.toc = get_toc(getattr(md, "toc_tokens", []))
         page._title_from_render = title.title
@@ -493,6 +498,55 @@ class _GeneratedFile(File):
 
     def is_modified(self) -> bool:
         return not self.kb_unchanged and not self.kb_elsewhere and super().is_modified()
+
+
+class _EntryListStash:
+    """Python-Markdown preprocessor: the entry lists `pages.entry_block` writes go into
+    the page as they are (no HTML parsing), their `.md` links turned into page URLs
+    the way MkDocs turns markdown links into URLs.
+
+    Only a block whose every line is an item exactly as `pages` writes it (escaped
+    text, no other markup) is passed through; anything else is left to Markdown."""
+
+    def __init__(self, md, file: File, files: Files):
+        self.md, self.file, self.files = md, file, files
+
+    def run(self, lines: list[str]) -> list[str]:
+        from .pages import ENTRY_LIST_END, ENTRY_LIST_START
+
+        out: list[str] = []
+        i, n = 0, len(lines)
+        while i < n:
+            if lines[i] == ENTRY_LIST_START:
+                j = i + 1
+                while j < n and _ENTRY_ITEM.fullmatch(lines[j]):
+                    j += 1
+                if j < n and j > i + 1 and lines[j] == ENTRY_LIST_END:
+                    block = "\n".join(lines[i:j + 1])
+                    out.extend(("", self.md.htmlStash.store(_HREF.sub(self._url, block)), ""))
+                    i = j + 1
+                    continue
+            out.append(lines[i])
+            i += 1
+        return out
+
+    def _url(self, m) -> str:
+        from mkdocs.utils import get_relative_url
+
+        target = m.group(1)
+        path, _, fragment = target.partition("#")
+        found = self.files.get_file_from_path(
+            posixpath.normpath(posixpath.join(posixpath.dirname(self.file.src_uri), path)))
+        if found is None:
+            log.warning("kb: '%s' links to '%s', which is not in the site", self.file.src_uri, target)
+            return m.group(0)
+        url = get_relative_url(found.url, self.file.url)
+        return f'href="{url}{"#" + fragment if fragment else ""}"'
+
+
+_ENTRY_ITEM = re.compile(r'<li><a href="[^"<>]*">[^<>]*</a>(?: <small class="kb-date">[^<>]*</small>)?'
+                         r'(?:<br><span class="kb-desc">[^<>]*</span>)?</li>')
+_HREF = re.compile(r'href="([^":#<>]+\.md(?:#[^"<>]*)?)"')
 
 
 def _can_reuse_markdown() -> bool:
