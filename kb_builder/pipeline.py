@@ -49,7 +49,11 @@ def _no_progress(stage: str, done: int, total: int) -> None:
     pass
 
 
-def gather(settings: Settings, progress: ProgressFn = _no_progress) -> tuple[Corpus, tuple[NormalizedEntry, ...], link.Graph]:
+def gather(settings: Settings, progress: ProgressFn = _no_progress,
+           normalized: Callable[[tuple[NormalizedEntry, ...]], None] | None = None,
+           ) -> tuple[Corpus, tuple[NormalizedEntry, ...], link.Graph]:
+    """Read, normalise, link.  `normalized(entries)` runs before linking (work that
+    needs only the entries can start there)."""
     # The segmenter's user words are taught anew from this content (a live-preview
     # rebuild in the same process must cut text as a fresh build does).
     analyze.reset_words()
@@ -62,6 +66,8 @@ def gather(settings: Settings, progress: ProgressFn = _no_progress) -> tuple[Cor
     )
     entries = normalize.normalize_corpus(corpus.entries, tag_settings)
     progress("tags", len(entries), len(entries))
+    if normalized is not None:
+        normalized(entries)
     graph = link.build_graph(entries, hub_rules=link.load_hub_rules(settings.hubs_file),
                              related_limit=settings.related_limit)
     progress("links", len(entries), len(entries))
@@ -86,10 +92,11 @@ def render_context(settings: Settings, entries: tuple[NormalizedEntry, ...], gra
 
 
 def generate(settings: Settings, progress: ProgressFn = _no_progress,
+             normalized: Callable[[tuple[NormalizedEntry, ...]], None] | None = None,
              gathered: Callable[[tuple[NormalizedEntry, ...], link.Graph], None] | None = None) -> Generated:
-    """`gathered(entries, graph)` runs before the pages are rendered (the plugin starts
-    the search indexes there, which need nothing else)."""
-    corpus, entries, graph = gather(settings, progress)
+    """`normalized(entries)` runs before linking, `gathered(entries, graph)` before the
+    pages are rendered (the plugin starts and completes the search indexes there)."""
+    corpus, entries, graph = gather(settings, progress, normalized)
     if gathered is not None:
         gathered(entries, graph)
     pages = render_pages(render_context(settings, entries, graph))
@@ -97,13 +104,14 @@ def generate(settings: Settings, progress: ProgressFn = _no_progress,
     return Generated(corpus, entries, graph, pages)
 
 
-def search_docs(entries: tuple[NormalizedEntry, ...], graph: link.Graph) -> list:
-    """What the whoosh index holds: entries plus canonical tags and error signatures."""
+def search_docs(entries: tuple[NormalizedEntry, ...], graph: link.Graph | None) -> list:
+    """What the search indexes hold: entries plus canonical tags and error signatures
+    (the graph's; without a graph, none yet: see `plugin._IndexJob`)."""
     from . import search
 
-    links = graph.links
+    links = graph.links if graph is not None else {}
     return search.docs_from_entries(
         [n.entry for n in entries],
         tags={n.entry.id: tuple(t.label for t in n.tags) + n.keywords for n in entries},
-        errors={i: links[i].errors for i in links},
+        errors=(lambda i: links[i].errors if i in links else None) if graph is not None else (lambda i: ()),
     )

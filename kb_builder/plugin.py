@@ -127,15 +127,21 @@ class KbPlugin(BasePlugin[KbPluginConfig]):
         self._glossary_files = [settings.glossary_file] if settings.glossary_file else []
         self._index_job = None
 
-        def start_indexes(entries, graph) -> None:
-            # The search indexes need only the entries and their links: a forked child
-            # builds both while the pages are rendered (on_post_build collects them).
-            self._docs = search_docs(entries, graph)
-            self._index_job = _IndexJob.start(self._docs, self._glossary_files, config,
+        def start_indexes(entries) -> None:
+            # The search indexes need the entries and, from the link graph, only their
+            # error signatures: a forked child segments every document while this
+            # process links and renders, is sent the signatures, and builds both
+            # indexes (on_post_build collects them).
+            self._index_job = _IndexJob.start(search_docs(entries, None), self._glossary_files, config,
                                               whoosh=self.config.search_index)
 
+        def linked(entries, graph) -> None:
+            self._docs = search_docs(entries, graph)
+            if self._index_job is not None:
+                self._index_job.send_errors(self._docs)
+
         generated = generate(settings, **({"progress": self.progress} if self.progress else {}),
-                             gathered=start_indexes)
+                             normalized=start_indexes, gathered=linked)
         self.generated = generated
         corpus = generated.corpus
         for finding in corpus.findings:
@@ -419,11 +425,12 @@ class _IndexJob:
     moves them into the site.  Whenever anything fails the parent builds them
     itself, the same way."""
 
-    def __init__(self, pid: int, tmp: Path):
-        self.pid, self.tmp = pid, tmp
+    def __init__(self, pid: int, tmp: Path, pipe: int):
+        self.pid, self.tmp, self.pipe = pid, tmp, pipe
 
     @classmethod
     def start(cls, docs, glossary_files, config, whoosh: bool = True) -> "_IndexJob | None":
+        """Fork the child with `docs` whose error signatures are still to come (`send_errors`)."""
         if _SERVING or not parallel.can_fork():
             return None  # e.g. under `kb serve` (server threads): built in-process
         import tempfile
@@ -434,18 +441,33 @@ class _IndexJob:
         # removed with it should the build be killed.
         tmp = Path(tempfile.mkdtemp(prefix=".kb-index-", dir=site))
         parent = os.getpid()
+        read_end, write_end = os.pipe()
         try:
             pid = os.fork()
         except OSError:
             shutil.rmtree(tmp, ignore_errors=True)
+            os.close(read_end)
+            os.close(write_end)
             return None
         if pid == 0:  # the child: build, report, exit without running any parent cleanup
             code = 1
             try:
+                os.close(write_end)
                 parallel.die_with_parent(parent)
+                import dataclasses
+                import pickle
+
                 from . import browser_index, search
 
+                # Segmenting is most of the work and needs no signatures (they teach
+                # the segmenter no words); the few documents that have some are
+                # analysed again once they arrive, exactly as a whole analysis would.
                 analysis = search.analyse_docs(docs, glossary_files)
+                with os.fdopen(read_end, "rb") as pipe:
+                    errors = pickle.loads(pipe.read())  # EOF without data: the parent gave up
+                docs = [dataclasses.replace(d, errors=errors[d.id]) if d.id in errors else d for d in docs]
+                analysis = dataclasses.replace(analysis, docs=tuple(docs), terms=tuple(
+                    search.doc_terms(d) if d.id in errors else t for d, t in zip(docs, analysis.terms)))
                 browser_index.write(tmp / "site", docs, config, glossary_files=glossary_files, analysis=analysis)
                 if whoosh:
                     search.build_index(docs, tmp / "index", glossary_files=glossary_files, analysis=analysis).close()
@@ -455,12 +477,26 @@ class _IndexJob:
                 pass
             finally:
                 os._exit(code)
-        return cls(pid, tmp)
+        os.close(read_end)
+        return cls(pid, tmp, write_end)
+
+    def send_errors(self, docs) -> None:
+        """The error signatures of the final documents (the rest of each is what the child has)."""
+        import pickle
+
+        payload = pickle.dumps({d.id: d.errors for d in docs if d.errors})
+        try:
+            with os.fdopen(self.pipe, "wb") as pipe:
+                pipe.write(payload)
+        except OSError:
+            pass  # the child is gone: finish() sees it and the indexes are built here
+        self.pipe = -1
 
     def finish(self, site_dir, index_dir: Path | None) -> bool:
         """Move the child's indexes into `site_dir`; False when it did not finish them."""
         from . import browser_index
 
+        self._close_pipe()
         try:
             _, status = os.waitpid(self.pid, 0)
             if os.waitstatus_to_exitcode(status) != 0 or not (self.tmp / "done").is_file():
@@ -478,9 +514,15 @@ class _IndexJob:
         finally:
             shutil.rmtree(self.tmp, ignore_errors=True)
 
+    def _close_pipe(self) -> None:
+        if self.pipe >= 0:
+            os.close(self.pipe)  # never sent: the child reads EOF and gives up
+            self.pipe = -1
+
     def cancel(self) -> None:
         import signal
 
+        self._close_pipe()
         try:
             os.kill(self.pid, signal.SIGTERM)
             os.waitpid(self.pid, 0)

@@ -49,8 +49,10 @@ def load_config(config_file: str | Path, content: str | Path | None = None, site
     plugin = config.plugins.get("kb")
     if plugin is None:
         raise BuildError(f"'{config_file}' does not enable the kb plugin (plugins: [kb])")
-    if content is not None:
-        plugin.content_override = str(Path(content).resolve())
+    # MkDocs keeps plugin instances between loads in one process: reset what a build sets.
+    plugin.content_override = str(Path(content).resolve()) if content is not None else None
+    plugin.progress = None
+    plugin.parallel = False
     return config, plugin
 
 

@@ -185,3 +185,52 @@ def test_quiet_logging_still_lets_strict_count_warnings():
         assert logging.getLogger("mkdocs").isEnabledFor(logging.WARNING)
     finally:
         sitebuild.setup_logging()
+
+
+def _search_files(site: Path) -> dict:
+    import json
+
+    out = {}
+    for path in sorted((site / "search").rglob("*.json")):
+        data = json.loads(path.read_text(encoding="utf-8"))
+        if path.name == "meta.json" or path.name == "search_index.json":
+            # the build id differs from build to build
+            (data.get("config", {}).get("kb", data) if path.name == "search_index.json" else data).pop("id", None)
+        out[path.relative_to(site).as_posix()] = data
+    return out
+
+
+def test_indexes_from_the_child_equal_indexes_built_in_process(corpus_dir, tmp_path, monkeypatch):
+    """The index child segments before the link graph exists and gets the error signatures
+    later; its indexes must be those a build in one process writes."""
+    from kb_builder import search
+
+    forked = _build(corpus_dir, tmp_path / "forked", processes=2)
+    monkeypatch.setattr(kb_plugin._IndexJob, "start", classmethod(lambda cls, *a, **k: None))
+    local = _build(corpus_dir, tmp_path / "local", processes=1)
+    a, b = _search_files(forked.site_dir), _search_files(local.site_dir)
+    assert sorted(a) == sorted(b) and [k for k in a if a[k] != b[k]] == []
+    ia = search.open_index(search.index_dir_for_site(forked.site_dir))
+    ib = search.open_index(search.index_dir_for_site(local.site_dir))
+    try:
+        assert ia.meta == ib.meta
+        with_errors = [d for d in search_docs_of(forked) if d.errors]
+        assert with_errors  # the corpus has error signatures: the late part of the protocol ran
+        for q in ["NacosException", "403 user not found", "服务注册失败", with_errors[0].errors[0]]:
+            assert [h.id for h in ia.search(q)] == [h.id for h in ib.search(q)]
+        reader_a, reader_b = ia.ix.reader(), ib.ix.reader()
+        try:
+            for field in ("errors", "parts", "answer"):
+                assert list(reader_a.lexicon(field)) == list(reader_b.lexicon(field))
+        finally:
+            reader_a.close()
+            reader_b.close()
+    finally:
+        ia.close()
+        ib.close()
+
+
+def search_docs_of(result):
+    from kb_builder.pipeline import search_docs
+
+    return search_docs(result.generated.entries, result.generated.graph)

@@ -64,3 +64,14 @@ def test_built_pages_have_no_md_links_left(sample_content_dir, tmp_path):
     assert [h for h in hrefs if re.search(r"\.md(#|$)", h) and "://" not in h] == []
     entry = (result.site_dir / "q" / "question-history-90001" / "index.html").read_text(encoding="utf-8")
     assert '<ul class="kb-entries">' in entry and 'href="../question-history-90002/"' in entry
+
+
+def test_a_build_without_content_uses_the_configured_content_again(fixtures_dir, tmp_path, monkeypatch):
+    """MkDocs reuses plugin instances between loads in one process: `--content` of one
+    build must not stick to the next."""
+    monkeypatch.chdir(REPO)
+    other = build_site(REPO / "mkdocs.yml", fixtures_dir / "hostile", tmp_path / "one")
+    again = build_site(REPO / "mkdocs.yml", None, tmp_path / "two")
+    configured = sorted(p.stem for p in (REPO / "content").glob("*.md"))
+    assert sorted(n.entry.id for n in again.generated.entries) == configured
+    assert sorted(n.entry.id for n in other.generated.entries) != configured
