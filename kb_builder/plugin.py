@@ -219,6 +219,8 @@ class KbPlugin(BasePlugin[KbPluginConfig]):
         for page in getattr(self, "_nav", None).pages if getattr(self, "_nav", None) else ():
             if page.markdown is None:
                 page.read_source(config)
+        if _SERVING:
+            env.bytecode_cache = _template_code()
         return env
 
     def on_pre_page(self, page, config, files):
@@ -352,6 +354,30 @@ class KbPlugin(BasePlugin[KbPluginConfig]):
 
 
 _SERVING = False  # `kb serve`: the indexes are built in-process, reusing remembered segmentations
+_TEMPLATE_CODE: list = []
+
+
+def _template_code():
+    """`kb serve`: compiled templates kept between rebuilds.  MkDocs makes a new Jinja
+    environment for every build, which compiled the theme's ~120 templates each time;
+    Jinja checks each template's source checksum, so an edited template is compiled again."""
+    if not _TEMPLATE_CODE:
+        import jinja2
+
+        class MemoryCode(jinja2.BytecodeCache):
+            def __init__(self) -> None:
+                self.store: dict[str, bytes] = {}
+
+            def load_bytecode(self, bucket) -> None:
+                data = self.store.get(bucket.key)
+                if data is not None:
+                    bucket.bytecode_from_string(data)
+
+            def dump_bytecode(self, bucket) -> None:
+                self.store[bucket.key] = bucket.bytecode_to_string()
+
+        _TEMPLATE_CODE.append(MemoryCode())
+    return _TEMPLATE_CODE[0]
 _background_index: dict = {}  # index dir -> the process writing it under `kb serve`
 _INDEX_CHILD = (
     "import os, pickle, sys\n"

@@ -233,3 +233,30 @@ def test_answer_edit_added_and_deleted_entries_match_a_clean_build(content, tmp_
 
 def _entry_id(path: Path) -> str:
     return re.search(r'(?m)^id:\s*"?([^"\n]+)', path.read_text(encoding="utf-8")).group(1).strip()
+
+
+def test_serve_keeps_compiled_templates_until_their_source_changes(monkeypatch):
+    """MkDocs makes a new Jinja environment per rebuild; under kb serve compiled
+    templates are reused, and a template whose source changed is compiled again."""
+    import jinja2
+
+    from kb_builder import plugin
+
+    cache = plugin._template_code()
+    assert plugin._template_code() is cache
+    sources = {"t.html": "{{ x }}!"}
+    first = jinja2.Environment(loader=jinja2.DictLoader(sources), bytecode_cache=cache)
+    assert first.get_template("t.html").render(x=1) == "1!"
+
+    def env_counting(compiled):
+        env = jinja2.Environment(loader=jinja2.DictLoader(sources), bytecode_cache=cache)
+        real = env.compile
+        monkeypatch.setattr(env, "compile", lambda *a, **k: compiled.append(a[1:2]) or real(*a, **k))
+        return env
+
+    compiled: list = []
+    assert env_counting(compiled).get_template("t.html").render(x=2) == "2!"
+    assert compiled == []
+    sources["t.html"] = "{{ x }}?"
+    assert env_counting(compiled).get_template("t.html").render(x=3) == "3?"
+    assert compiled == [("t.html",)]
