@@ -20,7 +20,7 @@ from .i18n import labels_for, site_language
 from .pages import CATEGORY_DIR, ERROR_PAGE, HOME, HUB_DIR, TAG_DIR
 from .pipeline import Generated, Settings, generate, search_docs
 from .safe import sanitize_html
-from .sitebuild import CONTENT_ENV
+from .sitebuild import CONTENT_ENV, NoDirtyWarning
 
 log = logging.getLogger("mkdocs.plugins.kb")
 
@@ -68,8 +68,8 @@ class KbPlugin(BasePlugin[KbPluginConfig]):
             # MkDocs warns that dirty builds leave navigation and links stale; the kb
             # plugin re-renders every page whose content changed (cache.PageRecord).
             build_log = logging.getLogger("mkdocs.commands.build")
-            if not any(isinstance(f, _DirtyWarningFilter) for f in build_log.filters):
-                build_log.addFilter(_DirtyWarningFilter())
+            if not any(isinstance(f, NoDirtyWarning) for f in build_log.filters):
+                build_log.addFilter(NoDirtyWarning())
 
     def content_dir(self, config) -> Path:
         raw = self.content_override or os.environ.get(CONTENT_ENV) or self.config.content_dir
@@ -204,7 +204,7 @@ class KbPlugin(BasePlugin[KbPluginConfig]):
         # The child: only its pages; static files, theme templates and post-build
         # work (indexes, sitemap) are the parent's.
         for f in files:
-            if isinstance(f, _GeneratedFile) and f.src_uri in self.generated_uris:
+            if isinstance(f, _GeneratedFile):
                 f.kb_elsewhere = f.src_uri not in theirs
             else:
                 f.is_modified = _unmodified  # type: ignore[method-assign]
@@ -311,13 +311,9 @@ class KbPlugin(BasePlugin[KbPluginConfig]):
 
         if self.progress:
             self.progress("index", 0, len(self.generated.entries))
-        docs = getattr(self, "_docs", None) or search_docs(self.generated.entries, self.generated.graph)
-        glossary_files = getattr(self, "_glossary_files", None)
-        if glossary_files is None:
-            glossary = self.settings(config).glossary_file
-            glossary_files = [glossary] if glossary else []
+        docs, glossary_files = self._docs, self._glossary_files  # both set by on_files
         index_dir = search.index_dir_for_site(config.site_dir)
-        job, self._index_job = getattr(self, "_index_job", None), None
+        job, self._index_job = self._index_job, None
         if job is None or not job.finish(config.site_dir, index_dir if self.config.search_index else None):
             # Each document segmented once, for both indexes.
             analysis = search.analyse_docs(docs, glossary_files)
@@ -438,11 +434,6 @@ def wait_for_background_index(timeout: float | None = None) -> bool:
     return ok
 
 
-class _DirtyWarningFilter(logging.Filter):
-    def filter(self, record: logging.LogRecord) -> bool:
-        return "A 'dirty' build is being performed" not in record.getMessage()
-
-
 class _IndexJob:
     """Both search indexes built in a forked child process while MkDocs renders the pages.
 
@@ -451,8 +442,8 @@ class _IndexJob:
     moves them into the site.  Whenever anything fails the parent builds them
     itself, the same way."""
 
-    def __init__(self, pid: int, tmp: Path, pipe: int):
-        self.pid, self.tmp, self.pipe = pid, tmp, pipe
+    def __init__(self, worker: parallel.Worker, tmp: Path, pipe: int):
+        self.worker, self.tmp, self.pipe = worker, tmp, pipe
 
     @classmethod
     def start(cls, docs, glossary_files, config, whoosh: bool = True) -> "_IndexJob | None":
@@ -466,20 +457,18 @@ class _IndexJob:
         # Inside the site being built: moved out of it on the same file system, and
         # removed with it should the build be killed.
         tmp = Path(tempfile.mkdtemp(prefix=".kb-index-", dir=site))
-        parent = os.getpid()
         read_end, write_end = os.pipe()
         try:
-            pid = os.fork()
+            worker = parallel.Worker.fork()
         except OSError:
             shutil.rmtree(tmp, ignore_errors=True)
             os.close(read_end)
             os.close(write_end)
             return None
-        if pid == 0:  # the child: build, report, exit without running any parent cleanup
+        if worker is None:  # the child: build, report, exit without running any parent cleanup
             code = 1
             try:
                 os.close(write_end)
-                parallel.die_with_parent(parent)
                 import dataclasses
                 import pickle
 
@@ -504,7 +493,7 @@ class _IndexJob:
             finally:
                 os._exit(code)
         os.close(read_end)
-        return cls(pid, tmp, write_end)
+        return cls(worker, tmp, write_end)
 
     def send_errors(self, docs) -> None:
         """The error signatures of the final documents (the rest of each is what the child has)."""
@@ -524,8 +513,8 @@ class _IndexJob:
 
         self._close_pipe()
         try:
-            _, status = os.waitpid(self.pid, 0)
-            if os.waitstatus_to_exitcode(status) != 0 or not (self.tmp / "done").is_file():
+            self.worker.wait()
+            if not (self.tmp / "done").is_file():
                 return False
             browser_index.move_into(self.tmp / "site", site_dir)
             if index_dir is not None:
@@ -535,7 +524,7 @@ class _IndexJob:
                 index_dir.parent.mkdir(parents=True, exist_ok=True)
                 shutil.move(str(self.tmp / "index"), str(index_dir))
             return True
-        except OSError:
+        except (OSError, parallel.WorkerFailed):
             return False
         finally:
             shutil.rmtree(self.tmp, ignore_errors=True)
@@ -546,14 +535,8 @@ class _IndexJob:
             self.pipe = -1
 
     def cancel(self) -> None:
-        import signal
-
         self._close_pipe()
-        try:
-            os.kill(self.pid, signal.SIGTERM)
-            os.waitpid(self.pid, 0)
-        except OSError:
-            pass
+        self.worker.kill()
         shutil.rmtree(self.tmp, ignore_errors=True)
 
 

@@ -132,9 +132,12 @@ def setup_logging(verbose: bool = False, quiet: bool = False) -> None:
     logger.propagate = False
 
 
-class _NoDirtyWarning(logging.Filter):
+class NoDirtyWarning(logging.Filter):
+    """Drops MkDocs' warning about dirty builds: kb's dirty builds render every page whose
+    content changed (`kb serve`) or go into an empty directory (`kb build`)."""
+
     def filter(self, record: logging.LogRecord) -> bool:
-        return "'dirty' build" not in record.getMessage()
+        return "A 'dirty' build is being performed" not in record.getMessage()
 
 
 def _child_never_returns(pid: int) -> None:
@@ -170,7 +173,7 @@ def build_site(config_file: str | Path = "mkdocs.yml", content: str | Path | Non
     # The directory is empty, so MkDocs' dirty mode renders every page, and a page
     # can say it is not modified: how two processes share the rendering (parallel.py).
     plugin.parallel = processes > 1
-    quiet = _NoDirtyWarning()
+    quiet = NoDirtyWarning()
     build_log = logging.getLogger("mkdocs.commands.build")
     build_log.addFilter(quiet)
     pid = os.getpid()

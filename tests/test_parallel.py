@@ -39,15 +39,14 @@ def forks(monkeypatch):
         pytest.fail(f"cannot fork here (cores {os.cpu_count()}, threads {threading.active_count()}): "
                     "two-process rendering would not be tested")
     seen: list[int] = []
-    real = parallel.Worker.fork.__func__
+    real = kb_plugin.KbPlugin._render_in_two_processes
 
-    def fork(cls):
-        worker = real(cls)
-        if worker is not None:
-            seen.append(worker.pid)
-        return worker
+    def render_in_two_processes(self, config, files):
+        real(self, config, files)
+        if self._worker is not None:  # the parent, which forked the rendering child
+            seen.append(self._worker.pid)
 
-    monkeypatch.setattr(parallel.Worker, "fork", classmethod(fork))
+    monkeypatch.setattr(kb_plugin.KbPlugin, "_render_in_two_processes", render_in_two_processes)
     return seen
 
 
