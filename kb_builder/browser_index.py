@@ -47,9 +47,11 @@ import os
 import re
 import shutil
 import tempfile
+from bisect import bisect_left
 from collections import Counter, defaultdict
 from dataclasses import dataclass
 from functools import lru_cache
+from itertools import accumulate
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Iterable, Sequence
 
@@ -91,6 +93,7 @@ def _is_stop(tok: str) -> bool:
     return analyze.is_stopword(tok)
 
 
+@lru_cache(maxsize=None)
 def _stem(word: str) -> str:
     if not word.isalpha():
         return word
@@ -126,6 +129,9 @@ def _t2s_table(chars: Iterable[str]) -> dict[str, str]:
 class BrowserIndex:
     files: dict[str, bytes]  # path under the site directory -> content
     meta: dict
+    # kb serve: the files that differ from the last build's (None: all), and that build's meta.json
+    changed: set[str] | None = None
+    previous_meta: bytes | None = None
 
     def sizes(self) -> dict[str, int]:
         raw = sum(len(b) for b in self.files.values())
@@ -150,12 +156,12 @@ def _teaser(doc: Any, body: str) -> str:
     return text[:TEASER_CHARS] + ("…" if len(text) > TEASER_CHARS else "")
 
 
-_DOC_STATS: dict = {}  # kb serve: id(DocTerms) -> (the DocTerms, its _doc_stats), from the last build
+_FIELD_ORDER = (*FIELDS, *GRAM_FIELDS)
+_BOOSTS = {**FIELDS, **GRAM_FIELDS}
 
 
 def _doc_stats(terms) -> tuple:
     """What one analysed document adds to the index: field lengths, (term key, field, tf), words."""
-    # Words in first-seen order, so the index's sets fill in the order they always did.
     field_lengths, postings_of, cjk, lat = [], [], {}, {}
     for field, toks in terms.fields.items():
         field_lengths.append((field, len(toks)))
@@ -172,59 +178,124 @@ def _doc_stats(terms) -> tuple:
     return tuple(field_lengths), tuple(postings_of), tuple(cjk), tuple(lat)
 
 
-def build(docs: Sequence[Any], material_config: dict | None = None,
-          glossary_files: Iterable[Path | str] = (), analysis: Analysis | None = None) -> BrowserIndex:
-    """The browser index of `docs` (`search.SearchDoc`s) as files relative to the site directory.
+def _average(lengths: list[int]) -> float:
+    """A field's mean length, rounded to a step of 2**(1/8) (about 9 %): one edited entry
+    rarely moves it, so a live-preview rebuild rescores only the terms of that entry
+    (`_Index.update`); every document's length is still weighed against it exactly."""
+    mean = sum(lengths) / len(lengths) if lengths else 0.0
+    return 2 ** (round(math.log2(mean) * 8) / 8) if mean > 0 else 1.0
 
-    `analysis`: `search.analyse_docs(docs, glossary_files)`, shared with the whoosh
-    index; analysed here when None or made from anything else."""
-    from .search import analysis_for
 
-    docs = list(docs)
-    analysis = analysis_for(docs, glossary_files, (), analysis)
+def _raw_size(fragment: bytes) -> int:
+    """What a term adds to its shard's JSON (to choose the shard count)."""
+    return len(fragment) + 1
 
-    n = len(docs)
-    # term -> field -> {doc: tf}; field lengths per doc
-    tfs: dict[str, dict[str, dict[int, int]]] = defaultdict(lambda: defaultdict(dict))
-    lengths: dict[str, list[int]] = {f: [0] * n for f in (*FIELDS, *GRAM_FIELDS)}
-    cjk_words: set[str] = set()
-    latin: set[str] = set()
-    serving = analyze.dictionary_state() is not None  # kb serve: the next rebuild reuses per-document stats
-    kept: dict = {}
-    for i, terms in enumerate(analysis.terms):
-        known = _DOC_STATS.get(id(terms))
-        stats = known[1] if known is not None and known[0] is terms else _doc_stats(terms)
-        if serving:
-            kept[id(terms)] = (terms, stats)
+
+def _shard_count(raw: int) -> int:
+    return max(1, min(MAX_SHARDS, math.ceil(raw / SHARD_TARGET_BYTES)))
+
+
+def _fragment(term: str, postings: list[int]) -> bytes:
+    """``"term":[gap,impact,...]`` as `_dumps` writes it inside a shard's ``p``."""
+    return _dumps(term) + b":[" + ",".join(map(str, postings)).encode() + b"]"
+
+
+def _row(doc: Any, terms: Any) -> list:
+    return [doc.url, doc.title, _teaser(doc, terms.body)]
+
+
+class _Index:
+    """The index's contents: postings, words and files, kept whole so that `kb serve` can
+    apply one edited entry (`update`) instead of scoring every posting again."""
+
+    def __init__(self, docs: Sequence[Any], analysis: Analysis, known: dict | None = None):
+        terms = analysis.terms
+        self.n = n = len(terms)
+        self.keys = list(terms)  # what each position was made from (compared by identity)
+        self.glossary = analysis.glossary
+        known = known or {}
+        self.stats = [hit[1] if (hit := known.get(id(t))) is not None and hit[0] is t else _doc_stats(t)
+                      for t in terms]
+        self.lengths = {f: [0] * n for f in _FIELD_ORDER}
+        self.tfs: dict[str, dict[str, dict[int, int]]] = {}  # term -> field -> {doc: tf}
+        self.cjk: Counter = Counter()  # word -> documents holding it
+        self.latin: Counter = Counter()
+        for i, stats in enumerate(self.stats):
+            self._add(i, stats)
+        self.avg = {f: _average(v) for f, v in self.lengths.items()}
+        # K1 * norm depends on the field and the document only: once per document, not per term.
+        self.k1_norm = {f: [self._k1_norm(f, length) for length in self.lengths[f]] for f in _FIELD_ORDER}
+        self.postings = {t: self._score(per_field) for t, per_field in self.tfs.items()}
+        self.fragments = {t: _fragment(t, p) for t, p in self.postings.items()}
+        self.raw = sum(map(_raw_size, self.fragments.values()))
+        self.rows = [_row(d, t) for d, t in zip(docs, terms)]
+        self.freq: dict[str, int] = {}
+        self._set_freq()
+        self.forms: dict[str, set[str]] = defaultdict(set)  # stem -> the Latin words with it
+        for word in self.latin:
+            self.forms[_stem(word)].add(word)
+        self.variants: dict[str, list[str]] = {}
+        self._set_variants(self.forms)
+        self._lay_out()
+        self.files: dict[str, bytes] = {}
+        self.digests: dict[str, bytes] = {}
+        for k in range(self.shards):
+            self._put(f"{INDEX_DIR}/t/{k}.json", self._shard_json(k))
+        for c in range(math.ceil(n / DOC_CHUNK) if n else 0):
+            self._put(f"{INDEX_DIR}/d/{c}.json", _dumps(self.rows[c * DOC_CHUNK:(c + 1) * DOC_CHUNK]))
+
+    # -- the parts
+
+    def _add(self, i: int, stats: tuple) -> None:
         field_lengths, postings_of, cjk, lat = stats
         for field, length in field_lengths:
-            lengths[field][i] = length
+            self.lengths[field][i] = length
+        tfs = self.tfs
         for key, field, tf in postings_of:
-            tfs[key][field][i] = tf
-        cjk_words.update(cjk)
-        latin.update(lat)
-    _DOC_STATS.clear()
-    _DOC_STATS.update(kept)
-    glossary = analysis.glossary
-    for members in glossary:
-        for m in members:
-            cjk_words.update(t for t in m if analyze.has_cjk(t))
+            per_field = tfs.get(key)
+            if per_field is None:
+                tfs[key] = {field: {i: tf}}
+            elif field in per_field:
+                per_field[field][i] = tf
+            else:
+                per_field[field] = {i: tf}
+        self.cjk.update(cjk)
+        self.latin.update(lat)
 
-    avg = {f: (sum(v) / n if n else 0.0) or 1.0 for f, v in lengths.items()}
-    boosts = {**FIELDS, **GRAM_FIELDS}
-    postings: dict[str, list[int]] = {}
-    # K1 * norm depends on the field and the document only: once per document, not per term.
-    k1_norm = {}
-    for field, (boost, b) in boosts.items():
-        one_b, mean = 1 - b, avg[field]
-        k1_norm[field] = [K1 * (one_b + b * length / mean) for length in lengths[field]]
-    k1p = K1 + 1
-    for term, per_field in tfs.items():
+    def _remove(self, i: int, stats: tuple) -> None:
+        field_lengths, postings_of, cjk, lat = stats
+        for field, _ in field_lengths:
+            self.lengths[field][i] = 0
+        tfs = self.tfs
+        for key, field, _ in postings_of:
+            per_field = tfs[key]
+            del per_field[field][i]
+            if not per_field[field]:
+                del per_field[field]
+                if not per_field:
+                    del tfs[key]
+        for counter, words in ((self.cjk, cjk), (self.latin, lat)):
+            for w in words:
+                counter[w] -= 1
+                if not counter[w]:
+                    del counter[w]
+
+    def _k1_norm(self, field: str, length: int) -> float:
+        b = _BOOSTS[field][1]
+        return K1 * (1 - b + b * length / self.avg[field])
+
+    def _weights(self, per_field: dict[str, dict[int, int]]) -> list[tuple[dict[int, int], float, list[float]]]:
+        """Per field holding the term, in one fixed order (so sums round alike in every build):
+        its documents, boost * idf, and the documents' K1 * norm."""
+        n = self.n
+        return [(docs_tf, _BOOSTS[f][0] * (math.log(n / (len(docs_tf) + 1)) + 1.0), self.k1_norm[f])  # whoosh's idf
+                for f in _FIELD_ORDER if (docs_tf := per_field.get(f)) is not None]
+
+    def _score(self, per_field: dict[str, dict[int, int]]) -> list[int]:
+        """A term's postings: [doc gap, impact, ...]; the impact is its field-boosted BM25 weight."""
+        k1p = K1 + 1
         scores: dict[int, float] = defaultdict(float)
-        for field, docs_tf in per_field.items():
-            boost, b = boosts[field]
-            bi = boost * (math.log(n / (len(docs_tf) + 1)) + 1.0)  # whoosh's idf
-            kn = k1_norm[field]
+        for docs_tf, bi, kn in self._weights(per_field):
             for d, tf in docs_tf.items():
                 scores[d] += bi * tf * k1p / (tf + kn[d])
         out: list[int] = []
@@ -232,71 +303,232 @@ def build(docs: Sequence[Any], material_config: dict | None = None,
         for d in sorted(scores):
             out.extend((d - prev, max(1, round(scores[d] * IMPACT_SCALE))))
             prev = d
-        postings[term] = out
+        return out
 
-    freq: dict[str, int] = {}
-    for word in cjk_words:
-        f = analyze.jieba_freq(word)
-        freq[word] = f if f else HMM_WORD_FREQ
-    stems: dict[str, list[str]] = defaultdict(list)
-    for word in latin:
-        stems[_stem(word)].append(word)
-    variants = {}
-    for forms in stems.values():
-        if len(forms) > 1:
+    def _impact(self, per_field: dict[str, dict[int, int]], d: int) -> int:
+        """One document's impact, exactly as `_score` computes it."""
+        k1p, score = K1 + 1, 0.0
+        for docs_tf, bi, kn in self._weights(per_field):
+            tf = docs_tf.get(d)
+            if tf is not None:
+                score += bi * tf * k1p / (tf + kn[d])
+        return max(1, round(score * IMPACT_SCALE))
+
+    def _words(self) -> set[str]:
+        words = set(self.cjk)
+        for members in self.glossary:
+            for m in members:
+                words.update(t for t in m if analyze.has_cjk(t))
+        return words
+
+    def _set_freq(self) -> set[str]:
+        """Segmentation frequencies of the Chinese words; returns the words added or dropped."""
+        words = self._words()
+        gone = [w for w in self.freq if w not in words]
+        for w in gone:
+            del self.freq[w]
+        new = [w for w in words if w not in self.freq]
+        for w in new:
+            self.freq[w] = analyze.jieba_freq(w) or HMM_WORD_FREQ
+        return {*gone, *new}
+
+    def _set_variants(self, stems: Iterable[str]) -> set[str]:
+        """Other forms of the words with these stems, most frequent first; returns the words
+        whose list changed."""
+        changed = set()
+        for stem in stems:
+            forms = self.forms.get(stem, ())
             for w in forms:
-                variants[w] = sorted((f for f in forms if f != w), key=lambda f: (-len(postings.get(f, ())), f))[:4]
+                new = (sorted((f for f in forms if f != w), key=lambda f: (-len(self.postings.get(f, ())), f))[:4]
+                       if len(forms) > 1 else None)
+                if new != self.variants.get(w):
+                    changed.add(w)
+                    if new is None:
+                        del self.variants[w]
+                    else:
+                        self.variants[w] = new
+        return changed
 
-    # Shards: by the first character of the term.
-    raw = sum(len(t) * 3 + 4 + (len(",".join(map(str, p))) + 1 if p else 0) for t, p in postings.items())
-    shards = max(1, min(MAX_SHARDS, math.ceil(raw / SHARD_TARGET_BYTES)))
-    shard_data = [{"w": {}, "p": {}, "v": {}} for _ in range(shards)]
-    for word, f in freq.items():
-        shard_data[_shard(word, shards)]["w"][word] = f
-    for term in sorted(postings):
-        shard_data[_shard(term, shards)]["p"][term] = postings[term]
-    for word, forms in variants.items():
-        shard_data[_shard(word, shards)]["v"][word] = forms
+    def _lay_out(self) -> None:
+        """Terms and words into shards, by their first character."""
+        self.shards = shards = _shard_count(self.raw)
+        self.shard_data = data = [({}, set(), {}) for _ in range(shards)]
+        for word, f in self.freq.items():
+            data[_shard(word, shards)][0][word] = f
+        for term in self.postings:
+            data[_shard(term, shards)][1].add(term)
+        for word, forms in self.variants.items():
+            data[_shard(word, shards)][2][word] = forms
 
-    files: dict[str, bytes] = {}
-    for k, data in enumerate(shard_data):
-        files[f"{INDEX_DIR}/t/{k}.json"] = _dumps(data)
-    chunks = math.ceil(n / DOC_CHUNK) if n else 0
-    for c in range(chunks):
-        part = docs[c * DOC_CHUNK:(c + 1) * DOC_CHUNK]
-        bodies = analysis.terms[c * DOC_CHUNK:(c + 1) * DOC_CHUNK]
-        files[f"{INDEX_DIR}/d/{c}.json"] = _dumps([[d.url, d.title, _teaser(d, t.body)] for d, t in zip(part, bodies)])
+    def _shard_json(self, k: int) -> bytes:
+        w, p, v = self.shard_data[k]
+        fragments = self.fragments
+        return b"".join((b'{"w":', _dumps({x: w[x] for x in sorted(w)}),
+                         b',"p":{', b",".join([fragments[t] for t in sorted(p)]),
+                         b'},"v":', _dumps({x: v[x] for x in sorted(v)}), b"}"))
 
-    chars = {ch for w in freq for ch in w}
-    stop = sorted({analyze.fold(t) for t in getattr(analyze, "_STOP", ())}
-                  | {t for t in (*cjk_words, *latin) if _is_stop(t)}
-                  | {t for g in glossary for m in g for t in m if _is_stop(t)})
-    digest = hashlib.sha256()
-    for name in sorted(files):
-        digest.update(name.encode() + b"\0" + files[name])
-    meta = {
-        "format": FORMAT,
-        "id": digest.hexdigest()[:12],
-        "docs": n,
-        "shards": shards,
-        "chunk": DOC_CHUNK,
-        "chunks": chunks,
-        "scale": IMPACT_SCALE,
-        "total": analyze.jieba_total(),
-        "maxlen": max((len(w) for w in freq), default=1),
-        "glossary": glossary,
-        "stop": stop,
-        "t2s": _t2s_table(chars),
-    }
+    def _put(self, name: str, data: bytes) -> None:
+        self.files[name] = data
+        self.digests[name] = hashlib.sha256(data).digest()
+
+    # -- kb serve
+
+    def update(self, docs: Sequence[Any], analysis: Analysis) -> set[str] | None:
+        """Apply the documents that changed since this index was made; the names of the files
+        that changed, or None when the index must be made again (documents added, removed or
+        reordered, another glossary, many changes, or an average field length that moved)."""
+        terms = analysis.terms
+        if len(terms) != self.n or analysis.glossary != self.glossary:
+            return None
+        changed = [i for i, (t, k) in enumerate(zip(terms, self.keys)) if t is not k]
+        if len(changed) > max(8, self.n // 50):
+            return None
+        new_stats = {i: _doc_stats(terms[i]) for i in changed}
+        holders: dict[str, list[set[int]]] = defaultdict(lambda: [set(), set()])  # term -> docs before, after
+        latin: set[str] = set()
+        for i in changed:
+            for k, stats in enumerate((self.stats[i], new_stats[i])):
+                for key, _, _ in stats[1]:
+                    holders[key][k].add(i)
+                latin.update(stats[3])
+        shape = {t: self._shape(t) for t in holders}
+        for i in changed:
+            self._remove(i, self.stats[i])
+            self._add(i, new_stats[i])
+            self.stats[i], self.keys[i] = new_stats[i], terms[i]
+        if any(_average(v) != self.avg[f] for f, v in self.lengths.items()):
+            return None
+        for i in changed:
+            for f in _FIELD_ORDER:
+                self.k1_norm[f][i] = self._k1_norm(f, self.lengths[f][i])
+        for term, (before, after) in holders.items():
+            per_field = self.tfs.get(term)
+            if per_field is None:
+                self.postings.pop(term)
+            elif before == after and shape[term] == self._shape(term):
+                # Same documents per field, so the same idf: only the changed documents' impacts move.
+                self._patch(term, per_field, after)
+            else:
+                self.postings[term] = self._score(per_field)
+            self.raw -= _raw_size(self.fragments.pop(term, b""))
+            if per_field is not None:
+                self.fragments[term] = fragment = _fragment(term, self.postings[term])
+                self.raw += _raw_size(fragment)
+        for word in latin:
+            forms = self.forms[_stem(word)]
+            if word in self.latin:
+                forms.add(word)
+            else:
+                forms.discard(word)
+        stems = {_stem(w) for w in latin} | {_stem(t) for t in holders if t in self.latin}
+        words = self._set_freq() | self._set_variants(stems)
+        if _shard_count(self.raw) != self.shards:
+            return None  # every term moves shard (rare: the index grew or shrank by a shard's size)
+        shards, data = self.shards, self.shard_data
+        for term in holders:
+            if term in self.postings:
+                data[_shard(term, shards)][1].add(term)
+            else:
+                data[_shard(term, shards)][1].discard(term)
+        for word in words:
+            w, _, v = data[_shard(word, shards)]
+            if word in self.freq:
+                w[word] = self.freq[word]
+            else:
+                w.pop(word, None)
+            if word in self.variants:
+                v[word] = self.variants[word]
+            else:
+                v.pop(word, None)
+        names: set[str] = set()
+        for k in {_shard(t, shards) for t in (*holders, *words)}:
+            names.add(name := f"{INDEX_DIR}/t/{k}.json")
+            self._put(name, self._shard_json(k))
+        for i in changed:
+            self.rows[i] = _row(docs[i], terms[i])
+        for c in {i // DOC_CHUNK for i in changed}:
+            names.add(name := f"{INDEX_DIR}/d/{c}.json")
+            self._put(name, _dumps(self.rows[c * DOC_CHUNK:(c + 1) * DOC_CHUNK]))
+        return names
+
+    def _shape(self, term: str) -> tuple:
+        per_field = self.tfs.get(term) or {}
+        return tuple(sorted((f, len(d)) for f, d in per_field.items()))
+
+    def _patch(self, term: str, per_field: dict[str, dict[int, int]], docs: set[int]) -> None:
+        postings = self.postings[term]
+        at = list(accumulate(postings[0::2]))
+        for d in docs:
+            postings[2 * bisect_left(at, d) + 1] = self._impact(per_field, d)
+
+    # -- the index
+
+    def meta(self) -> dict:
+        digest = hashlib.sha256()
+        for name in sorted(self.files):
+            digest.update(name.encode() + b"\0" + self.digests[name])
+        freq = self.freq
+        glossary = self.glossary
+        chars = {ch for w in freq for ch in w}
+        stop = sorted({analyze.fold(t) for t in getattr(analyze, "_STOP", ())}
+                      | {t for t in (*self.cjk, *self.latin) if _is_stop(t)}
+                      | {t for g in glossary for m in g for t in m if _is_stop(t)})
+        return {
+            "format": FORMAT,
+            "id": digest.hexdigest()[:12],
+            "docs": self.n,
+            "shards": self.shards,
+            "chunk": DOC_CHUNK,
+            "chunks": math.ceil(self.n / DOC_CHUNK) if self.n else 0,
+            "scale": IMPACT_SCALE,
+            "total": analyze.jieba_total(),
+            "maxlen": max((len(w) for w in freq), default=1),
+            "glossary": glossary,
+            "stop": stop,
+            "t2s": _t2s_table(chars),
+        }
+
+
+_STATE: list[_Index] = []  # kb serve: the index the last build made, for the next build to update
+
+
+def build(docs: Sequence[Any], material_config: dict | None = None,
+          glossary_files: Iterable[Path | str] = (), analysis: Analysis | None = None) -> BrowserIndex:
+    """The browser index of `docs` (`search.SearchDoc`s) as files relative to the site directory.
+
+    `analysis`: `search.analyse_docs(docs, glossary_files)`, shared with the whoosh
+    index; analysed here when None or made from anything else.  Under `kb serve` the
+    index is kept and the next build applies only the documents that changed.
+    """
+    from .search import analysis_for
+
+    docs = list(docs)
+    analysis = analysis_for(docs, glossary_files, (), analysis)
+    serving = analyze.dictionary_state() is not None
+    last = _STATE.pop() if _STATE else None  # taken: a build that fails keeps nothing half-updated
+    index, changed = None, None
+    if serving and last is not None:
+        changed = last.update(docs, analysis)
+        if changed is not None:
+            index = last
+    if index is None:
+        known = {id(k): (k, s) for k, s in zip(last.keys, last.stats)} if serving and last is not None else None
+        index = _Index(docs, analysis, known)
+    meta = index.meta()
     material = {
         "config": material_config or {"lang": ["en"], "separator": r"[\s\-]+", "pipeline": [],
                                       "fields": {"title": {"boost": 1000.0}, "text": {"boost": 1.0}}},
         "docs": [],
     }
     material["config"] = {**material["config"], "kb": meta}
+    files = dict(index.files)
     files[f"{INDEX_DIR}/meta.json"] = _dumps(meta)  # when Material writes its index after ours
     files[MATERIAL_INDEX] = _dumps(material)
-    return BrowserIndex(files, meta)
+    previous = getattr(last, "meta_json", None) if changed is not None else None
+    if serving:
+        index.meta_json = files[f"{INDEX_DIR}/meta.json"]
+        _STATE.append(index)
+    return BrowserIndex(files, meta, None if changed is None else {*changed, f"{INDEX_DIR}/meta.json"}, previous)
 
 
 def _material_config(config: Any) -> dict | None:
@@ -362,6 +594,16 @@ def write(site_dir: Path | str, docs: Sequence[Any], config: Any = None,
     site = Path(site_dir)
     index = build(docs, _material_config(config) if config is not None else None, glossary_files, analysis)
     target = site / INDEX_DIR
+    if index.changed is not None and _holds(target / "meta.json", index.previous_meta):
+        # kb serve, and the site holds the last build's index: replace only the files that changed.
+        for name in sorted(index.changed, key=lambda x: x.endswith("/meta.json")):  # meta.json last
+            path = site / name
+            path.parent.mkdir(parents=True, exist_ok=True)
+            part = path.with_name(path.name + ".kb-part")
+            part.write_bytes(index.files[name])
+            os.replace(part, path)
+        (site / MATERIAL_INDEX).write_bytes(index.files[MATERIAL_INDEX])
+        return index
     target.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=".kb-tmp-", dir=target.parent))
     os.chmod(tmp, 0o755)  # mkdtemp makes it private; a web server must read it
@@ -379,6 +621,13 @@ def write(site_dir: Path | str, docs: Sequence[Any], config: Any = None,
         raise
     (site / MATERIAL_INDEX).write_bytes(index.files[MATERIAL_INDEX])
     return index
+
+
+def _holds(path: Path, data: bytes | None) -> bool:
+    try:
+        return data is not None and path.read_bytes() == data
+    except OSError:
+        return False
 
 
 def move_into(built_site: Path | str, site_dir: Path | str) -> None:

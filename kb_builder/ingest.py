@@ -593,20 +593,22 @@ def remember_reads(enabled: bool = True) -> None:
     _REMEMBERED = {} if enabled else None
 
 
-def _read_remembered(path: Path, rel_path: str) -> _Result:
+def _read_remembered(path: Path | str, rel_path: str, absolute: bool = False) -> _Result:
+    """`read_entry`, or the last result while the file is unchanged (`absolute`: the path
+    is absolute and normalised already)."""
     if _REMEMBERED is None:
-        return read_entry(path, rel_path)
+        return read_entry(Path(path), rel_path)
     # An absolute path is key enough: the stamp (inode included) is of the file it names.
-    key = (os.path.abspath(path), rel_path)
+    key = (path if absolute else os.path.abspath(path), rel_path)
     try:
         st = os.stat(path)
         stamp = (st.st_size, st.st_ino, st.st_mtime_ns)
     except OSError:
-        return read_entry(path, rel_path)
+        return read_entry(Path(path), rel_path)
     known = _REMEMBERED.get(key)
     if known is not None and known[0] == stamp:
         return known[1]
-    result = read_entry(path, rel_path)
+    result = read_entry(Path(path), rel_path)
     _REMEMBERED[key] = (stamp, result)
     return result
 
@@ -617,7 +619,8 @@ def iter_content_files(root: Path) -> Iterable[Path]:
 
 
 def _walk(root: Path) -> Iterable[tuple[str, tuple[str, ...]]]:
-    """(folder, path parts relative to root) of every file under root, in sorted order."""
+    """(folder ending in a separator, path parts relative to root) of every file under
+    root, in sorted order: the folder plus the last part is the file's path."""
     top = os.fspath(root)
     for dirpath, dirnames, filenames in os.walk(top):
         # Hidden folders are walked too, so their files are reported as skipped, not lost;
@@ -625,6 +628,7 @@ def _walk(root: Path) -> Iterable[tuple[str, tuple[str, ...]]]:
         dirnames[:] = sorted(d for d in dirnames if d not in (".git", ".hg", ".svn"))
         folder = os.path.relpath(dirpath, top)
         prefix = () if folder == os.curdir else tuple(folder.split(os.sep))
+        dirpath = os.path.join(dirpath, "")  # joined once per folder, not per file
         for name in sorted(filenames):
             yield dirpath, prefix + (name,)
 
@@ -654,14 +658,15 @@ def read_corpus(root: Path | str, display_base: Path | None = None,
     root_is_dir = root.is_dir()
     base = display_base if display_base is not None else (root if root_is_dir else root.parent)
     if files is None and root_is_dir and base == root:
-        # The common case (a content folder): paths relative to it from the walk itself,
-        # without pathlib work per file (live-preview rebuilds read thousands of files).
-        walked = [(Path(dirpath) / rel[-1], rel) for dirpath, rel in _walk(root)]
-        paths = [path for path, _ in walked]
-        known_rel: dict[Path, tuple[str, ...]] | None = dict(walked)
+        # The common case (a content folder): paths (strings) relative to it from the walk
+        # itself, without pathlib work per file (live-preview rebuilds read thousands of files).
+        walked = [(folder + rel[-1], rel) for folder, rel in _walk(root)]
+        paths: list = [path for path, _ in walked]
+        known_rel: dict[str, tuple[str, ...]] | None = dict(walked)
+        absolute = os.path.abspath(root) == os.fspath(root)  # so is every path walked from it
     else:
         paths = list(files) if files is not None else ([root] if not root_is_dir else list(iter_content_files(root)))
-        known_rel = None
+        known_rel, absolute = None, False
     entries: list[Entry] = []
     findings: list[Finding] = []
     skipped: list[SkippedFile] = []
@@ -673,17 +678,22 @@ def read_corpus(root: Path | str, display_base: Path | None = None,
         if rel is not None:
             shown = rel_source = "/".join(rel)
             hidden = any(part.startswith(".") and part not in (".", "..") for part in rel)
+            name = rel[-1]
         else:
             shown, rel_source, hidden = _display_path(path, base), None, _is_hidden(path, root)
+            name = path.name
         if hidden:
             skipped.append(SkippedFile(shown, "hidden file"))
             findings.append(Finding(Severity.INFO, "hidden-file", "hidden file or folder; ignored", shown))
             continue
-        if os.path.splitext(path.name)[1].lower() not in (".md", ".markdown"):
+        if os.path.splitext(name)[1].lower() not in (".md", ".markdown"):
             skipped.append(SkippedFile(shown, "not a markdown file"))
             findings.append(Finding(Severity.INFO, "not-markdown", "not a markdown file; ignored", shown))
             continue
-        result = _read_remembered(path, rel_source if rel_source is not None else _rel_source(path, root))
+        if rel_source is not None:
+            result = _read_remembered(path, rel_source, absolute)
+        else:
+            result = _read_remembered(path, _rel_source(path, root))
         located = [Finding(f.severity, f.kind, f.message, shown, f.line) for f in result.findings]
         entry = result.entry
         if entry is not None and entry.id.casefold() in first_by_id:

@@ -266,11 +266,14 @@ def _placements(doc: _HubDoc, rules: HubRules) -> tuple[tuple[int, str], ...]:
 
 
 # Placements of the last corpus, for the rules object they were computed with: a
-# rebuild (kb serve) matches only the entries whose text or tags changed.
-_PLACED: dict = {"rules": None, "by_doc": {}}
+# rebuild (kb serve) matches only the entries whose text or tags changed, and returns
+# the last hubs when every document is the same object as last time.
+_PLACED: dict = {"rules": None, "by_doc": {}, "docs": None, "hubs": ()}
 
 
 def assign_hubs(docs: Mapping[str, _HubDoc], rules: HubRules) -> tuple[Hub, ...]:
+    if _PLACED["rules"] is rules and _same_docs(_PLACED["docs"], docs):
+        return _PLACED["hubs"]
     known = _PLACED["by_doc"] if _PLACED["rules"] is rules else {}
     placed: dict = {}
     members_of: list[dict[str, list[str]]] = [defaultdict(list) for _ in rules.hubs]
@@ -282,14 +285,20 @@ def assign_hubs(docs: Mapping[str, _HubDoc], rules: HubRules) -> tuple[Hub, ...]
         placed[key] = found
         for k, group_slug in found:
             members_of[k][group_slug].append(entry_id)
-    _PLACED["rules"], _PLACED["by_doc"] = rules, placed
     hubs = []
     for hub_rule, members in zip(rules.hubs, members_of):
         groups = [HubGroup(g.slug, g.title, tuple(members[g.slug])) for g in hub_rule.groups if members.get(g.slug)]
         if members.get("other"):
             groups.append(HubGroup("other", hub_rule.other_title, tuple(members["other"])))
         hubs.append(Hub(hub_rule.slug, hub_rule.title, hub_rule.description, tuple(groups)))
-    return tuple(hubs)
+    _PLACED.update(rules=rules, by_doc=placed, docs=(tuple(docs), tuple(docs.values())), hubs=tuple(hubs))
+    return _PLACED["hubs"]
+
+
+def _same_docs(last: tuple | None, docs: Mapping[str, _HubDoc]) -> bool:
+    """The same ids in the same order, each with the very document object of last time."""
+    return (last is not None and len(last[0]) == len(docs) and last[0] == tuple(docs)
+            and all(a is b for a, b in zip(last[1], docs.values())))
 
 
 # --------------------------------------------------------------------------- text keys
@@ -536,23 +545,26 @@ def _alnum(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "", text.lower())
 
 
-_SUFFIX_CACHE: dict[tuple[int, int, int, int], dict[str, list[str]]] = {}
+# (id, len) of both maps -> (the maps, their index).  The maps are held: a map of a later
+# build (kb serve) could otherwise get a freed map's id and be given its index.
+_SUFFIX_CACHE: dict[tuple[int, int, int, int], tuple[Mapping, Mapping, dict[str, list[str]]]] = {}
 
 
 def _suffix_index(by_path: Mapping[str, str], by_id: Mapping[str, str]) -> dict[str, list[str]]:
     """alnum stem → ids, for links whose file names differ from ours by a prefix."""
     cache_key = (id(by_path), len(by_path), id(by_id), len(by_id))
-    index = _SUFFIX_CACHE.get(cache_key)
-    if index is None:
-        index = defaultdict(list)
-        for path, entry_id in by_path.items():
-            stem = posixpath.splitext(posixpath.basename(path))[0]
-            index[_alnum(stem)].append(entry_id)
-        for key, entry_id in by_id.items():
-            index[_alnum(key)].append(entry_id)
-        if len(_SUFFIX_CACHE) > 8:
-            _SUFFIX_CACHE.clear()
-        _SUFFIX_CACHE[cache_key] = index
+    hit = _SUFFIX_CACHE.get(cache_key)
+    if hit is not None and hit[0] is by_path and hit[1] is by_id:
+        return hit[2]
+    index: dict[str, list[str]] = defaultdict(list)
+    for path, entry_id in by_path.items():
+        stem = posixpath.splitext(posixpath.basename(path))[0]
+        index[_alnum(stem)].append(entry_id)
+    for key, entry_id in by_id.items():
+        index[_alnum(key)].append(entry_id)
+    if len(_SUFFIX_CACHE) > 8:
+        _SUFFIX_CACHE.clear()
+    _SUFFIX_CACHE[cache_key] = (by_path, by_id, index)
     return index
 
 
@@ -731,6 +743,23 @@ def _entry_parts(n: NormalizedEntry) -> _Parts:
     title, question = _entry_texts(n)
     return _Parts(title, question, _weighted_terms(n), _hub_doc(n),
                   frozenset(re.findall(r"[a-z][a-z0-9-]{2,}", fold(n.entry.title))))
+
+
+def _parts_of(entries: Sequence[NormalizedEntry], before: Mapping[str, tuple[NormalizedEntry, _Parts]],
+              ) -> tuple[list[_Parts], dict[str, tuple[NormalizedEntry, _Parts]]]:
+    """Every entry's _Parts, and them by entry id for the next build.  An entry that is
+    the same object as last time, or reads the same (`_parts_key`), keeps the same _Parts
+    object: later steps (vectors, hubs) recognise unchanged entries by identity."""
+    parts, by_id = [], {}
+    for n in entries:
+        hit = before.get(n.entry.id)
+        if hit is not None and (hit[0] is n or _parts_key(hit[0]) == _parts_key(n)):
+            found = hit[1]
+        else:
+            found = _entry_parts(n)
+        parts.append(found)
+        by_id[n.entry.id] = (n, found)
+    return parts, by_id
 
 
 def _products_of(parts: Sequence[_Parts]) -> tuple[str, ...]:
@@ -932,9 +961,8 @@ def build_graph(entries: Sequence[NormalizedEntry], hub_rules: HubRules | str | 
         return value
 
     # --- vectors and neighbours
-    parts_memo = memo("parts")
-    parts = [parts_memo.get(_parts_key(n), lambda n=n: _entry_parts(n)) for n in entries]
-    products = _products_of(parts)
+    parts, kept["parts"] = _parts_of(entries, last.get("parts", {}))
+    products = section("products_of", (tuple(parts),), lambda: _products_of(parts))
     kept["products"] = products
     similar = _similar(tuple(ids), [p.weights for p in parts], max(related_limit, 1) + 10, cap,
                        last.get("similar"))

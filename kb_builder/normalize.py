@@ -30,7 +30,7 @@ import math
 import re
 import unicodedata
 from collections import Counter, defaultdict
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field, fields, replace
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, Iterable, Mapping
@@ -630,28 +630,92 @@ def corpus_settings(entries: Iterable[Entry], settings: TagSettings | None = Non
         best = max(forms.items(), key=lambda kv: (kv[1] + (0.5 if kv[0] != kv[0].lower() else 0), kv[0]))[0]
         if best != tag:
             labels[tag] = best
-    lang = settings.lang
-    if lang is None and entries:
-        lang = "zh" if sum(has_cjk(e.title) for e in entries) * 2 >= len(entries) else "en"
-    return replace(settings, aliases=aliases, labels=labels, lang=lang)
+    return replace(settings, aliases=aliases, labels=labels, lang=_corpus_lang(entries, settings))
+
+
+def _corpus_lang(entries: tuple[Entry, ...], settings: TagSettings) -> str | None:
+    """The label language: the settings', else "zh" when most titles are Chinese."""
+    if settings.lang is not None or not entries:
+        return settings.lang
+    return "zh" if sum(map(has_cjk, (e.title for e in entries))) * 2 >= len(entries) else "en"
 
 
 def normalize_corpus(entries: Iterable[Entry], settings: TagSettings | None = None) -> tuple[NormalizedEntry, ...]:
     """Normalise every entry with settings completed from the corpus (see corpus_settings)."""
     entries = tuple(entries)
+    if _KEPT is not None:
+        return _normalize_kept(entries, settings or default_settings(), _KEPT)
     effective = corpus_settings(entries, settings)
     return _normalize_all(entries, effective)
 
 
 def _normalize_all(entries: tuple[Entry, ...], settings: TagSettings) -> tuple[NormalizedEntry, ...]:
+    analyze.add_words(_segmenter_words(entries, settings))
+    return tuple(normalize_entry(entry, settings) for entry in entries)
+
+
+def _segmenter_words(entries: tuple[Entry, ...], settings: TagSettings) -> list[str]:
+    """The Chinese tags and labels the segmenter is taught before any text is cut."""
     words = set(settings.known) | set(_tag_counts(entries, settings))
     for label in settings.labels.values():
         if isinstance(label, str):
             words.add(label)
         else:
             words.update(v for v in label.values() if isinstance(v, str))
-    analyze.add_words(sorted(w for w in words if has_cjk(w)))
-    return tuple(normalize_entry(entry, settings) for entry in entries)
+    return sorted(w for w in words if has_cjk(w))
+
+
+# --------------------------------------------------------------------------- live preview
+
+# `kb serve` normalises the whole corpus after every save.  While `keep_normalized` is
+# on, the last build's settings and results are kept here (replaced by each build's):
+# the corpus settings are reused while what they are computed from (the base settings,
+# every entry's raw tags, the label language) is unchanged, and an entry that is the
+# same object as last time (ingest.remember_reads) keeps its NormalizedEntry while the
+# settings are equal (and, for tags extracted from its text, the segmenter's words too).
+_KEPT: dict | None = None
+
+
+def keep_normalized(enabled: bool = True) -> None:
+    global _KEPT
+    _KEPT = {} if enabled else None
+
+
+_SETTINGS_FIELDS = tuple(f.name for f in fields(TagSettings) if f.compare)
+
+
+def _same_settings(a: TagSettings | None, b: TagSettings | None) -> bool:
+    """Equal by value (TagSettings compare by identity: each holds its own cache)."""
+    if a is None or b is None:
+        return a is b
+    return a is b or all(getattr(a, name) == getattr(b, name) for name in _SETTINGS_FIELDS)
+
+
+def _normalize_kept(entries: tuple[Entry, ...], settings: TagSettings, kept: dict) -> tuple[NormalizedEntry, ...]:
+    # Everything corpus_settings reads from the entries: raw tags, count, title language.
+    key = (tuple(map(_raw_values, entries)), _corpus_lang(entries, settings))
+    if key == kept.get("key") and _same_settings(settings, kept.get("base")):
+        effective, words = kept["effective"], kept["words"]  # its classifications are warm too
+    else:
+        # A new object (with a cache of this corpus's tags only), maybe equal to the last.
+        effective = corpus_settings(entries, settings)
+        words = _segmenter_words(entries, effective)
+    analyze.add_words(words)
+    previous = kept.get("by_entry", {}) if _same_settings(effective, kept.get("effective")) else {}
+    same_words = words == kept.get("words")
+    by_entry: dict[int, tuple[Entry, NormalizedEntry]] = {}
+    out = []
+    for entry in entries:
+        hit = previous.get(id(entry))
+        if hit is not None and hit[0] is entry and (same_words or not hit[1].extracted):
+            normalized = hit[1]
+        else:
+            normalized = normalize_entry(entry, effective)
+        by_entry[id(entry)] = (entry, normalized)  # the entry is held: its id stays its own
+        out.append(normalized)
+    kept.clear()
+    kept.update(key=key, base=settings, effective=effective, words=words, by_entry=by_entry)
+    return tuple(out)
 
 
 # --------------------------------------------------------------------------- report

@@ -13,7 +13,7 @@ from itertools import groupby
 import re
 from collections import defaultdict
 from dataclasses import dataclass, field
-from typing import Callable, Iterable, Mapping, Sequence
+from typing import Callable, Iterable, Mapping, NamedTuple, Sequence
 
 import yaml
 
@@ -76,14 +76,20 @@ def _relpath(to_uri: str, from_dir: str) -> str:
     return posixpath.relpath(to_uri, from_dir)
 
 
+# Pure checks asked for every entry, tag and page of every (re)build.
+_safe_segment = lru_cache(maxsize=65536)(is_safe_segment)
+
+
+@lru_cache(maxsize=4096)
 def category_slug(category: str) -> str:
     slug = "".join(ch if ch.isalnum() or ch in "-_" else "-" for ch in category.strip()).strip("-")
-    return slug.lower() if slug and is_safe_segment(slug) else "uncategorised"
+    return slug.lower() if slug and _safe_segment(slug) else "uncategorised"
 
 
+@lru_cache(maxsize=65536)
 def _check_uri(uri: str) -> str:
     parts = uri.split("/")
-    if not all(is_safe_segment(p) for p in parts):
+    if not all(_safe_segment(p) for p in parts):
         raise ValueError(f"unsafe page path {uri!r}")
     return uri
 
@@ -127,19 +133,21 @@ class _Site:
         self.version_members: dict[str, list[NormalizedEntry]] = defaultdict(list)
         self.category_members: dict[str, list[NormalizedEntry]] = defaultdict(list)
         self.category_name: dict[str, str] = {}
+        self.corpus_reads = 0  # body links resolved against the whole corpus (see _Reuse.entry)
         for n in ctx.entries:
             for tag in n.tags:
-                if not is_safe_segment(tag.slug):
+                if not _safe_segment(tag.slug):
                     continue  # normalize.py never makes these; refuse rather than write outside tags/
                 self.tag_members[tag.slug].append(n)
                 self.tag_label.setdefault(tag.slug, tag.label)
             for version in n.versions:
-                if is_safe_segment(version):
+                if _safe_segment(version):
                     self.version_members[version].append(n)
             if n.entry.category:
                 slug = category_slug(n.entry.category)
                 self.category_members[slug].append(n)
-                self.category_name.setdefault(slug, category_label(n.entry.category, ctx.lang))
+                if slug not in self.category_name:  # the first entry's category names it
+                    self.category_name[slug] = category_label(n.entry.category, ctx.lang)
 
     def entry_line(self, from_uri: str, n: NormalizedEntry, with_date: bool = True) -> str:
         """One `<li>` of an entry list (see `entry_block`)."""
@@ -212,6 +220,7 @@ def render_entry(site: _Site, n: NormalizedEntry) -> str:
                 return target
             # A relative link works only if it points at another entry; others
             # (docs of some other site) would be broken links, so they become text.
+            site.corpus_reads += 1
             resolved = site.ctx.rewrite_link(e, target)
             if not resolved or resolved not in site.by_id:
                 return None
@@ -254,7 +263,7 @@ def _entry_meta_line(site: _Site, n: NormalizedEntry, uri: str) -> str:
         slug = category_slug(e.category)
         items.append(_link(uri, category_uri(slug), site.category_name.get(slug, e.category)))
     tags = [f"{_link(uri, tag_uri(tag.slug), tag.label)}{{ .kb-tag }}"
-            for tag in n.tags if tag.slug in site.tag_members and is_safe_segment(tag.slug)]
+            for tag in n.tags if tag.slug in site.tag_members and _safe_segment(tag.slug)]
     tags += [f"{_link(uri, version_uri(v), v)}{{ .kb-tag .kb-tag--version }}"
              for v in n.versions if v in site.version_members]
     if tags:
@@ -464,58 +473,172 @@ def render_pages(ctx: RenderContext, only: set[str] | None = None) -> dict[str, 
     # A hub with no entries would be an empty page: leave it out of this site.
     hubs = tuple(h for h in (getattr(ctx.graph, "hubs", ()) or ()) if any(g.entry_ids for g in h.groups))
     error_index = getattr(ctx.graph, "error_index", {}) or {}
+    reuse = _Reuse(site) if _KEEP_RENDERS else None
+    listing = reuse.listing if reuse is not None else _render_listing
     jobs: dict[str, Callable[[], str]] = {HOME: lambda: render_home(site, hubs, error_index)}
-    kept: dict | None = {} if _KEEP_RENDERS else None
     for n in ctx.entries:
-        if kept is None:
+        if reuse is None:
             jobs[entry_uri(n.entry.id)] = (lambda n=n: render_entry(site, n))
         else:
-            jobs[entry_uri(n.entry.id)] = (lambda n=n: _render_entry_kept(site, n, kept))
+            jobs[entry_uri(n.entry.id)] = (lambda n=n: reuse.entry(n))
     jobs[f"{TAG_DIR}/index.md"] = lambda: render_tag_index(site)
-    for slug in site.tag_members:
-        if is_safe_segment(slug):
-            jobs[tag_uri(slug)] = (lambda slug=slug: render_tag_page(site, slug))
-    for version in site.version_members:
-        jobs[version_uri(version)] = (lambda v=version: render_version_page(site, v))
+    lang = ctx.lang
+    for slug, members in site.tag_members.items():
+        if _safe_segment(slug):
+            jobs[tag_uri(slug)] = (lambda slug=slug, members=members: listing(
+                tag_uri(slug), (lang, site.tag_label[slug]), members, lambda: render_tag_page(site, slug)))
+    for version, members in site.version_members.items():
+        jobs[version_uri(version)] = (lambda v=version, members=members: listing(
+            version_uri(v), (lang,), members, lambda: render_version_page(site, v)))
     jobs[f"{CATEGORY_DIR}/index.md"] = lambda: render_category_index(site)
-    for slug in site.category_members:
-        jobs[category_uri(slug)] = (lambda slug=slug: render_category_page(site, slug))
+    for slug, members in site.category_members.items():
+        jobs[category_uri(slug)] = (lambda slug=slug, members=members: listing(
+            category_uri(slug), (lang, site.category_name[slug]), members, lambda: render_category_page(site, slug)))
     if hubs:
         jobs[f"{HUB_DIR}/index.md"] = lambda: render_hub_index(site, hubs)
         for hub in hubs:
-            jobs[hub_uri(hub.slug)] = (lambda hub=hub: render_hub_page(site, hub))
-    jobs[ERROR_PAGE] = lambda: render_error_index(site, error_index)
+            jobs[hub_uri(hub.slug)] = (lambda hub=hub: listing(
+                hub_uri(hub.slug), (lang, hub), _hub_members(site, hub), lambda: render_hub_page(site, hub)))
+    jobs[ERROR_PAGE] = lambda: listing(ERROR_PAGE, (lang, error_index), _error_members(site, error_index),
+                                       lambda: render_error_index(site, error_index))
     pages = {_check_uri(uri): make() for uri, make in jobs.items() if only is None or uri in only}
-    if kept is not None and only is None:
-        _ENTRY_RENDERS.clear()
-        _ENTRY_RENDERS.update(kept)
+    if reuse is not None and only is None:
+        reuse.commit()
     return pages
 
 
-# Live preview (`kb serve`): an entry page is rendered again only when something it
-# shows changed (the entry, its links, the titles it lists, the set of entries).
+def _render_listing(uri: str, key: tuple, members: Sequence[NormalizedEntry], make: Callable[[], str]) -> str:
+    return make()
+
+
+def _error_members(site: _Site, error_index: Mapping[str, Sequence[str]]) -> list[NormalizedEntry]:
+    """The entries the error index lists, in the order of the index."""
+    return [site.by_id[i] for ids in error_index.values() for i in ids if i in site.by_id]
+
+
+def _hub_members(site: _Site, hub) -> list[NormalizedEntry]:
+    """The entries a hub page lists (an entry in two groups is listed twice)."""
+    return [site.by_id[i] for g in hub.groups for i in g.entry_ids if i in site.by_id]
+
+
+# ----------------------------------------------------------------------------- live preview
+
+# `kb serve`: a page is rendered again only when something it shows changed.  An entry
+# list shows of each entry its id, title, date and description: `_Reuse.changed` holds
+# the ids whose line differs from the last complete build's (added and removed ids
+# included), so an unchanged page of the last build is recognised without comparing
+# the lines it lists.  What is kept is replaced by each complete build's.
 _KEEP_RENDERS = False
-_ENTRY_RENDERS: dict = {}
+_KEPT: dict = {}
 
 
 def keep_renders(enabled: bool = True) -> None:
     global _KEEP_RENDERS
     _KEEP_RENDERS = enabled
-    _ENTRY_RENDERS.clear()
+    _KEPT.clear()
 
 
-def _render_entry_kept(site: _Site, n: NormalizedEntry, kept: dict) -> str:
-    e = n.entry
-    links = site.links.get(e.id, EntryLinks())
-    if not hasattr(site, "corpus_key"):
-        site.corpus_key = hash(frozenset((m.entry.id, m.entry.source_path) for m in site.ctx.entries))
-    shown = (*(r.entry_id for r in links.related), *links.also_asked, *links.referenced_by,
-             *(target for _, target in links.references if target))
-    listed = tuple((i, m.entry.title, m.entry.description, m.entry.date)
-                   for i in shown if (m := site.by_id.get(i)) is not None)
-    key = (n, links, listed, site.corpus_key, site.ctx.lang, site.ctx.edit_url(e), site.ctx.source_label(e))
-    page = _ENTRY_RENDERS.get(key)
-    if page is None:
-        page = render_entry(site, n)
-    kept[key] = page
-    return page
+class _EntryRender(NamedTuple):
+    n: NormalizedEntry
+    links: EntryLinks
+    shown: tuple[str, ...]  # the ids the page lists or links to
+    corpus: int | None  # `_Reuse.corpus` when its body links were resolved against the corpus
+    context: tuple  # language, edit link, source label, category name
+    page: str
+
+
+class _Reuse:
+    """One build's renders under `kb serve`, reusing the last complete build's."""
+
+    def __init__(self, site: _Site):
+        self.site = site
+        self.entries: dict[str, _EntryRender] = {}
+        self.listings: dict[str, tuple] = {}
+        last = _KEPT.get("shown", {})
+        self.shown, self.changed, same_corpus = _listing_changes(site.ctx.entries, last)
+        # Duplicate ids would share one line in `changed`: then nothing is reused or kept.
+        self.unique = len(self.shown) == len(site.ctx.entries)
+        self.trusted = self.unique and bool(_KEPT)
+        self.corpus = _KEPT.get("corpus", 0) + (0 if same_corpus else 1)
+
+    def entry(self, n: NormalizedEntry) -> str:
+        site, e = self.site, n.entry
+        links = site.links.get(e.id) or _NO_LINKS
+        context = (site.ctx.lang, site.ctx.edit_url(e), site.ctx.source_label(e),
+                   site.category_name.get(category_slug(e.category)) if e.category else None)
+        old = _KEPT["entries"].get(e.id) if self.trusted else None
+        if (old is not None and (old.n is n or old.n == n) and _same_links(old.links, links)
+                and old.corpus in (None, self.corpus) and old.context == context
+                and self.changed.isdisjoint(old.shown)):
+            record = old
+        else:
+            reads = site.corpus_reads
+            page = render_entry(site, n)
+            # Only a page with relative body links depends on which ids and paths exist.
+            corpus = self.corpus if site.corpus_reads != reads else None
+            record = _EntryRender(n, links, _shown_ids(links), corpus, context, page)
+        self.entries[e.id] = record
+        return record.page
+
+    def listing(self, uri: str, key: tuple, members: Sequence[NormalizedEntry], make: Callable[[], str]) -> str:
+        """A listing page: reused while its key is equal and it lists the same entries, none changed."""
+        members = tuple(members)
+        old = _KEPT["listings"].get(uri) if self.trusted else None
+        if old is not None and old[0] == key and _same_members(old[1], members, self.changed):
+            page = old[2]
+        else:
+            page = make()
+        self.listings[uri] = (key, members, page)
+        return page
+
+    def commit(self) -> None:
+        _KEPT.clear()
+        if self.unique:
+            _KEPT.update(shown=self.shown, corpus=self.corpus, entries=self.entries, listings=self.listings)
+
+
+_NO_LINKS = EntryLinks()
+
+
+def _listing_changes(entries: Sequence[NormalizedEntry], last: Mapping[str, Entry],
+                     ) -> tuple[dict[str, Entry], frozenset[str], bool]:
+    """(id -> entry, ids whose entry-list line changed since `last` or that were added or
+    removed, whether the ids and source paths are those of `last`)."""
+    now: dict[str, Entry] = {}
+    changed: set[str] = set()
+    same_corpus = True
+    for n in entries:
+        e = n.entry
+        now[e.id] = e
+        old = last.get(e.id)
+        if old is e:
+            continue
+        if old is None:
+            changed.add(e.id)
+            same_corpus = False
+            continue
+        if old.source_path != e.source_path:
+            same_corpus = False
+        if old.title != e.title or old.date != e.date or old.description != e.description:
+            changed.add(e.id)
+    gone = last.keys() - now.keys()
+    return now, frozenset(changed | gone), same_corpus and not gone
+
+
+def _same_links(a: EntryLinks, b: EntryLinks) -> bool:
+    """Equal as an entry page shows them: related questions without their scores, no hubs."""
+    return a is b or a == b or (
+        a.also_asked == b.also_asked and a.references == b.references and a.referenced_by == b.referenced_by
+        and a.errors == b.errors and [r.entry_id for r in a.related] == [r.entry_id for r in b.related])
+
+
+def _shown_ids(links: EntryLinks) -> tuple[str, ...]:
+    return (*(r.entry_id for r in links.related), *links.also_asked, *links.referenced_by,
+            *(target for _, target in links.references if target))
+
+
+def _same_members(old: tuple[NormalizedEntry, ...], new: tuple[NormalizedEntry, ...], changed: frozenset[str]) -> bool:
+    """The same entries in the same order, each the same object or with an unchanged line."""
+    if len(old) != len(new):
+        return False
+    return all(a is b or (a.entry.id == b.entry.id and a.entry.id not in changed) for a, b in zip(old, new))

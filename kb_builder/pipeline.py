@@ -7,8 +7,9 @@ from __future__ import annotations
 
 import posixpath
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
-from typing import Callable, Mapping
+from typing import Callable, Iterable, Mapping
 
 from . import analyze, link, normalize
 from .ingest import read_corpus
@@ -78,7 +79,7 @@ def render_context(settings: Settings, entries: tuple[NormalizedEntry, ...], gra
     by_path, by_id = link.build_link_maps(entries)
 
     def source(entry: Entry) -> str:
-        return posixpath.join(settings.source_prefix, entry.source_path) if settings.source_prefix else entry.source_path
+        return _joined(settings.source_prefix, entry.source_path) if settings.source_prefix else entry.source_path
 
     def edit(entry: Entry) -> str | None:
         return settings.edit_url.replace("{path}", source(entry)) if settings.edit_url else None
@@ -89,6 +90,12 @@ def render_context(settings: Settings, entries: tuple[NormalizedEntry, ...], gra
 
     return RenderContext(entries=entries, graph=graph, lang=settings.lang, edit_url=edit,
                          source_label=source, rewrite_link=rewrite)
+
+
+@lru_cache(maxsize=65536)
+def _joined(prefix: str, path: str) -> str:
+    # Asked for every entry page on every live-preview rebuild.
+    return posixpath.join(prefix, path)
 
 
 def generate(settings: Settings, progress: ProgressFn = _no_progress,
@@ -110,8 +117,35 @@ def search_docs(entries: tuple[NormalizedEntry, ...], graph: link.Graph | None) 
     from . import search
 
     links = graph.links if graph is not None else {}
-    return search.docs_from_entries(
-        [n.entry for n in entries],
-        tags={n.entry.id: tuple(t.label for t in n.tags) + n.keywords for n in entries},
-        errors=(lambda i: links[i].errors if i in links else None) if graph is not None else (lambda i: ()),
-    )
+    errors = (lambda i: links[i].errors if i in links else None) if graph is not None else (lambda i: ())
+    if _KEPT_DOCS is None:
+        return search.docs_from_entries([n.entry for n in entries], tags=_doc_tags(entries), errors=errors)
+    # kb serve: a document is made again only for an entry that is not the same object
+    # as last time (normalize.keep_normalized) or whose error signatures changed.
+    previous = _KEPT_DOCS.get(graph is None, {})
+    kept: dict[int, tuple] = {}
+    docs = []
+    for n in entries:
+        signatures = errors(n.entry.id)
+        hit = previous.get(id(n))
+        if hit is not None and hit[0] is n and hit[1] == signatures:
+            doc = hit[2]
+        else:
+            doc = search.docs_from_entries([n.entry], tags=_doc_tags((n,)), errors=lambda i: signatures)[0]
+        kept[id(n)] = (n, signatures, doc)  # n is held: its id stays its own
+        docs.append(doc)
+    _KEPT_DOCS[graph is None] = kept  # one set per kind of call, each the latest build's
+    return docs
+
+
+def _doc_tags(entries: Iterable[NormalizedEntry]) -> dict[str, tuple[str, ...]]:
+    return {n.entry.id: tuple(t.label for t in n.tags) + n.keywords for n in entries}
+
+
+# `kb serve`: the last build's search documents, per NormalizedEntry (None: not serving).
+_KEPT_DOCS: dict[bool, dict] | None = None
+
+
+def keep_search_docs(enabled: bool = True) -> None:
+    global _KEPT_DOCS
+    _KEPT_DOCS = {} if enabled else None

@@ -97,6 +97,89 @@ def test_write_replaces_material_index(tmp_path):
     assert (tmp_path / "search" / "kb" / "t" / "0.json").is_file()
 
 
+# Live preview: 400 documents, so that one edit does not move an average field length.
+_WORDS = ["服务注册", "心跳", "配置中心", "命名空间", "集群", "鉴权", "heartbeat", "namespace", "token",
+          "grpc", "端口", "日志", "数据库", "leader", "raft", "快照", "persistence", "timeout"]
+
+
+def _many() -> list[SearchDoc]:
+    docs = []
+    for i in range(400):
+        w = [_WORDS[(i * k + k) % len(_WORDS)] for k in range(1, 6)]
+        docs.append(_doc(i, f"{w[0]} 与 {w[1]} 的问题 {i}", f"如果 {w[2]} 出错，检查 {w[3]} 和 {w[4]} 的设置。" * (1 + i % 3),
+                         [w[0], w[4]]))
+    return docs
+
+
+@pytest.fixture()
+def live_preview():
+    from kb_builder import analyze
+
+    analyze.keep_segments(True)
+    browser_index._STATE.clear()
+    try:
+        yield
+    finally:
+        analyze.keep_segments(False)
+        browser_index._STATE.clear()
+
+
+def _clean_build(docs, tmp_path):
+    from kb_builder import analyze
+
+    analyze.keep_segments(False)
+    browser_index._STATE.clear()
+    clean = tmp_path / "clean"
+    return browser_index.write(clean, docs), clean
+
+
+def _tree(site: Path) -> dict[str, bytes]:
+    return {p.relative_to(site).as_posix(): p.read_bytes() for p in site.rglob("*") if p.is_file()}
+
+
+def test_live_preview_rewrites_only_what_an_edit_changed(live_preview, tmp_path, monkeypatch):
+    from dataclasses import replace
+
+    monkeypatch.setattr(browser_index, "SHARD_TARGET_BYTES", 3000)  # a few dozen shards
+    docs = _many()
+    live = tmp_path / "live"
+    browser_index.write(live, docs)
+    edited = list(docs)
+    # one entry gains a word no other holds and loses its tags; another one changes its title
+    edited[7] = replace(docs[7], answer=docs[7].answer + " kbonlyhere 新增说明。", tags=())
+    edited[300] = replace(docs[300], title="心跳 超时 的问题 300")
+    terms = len(browser_index._STATE[0].postings)
+    scored = []
+    score = browser_index._Index._score
+    monkeypatch.setattr(browser_index._Index, "_score", lambda self, pf: scored.append(1) or score(self, pf))
+    index = browser_index.write(live, edited)
+    assert index.changed is not None  # applied to the last index, not made again
+    assert 0 < len(scored) < terms / 10  # only terms whose documents changed are scored again
+    assert index.meta["shards"] > 10
+    assert {"search/kb/d/0.json", "search/kb/d/2.json"} <= index.changed
+    assert "search/kb/d/1.json" not in index.changed
+    clean, clean_dir = _clean_build(edited, tmp_path)
+    assert index.files == clean.files
+    assert _tree(live) == _tree(clean_dir)
+    shard = json.loads(clean.files[f"search/kb/t/{browser_index._shard('kbonlyhere', clean.meta['shards'])}.json"])
+    assert shard["p"]["kbonlyhere"][0] == 7
+
+
+def test_live_preview_makes_the_index_again_when_averages_move(live_preview, tmp_path):
+    from dataclasses import replace
+
+    docs = _many()
+    live = tmp_path / "live"
+    browser_index.write(live, docs)
+    edited = list(docs)
+    edited[5] = replace(docs[5], answer=" ".join(f"词{i} word{i}" for i in range(3000)))  # a long answer
+    edited[6] = replace(docs[6], answer="")
+    index = browser_index.write(live, edited)
+    assert index.changed is None
+    clean, clean_dir = _clean_build(edited, tmp_path)
+    assert index.files == clean.files and _tree(live) == _tree(clean_dir)
+
+
 def test_mute_material_search():
     class Index:
         config = {"lang": ["zh"], "separator": "x", "pipeline": [], "fields": {}}
