@@ -13,6 +13,7 @@ counts pages across the two processes (`SharedCounter`) and runs the child
 """
 from __future__ import annotations
 
+import gc
 import heapq
 import mmap
 import os
@@ -80,12 +81,16 @@ class Worker:
     @classmethod
     def fork(cls) -> "Worker | None":
         parent = os.getpid()
+        # The child never collects what it inherits: the collector's passes would touch
+        # (and so copy) every page of the parent's heap, and cost it seconds of CPU.
+        gc.freeze()
         pid = os.fork()
         if pid == 0:
             global _PARENT
             _PARENT = parent
             die_with_parent(parent)
             return None
+        gc.unfreeze()
         return cls(pid)
 
     def wait(self) -> None:

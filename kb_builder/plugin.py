@@ -15,7 +15,7 @@ from mkdocs.exceptions import PluginError
 from mkdocs.plugins import BasePlugin, CombinedEvent, event_priority
 from mkdocs.structure.files import File, Files, InclusionLevel
 
-from . import parallel
+from . import parallel, partials
 from .cache import PageRecord, config_fingerprint
 from .i18n import labels_for, site_language
 from .pages import CATEGORY_DIR, ERROR_PAGE, HOME, HUB_DIR, TAG_DIR
@@ -224,6 +224,10 @@ class KbPlugin(BasePlugin[KbPluginConfig]):
                 page.read_source(config)
         if _SERVING:
             env.bytecode_cache = _template_code()
+        custom = config.theme.custom_dir
+        nav = getattr(self, "_nav", None)
+        partials.install(env, [d for d in config.theme.dirs if d != custom],
+                         [p.file.src_uri for p in nav.pages] if nav is not None else None)
         return env
 
     def on_pre_page(self, page, config, files):

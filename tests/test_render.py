@@ -75,3 +75,45 @@ def test_a_build_without_content_uses_the_configured_content_again(fixtures_dir,
     configured = sorted(p.stem for p in (REPO / "content").glob("*.md"))
     assert sorted(n.entry.id for n in again.generated.entries) == configured
     assert sorted(n.entry.id for n in other.generated.entries) != configured
+
+
+def test_shared_navigation_is_what_each_page_would_render(sample_content_dir, tmp_path, monkeypatch):
+    """Material's navigation and tabs, rendered once per folder for the pages outside the
+    navigation (partials.PartialCache), give the same pages as rendering them on each."""
+    from kb_builder import partials
+
+    shared = tmp_path / "shared"
+    build_site(REPO / "mkdocs.yml", sample_content_dir, shared, processes=1)
+    calls = []
+    monkeypatch.setattr(partials.PartialCache, "__call__",
+                        lambda self, name, page, base_url, caller: calls.append(name) or caller())
+    each = tmp_path / "each"
+    build_site(REPO / "mkdocs.yml", sample_content_dir, each, processes=1)
+    html = sorted(p.relative_to(each).as_posix() for p in each.rglob("*.html"))
+    assert len(calls) >= 2 * len(html) - 2  # both partials on (almost) every page
+    assert html == sorted(p.relative_to(shared).as_posix() for p in shared.rglob("*.html"))
+    assert [p for p in html if (each / p).read_bytes() != (shared / p).read_bytes()] == []
+    # a page in the navigation still shows itself as the active one
+    home = (shared / "index.html").read_text(encoding="utf-8")
+    assert "md-nav__link--active" in home or "md-tabs__link--active" in home
+
+
+def test_partial_cache_renders_once_per_folder_outside_the_navigation():
+    from types import SimpleNamespace as NS
+
+    from kb_builder.partials import PartialCache
+
+    def page(url):
+        return NS(url=url, file=NS(src_uri=url.rstrip("/") + ".md" if url else "index.md"))
+
+    cache, rendered = PartialCache(["tags.md"]), []
+
+    def render(name, p):
+        return cache(name, p, "../..", lambda: rendered.append((name, p.url)) or f"{name}:{p.url}")
+
+    assert render("nav", page("q/a/")) == render("nav", page("q/b/")) == "nav:q/a/"
+    assert render("nav", page("tags/x/")) == "nav:tags/x/"  # another folder: links differ
+    assert render("nav", page("tags/")) == "nav:tags/" and render("nav", page("tags/")) == "nav:tags/"
+    assert rendered.count(("nav", "tags/")) == 2  # in the navigation: rendered every time
+    assert cache("nav", None, "..", lambda: "404") == "404"
+    assert PartialCache(None)("nav", page("q/a/"), "..", lambda: "each") == "each"
