@@ -421,6 +421,7 @@ def _start_background_index(docs, index_dir: Path, glossary_files: list) -> None
 
 
 _HEAP_SETTLED = False
+_THRESHOLDS: list[int] = []  # the collector's thresholds before kb serve changed them
 
 
 def _settle_heap() -> None:
@@ -432,6 +433,11 @@ def _settle_heap() -> None:
     if not _HEAP_SETTLED:
         gc.collect()
         gc.freeze()
+        # What stays unfrozen is small, so full passes would come several times a save:
+        # let them come about every tenth of the collections of the middle generation.
+        _THRESHOLDS[:] = gc.get_threshold()
+        young, middle, old = _THRESHOLDS
+        gc.set_threshold(young, middle, max(old, 100))
         _HEAP_SETTLED = True
 
 
@@ -444,6 +450,7 @@ def stop_serving() -> None:
     _SERVING = False
     if _HEAP_SETTLED:
         gc.unfreeze()
+        gc.set_threshold(*_THRESHOLDS)
         _HEAP_SETTLED = False
     analyze.keep_segments(False)
     ingest.remember_reads(False)
