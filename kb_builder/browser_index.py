@@ -241,8 +241,8 @@ class _Index:
         self.digests: dict[str, bytes] = {}
         for k in range(self.shards):
             self._put(f"{INDEX_DIR}/t/{k}.json", self._shard_json(k))
-        for c in range(math.ceil(n / DOC_CHUNK) if n else 0):
-            self._put(f"{INDEX_DIR}/d/{c}.json", _dumps(self.rows[c * DOC_CHUNK:(c + 1) * DOC_CHUNK]))
+        for c in range(self._chunks()):
+            self._put_chunk(c)
 
     # -- the parts
 
@@ -371,6 +371,15 @@ class _Index:
         self.files[name] = data
         self.digests[name] = hashlib.sha256(data).digest()
 
+    def _chunks(self) -> int:
+        return math.ceil(self.n / DOC_CHUNK)
+
+    def _put_chunk(self, c: int) -> str:
+        """Document chunk `c` ([url, title, teaser] rows); returns its file name."""
+        name = f"{INDEX_DIR}/d/{c}.json"
+        self._put(name, _dumps(self.rows[c * DOC_CHUNK:(c + 1) * DOC_CHUNK]))
+        return name
+
     # -- kb serve
 
     def update(self, docs: Sequence[Any], analysis: Analysis) -> set[str] | None:
@@ -410,7 +419,9 @@ class _Index:
                 self._patch(term, per_field, after)
             else:
                 self.postings[term] = self._score(per_field)
-            self.raw -= _raw_size(self.fragments.pop(term, b""))
+            old_fragment = self.fragments.pop(term, None)
+            if old_fragment is not None:  # a new term had no size to take back
+                self.raw -= _raw_size(old_fragment)
             if per_field is not None:
                 self.fragments[term] = fragment = _fragment(term, self.postings[term])
                 self.raw += _raw_size(fragment)
@@ -447,8 +458,7 @@ class _Index:
         for i in changed:
             self.rows[i] = _row(docs[i], terms[i])
         for c in {i // DOC_CHUNK for i in changed}:
-            names.add(name := f"{INDEX_DIR}/d/{c}.json")
-            self._put(name, _dumps(self.rows[c * DOC_CHUNK:(c + 1) * DOC_CHUNK]))
+            names.add(self._put_chunk(c))
         return names
 
     def _shape(self, term: str) -> tuple:
@@ -479,7 +489,7 @@ class _Index:
             "docs": self.n,
             "shards": self.shards,
             "chunk": DOC_CHUNK,
-            "chunks": math.ceil(self.n / DOC_CHUNK) if self.n else 0,
+            "chunks": self._chunks(),
             "scale": IMPACT_SCALE,
             "total": analyze.jieba_total(),
             "maxlen": max((len(w) for w in freq), default=1),

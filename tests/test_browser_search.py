@@ -156,6 +156,11 @@ def test_live_preview_rewrites_only_what_an_edit_changed(live_preview, tmp_path,
     assert index.changed is not None  # applied to the last index, not made again
     assert 0 < len(scored) < terms / 10  # only terms whose documents changed are scored again
     assert index.meta["shards"] > 10
+    from kb_builder import search
+
+    kept = browser_index._STATE[0]
+    fresh = browser_index._Index(edited, search.analyse_docs(edited))
+    assert (kept.raw, kept.fragments) == (fresh.raw, fresh.fragments)  # the shard count's estimate too
     assert {"search/kb/d/0.json", "search/kb/d/2.json"} <= index.changed
     assert "search/kb/d/1.json" not in index.changed
     clean, clean_dir = _clean_build(edited, tmp_path)
