@@ -135,7 +135,7 @@ class KbPlugin(BasePlugin[KbPluginConfig]):
             # error signatures: a forked child segments every document while this
             # process links and renders, is sent the signatures, and builds both
             # indexes (on_post_build collects them).
-            self._index_job = _IndexJob.start(search_docs(entries, None), self._glossary_files, config,
+            self._index_job = _IndexJob.start(entries, self._glossary_files, config,
                                               whoosh=self.config.search_index)
 
         def linked(entries, graph) -> None:
@@ -484,11 +484,14 @@ class _IndexJob:
         self.worker, self.tmp, self.pipe = worker, tmp, pipe
 
     @classmethod
-    def start(cls, docs, glossary_files, config, whoosh: bool = True) -> "_IndexJob | None":
-        """Fork the child with `docs` whose error signatures are still to come (`send_errors`)."""
+    def start(cls, entries, glossary_files, config, whoosh: bool = True) -> "_IndexJob | None":
+        """Fork the child with the search documents of `entries`, whose error signatures
+        are still to come (`send_errors`)."""
         if _SERVING or not parallel.can_fork():
             return None  # e.g. under `kb serve` (server threads): built in-process
         import tempfile
+
+        docs = search_docs(entries, None)  # only when there is a child to give them to
 
         site = Path(config.site_dir)
         site.mkdir(parents=True, exist_ok=True)
