@@ -20,7 +20,7 @@ import math
 import re
 import unicodedata
 from functools import lru_cache
-from typing import Iterable, Mapping, Protocol
+from typing import Callable, Iterable, Mapping, Protocol
 
 _CJK_CLASS = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
 _CJK = re.compile(f"[{_CJK_CLASS}]")
@@ -141,25 +141,30 @@ _TAUGHT: set[str] = set()  # the words add_words taught (not their prefixes)
 
 
 def add_words(words: Iterable[str]) -> None:
-    """Teach the segmenter domain terms (canonical tags, keywords) so they stay whole."""
+    """Teach the segmenter domain terms (canonical tags, keywords) so they stay whole.
+
+    jieba's total stays what its own dictionary gives: a taught word then changes how a
+    text is cut only when the text holds that word (a growing total would move every
+    cut's word penalty), which lets `kb serve` keep every other segmentation."""
     jieba = _jieba()
     freq = jieba.dt.FREQ
+    taught = False
     for word in words:
         word = fold(word).strip()
         if 1 < len(word) <= 16 and _CJK_RUN.fullmatch(word):
             if word in _TAUGHT and freq.get(word) == _USER_FREQ:
-                # Taught already: jieba would add the frequency to its total again,
-                # and the same words taught twice would cut text unlike taught once.
-                continue
+                continue  # taught already
             if not _TOTAL:
                 _TOTAL.append(jieba.dt.total)
             for end in range(1, len(word) + 1):  # jieba also adds the word's prefixes
                 if word[:end] not in _ADDED:
                     _ADDED[word[:end]] = freq.get(word[:end])
-                    _STATE[1] ^= hash(word[:end])
             jieba.add_word(word, freq=_USER_FREQ)
+            jieba.dt.total = _TOTAL[0]
             _TAUGHT.add(word)
-            _STATE[0] = jieba.dt.total
+            taught = True
+    if taught:
+        _set_state()
 
 
 def reset_words() -> None:
@@ -182,7 +187,37 @@ def reset_words() -> None:
     _ADDED.clear()
     _TAUGHT.clear()
     _TOTAL.clear()
-    _STATE[:] = [0, 0]
+    _set_state()
+
+
+# The segmenter's dictionary is jieba's plus the taught words: a state is the set of
+# taught words, numbered so that a cache key is a small int (0: nothing taught).
+_STATE: list[int] = [0]
+_STATE_IDS: dict[frozenset[str], int] = {frozenset(): 0}
+_STATE_WORDS: dict[int, frozenset[str]] = {0: frozenset()}
+_STATES_KEPT = 64  # older states are forgotten: anything cut with them counts as changed
+
+
+def _set_state() -> None:
+    words = frozenset(_TAUGHT)
+    found = _STATE_IDS.get(words)
+    if found is None:
+        found = _STATE_IDS[words] = max(_STATE_WORDS) + 1
+        _STATE_WORDS[found] = words
+        if len(_STATE_WORDS) > _STATES_KEPT:
+            oldest = min(k for k in _STATE_WORDS if k not in (0, found))
+            del _STATE_IDS[_STATE_WORDS.pop(oldest)]
+    _STATE[0] = found
+
+
+@lru_cache(maxsize=256)
+def changed_words(before: int, after: int) -> frozenset[str] | None:
+    """The words taught in one of two dictionary states but not the other (None: a
+    state too old to know).  Only a text holding one of them can be cut differently."""
+    a, b = _STATE_WORDS.get(before), _STATE_WORDS.get(after)
+    if a is None or b is None:
+        return None
+    return a ^ b
 
 
 def jieba_freq(word: str) -> int:
@@ -241,21 +276,69 @@ class VocabSegmenter:
         return out
 
 
-# Live preview (`kb serve`) rebuilds the same texts with the same user words over and
-# over: `segment` then remembers its results per dictionary state (see keep_segments).
-_SEGMENTS: dict[tuple, tuple[str, ...]] | None = None
-_SEGMENTS_USED: set[tuple] = set()
-_STATE: list = [0, 0]  # jieba's total and a hash of the words add_words taught (a cache key)
+# Live preview (`kb serve`) rebuilds the same texts with mostly the same user words over
+# and over: `segment` then remembers each text's tokens per dictionary state they were
+# cut with, the latest last (see keep_segments).  A build has a few states (tags are
+# taught before linking, search words after), so a text keeps a few.
+_SEGMENTS: "dict[str, _Cuts] | None" = None
+_CUTS_KEPT = 4
+_SEGMENTS_USED: set[str] = set()
 
 
-def words_state() -> tuple[int, int]:
+class _Cuts:
+    """One text's cuts: (state, tokens), the latest last, and the tokens joined.  The
+    joined tokens hold each Chinese run of the text whole (a cut keeps every character),
+    so a word of the text is found in them; a match across two runs only costs a cut."""
+
+    __slots__ = ("joined", "by_state")
+
+    def __init__(self, state: int, tokens: tuple[str, ...]):
+        self.joined = "".join(tokens)
+        self.by_state = [(state, tokens)]
+
+
+@lru_cache(maxsize=64)
+def _finder(words: frozenset[str]) -> Callable[[str], object]:
+    """A search for any of the words (None: unknown words, found everywhere)."""
+    if words is None:
+        return lambda text: True
+    return re.compile("|".join(map(re.escape, sorted(words, key=len, reverse=True)))).search
+
+
+def words_state() -> int:
     """A key for the segmenter's dictionary: it changes whenever `add_words`/`reset_words` change it."""
-    return (_STATE[0], _STATE[1])
+    return _STATE[0]
 
 
-def dictionary_state() -> tuple | None:
+def dictionary_state() -> int | None:
     """A key for the segmenter's current dictionary while segmentations are kept, else None."""
-    return (_STATE[0], _STATE[1]) if _SEGMENTS is not None else None
+    return _STATE[0] if _SEGMENTS is not None else None
+
+
+def cut_alike(texts: Iterable[str], since: int) -> bool:
+    """Whether every text segments now as it did in dictionary state `since`."""
+    changed = changed_words(since, _STATE[0])
+    if changed is not None and not changed:
+        return True
+    found = _finder(changed)
+    for text in texts:
+        cuts = _SEGMENTS.get(text) if _SEGMENTS is not None else None
+        if cuts is None:
+            segment(text)
+            cuts = _SEGMENTS.get(text) if _SEGMENTS is not None else None
+            if cuts is None:
+                return False  # not keeping segmentations: nothing to compare with
+        _SEGMENTS_USED.add(text)
+        if found(cuts.joined):
+            return False
+    return True
+
+
+def still_used(texts: Iterable[str]) -> None:
+    """Keep these texts' segmentations for the next build although this one did not cut
+    them (what was made from them is reused): `cut_alike` reads them when words change."""
+    if _SEGMENTS is not None:
+        _SEGMENTS_USED.update(texts)
 
 
 def keep_segments(enabled: bool = True) -> None:
@@ -271,12 +354,26 @@ def keep_segments(enabled: bool = True) -> None:
 def segment(text: str, segmenter: Segmenter | None = None) -> list[str]:
     """Folded tokens in order, Latin runs split from CJK runs, CJK runs cut by the segmenter."""
     if _SEGMENTS is not None and segmenter is None:
-        key = (_STATE[0], _STATE[1], text)
-        hit = _SEGMENTS.get(key)
-        if hit is None:
-            hit = _SEGMENTS[key] = tuple(_segment(text, JIEBA))
-        _SEGMENTS_USED.add(key)
-        return list(hit)
+        state = _STATE[0]
+        _SEGMENTS_USED.add(text)
+        cuts = _SEGMENTS.get(text)
+        if cuts is None:
+            tokens = tuple(_segment(text, JIEBA))
+            _SEGMENTS[text] = _Cuts(state, tokens)
+            return list(tokens)
+        by_state = cuts.by_state
+        for cut_state, tokens in by_state:
+            if cut_state == state:
+                return list(tokens)
+        for cut_state, tokens in reversed(by_state):
+            if not _finder(changed_words(cut_state, state))(cuts.joined):
+                break  # cut alike in this state too: the very tokens
+        else:
+            tokens = tuple(_segment(text, JIEBA))
+        by_state.append((state, tokens))
+        if len(by_state) > _CUTS_KEPT:
+            del by_state[0]
+        return list(tokens)
     return _segment(text, segmenter or JIEBA)
 
 

@@ -213,6 +213,7 @@ class _Index:
         self.n = n = len(terms)
         self.keys = list(terms)  # what each position was made from (compared by identity)
         self.glossary = analysis.glossary
+        self.state = analysis.state  # the segmenter dictionary: the Chinese words' frequencies
         known = known or {}
         self.stats = [hit[1] if (hit := known.get(id(t))) is not None and hit[0] is t else _doc_stats(t)
                       for t in terms]
@@ -392,6 +393,11 @@ class _Index:
         changed = [i for i, (t, k) in enumerate(zip(terms, self.keys)) if t is not k]
         if len(changed) > max(8, self.n // 50):
             return None
+        # Words taught or forgotten since: their segmentation frequency moved.
+        retaught = analyze.changed_words(self.state, analysis.state) if analysis.state != self.state else ()
+        if retaught is None:
+            return None
+        self.state = analysis.state
         new_stats = {i: _doc_stats(terms[i]) for i in changed}
         holders: dict[str, list[set[int]]] = defaultdict(lambda: [set(), set()])  # term -> docs before, after
         latin: set[str] = set()
@@ -433,6 +439,10 @@ class _Index:
                 forms.discard(word)
         stems = {_stem(w) for w in latin} | {_stem(t) for t in holders if t in self.latin}
         words = self._set_freq() | self._set_variants(stems)
+        for word in retaught:
+            if word in self.freq and self.freq[word] != (f := analyze.jieba_freq(word) or HMM_WORD_FREQ):
+                self.freq[word] = f
+                words.add(word)
         if _shard_count(self.raw) != self.shards:
             return None  # every term moves shard (rare: the index grew or shrank by a shard's size)
         shards, data = self.shards, self.shard_data

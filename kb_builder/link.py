@@ -454,8 +454,11 @@ def _postings(vectors: Sequence[Mapping[str, float]]) -> dict[str, list[tuple[in
 
 
 def _near(i: int, vectors: Sequence[dict[str, float]], postings: Mapping[str, list[tuple[int, float]]],
-          limit: int, max_postings: int) -> list[tuple[float, int]]:
-    """The best `limit` other docs for doc i by cosine (exact), candidates from rare terms."""
+          limit: int, max_postings: int) -> tuple[list[tuple[float, int]], float | None]:
+    """The best `limit` other docs for doc i by cosine (exact), candidates from rare terms;
+    and the candidate floor: the partial score of the last candidate kept, or None when
+    every candidate was kept.  A doc whose partial score with i stays below the floor
+    cannot enter i's list (`_similar` uses it to skip lists an edit cannot change)."""
     vec = vectors[i]
     acc: dict[int, float] = defaultdict(float)
     for t, v in vec.items():
@@ -467,8 +470,9 @@ def _near(i: int, vectors: Sequence[dict[str, float]], postings: Mapping[str, li
     acc.pop(i, None)  # removing it afterwards leaves the others' order (the tie-break) as it was
     # nlargest equals a stable sort by score, descending, cut to the first limit * 3.
     top = heapq.nlargest(limit * 3, acc.items(), key=itemgetter(1))
+    floor = top[-1][1] if len(acc) > len(top) else None
     scored = sorted(((_cosine(vec, vectors[j]), j) for j, _ in top), key=lambda sj: (-sj[0], sj[1]))
-    return scored[:limit]
+    return scored[:limit], floor
 
 
 @dataclass(eq=False)  # compared by identity: "the same result as last build"
@@ -482,6 +486,19 @@ class _Similar:
     df: Counter
     vectors: list[dict[str, float]]
     neighbours: list[list[tuple[float, int]]]
+    floors: list[float | None]  # per doc, the candidate floor of its list (`_near`)
+    recomputed: int = 0  # neighbour lists computed by this build (the rest were reused)
+
+
+# Partial scores are sums of the same products in another order: allow for rounding.
+_FLOOR_MARGIN = 1e-9
+
+
+def _all_near(ids, weights, df, vectors, limit, cap) -> _Similar:
+    postings = _postings(vectors)
+    found = [_near(i, vectors, postings, limit, cap) for i in range(len(ids))]
+    return _Similar(ids, limit, cap, weights, df, vectors, [f[0] for f in found], [f[1] for f in found],
+                    len(ids))
 
 
 def _similar(ids: tuple[str, ...], weights: list[dict[str, float]], limit: int, cap: int,
@@ -489,9 +506,11 @@ def _similar(ids: tuple[str, ...], weights: list[dict[str, float]], limit: int, 
     """Vectors and neighbours of all docs; with the previous build's, only what changed is recomputed.
 
     A doc's vector changes when its weights do or when the document frequency of one of
-    its terms does; its neighbour list can change only when it shares a rare term (one
-    that selects candidates) with a doc whose vector changed.  Everything else is the
-    previous build's result, computed by the same code from the same numbers."""
+    its terms does; those docs get new neighbour lists.  Another doc's list depends on a
+    changed doc only through their partial score (the rare terms they share): when that
+    score was and stays below the list's candidate floor, the changed doc was not and is
+    not a candidate, and the list stands.  Everything else is the previous build's result,
+    computed by the same code from the same numbers."""
     n = len(ids)
     same_shape = previous is not None and previous.ids == ids and previous.limit == limit and previous.cap == cap
     moved = [i for i in range(n) if weights[i] is not previous.weights[i]] if same_shape else None
@@ -499,10 +518,7 @@ def _similar(ids: tuple[str, ...], weights: list[dict[str, float]], limit: int, 
         return previous
     if moved is None or len(moved) > n // 4:
         df = _document_frequencies(weights)
-        vectors = [_vector(w, df, n) for w in weights]
-        postings = _postings(vectors)
-        return _Similar(ids, limit, cap, weights, df,
-                        vectors, [_near(i, vectors, postings, limit, cap) for i in range(n)])
+        return _all_near(ids, weights, df, [_vector(w, df, n) for w in weights], limit, cap)
     df = previous.df.copy()
     touched: set[str] = set()
     for i in moved:
@@ -524,32 +540,57 @@ def _similar(ids: tuple[str, ...], weights: list[dict[str, float]], limit: int, 
             continue
         vectors[i] = _vector(w, df, n)
         changed.append(i)
+    if len(changed) > n // 4:
+        return _all_near(ids, weights, df, vectors, limit, cap)
     postings = _postings(vectors)
-    affected = set(changed)
+    # The highest partial score, before or after, of any changed doc with each doc it
+    # shares a candidate-selecting term with.  An unchanged doc holds the same terms,
+    # values and term gating (a term crossing the cap changed every doc holding it).
+    reach: dict[int, float] = {}
     for i in changed:
-        for t in previous.vectors[i].keys() | vectors[i].keys():
-            plist = postings.get(t)
-            if plist is not None and len(plist) <= cap:
-                affected.update(j for j, _ in plist)
-    if len(affected) > n // 2:
-        neighbours = [_near(i, vectors, postings, limit, cap) for i in range(n)]
-    else:
-        neighbours = list(previous.neighbours)
-        for i in affected:
-            neighbours[i] = _near(i, vectors, postings, limit, cap)
-    return _Similar(ids, limit, cap, weights, df, vectors, neighbours)
+        for vec in (previous.vectors[i], vectors[i]):
+            partial: dict[int, float] = defaultdict(float)
+            for t, v in vec.items():
+                plist = postings.get(t)
+                if plist is not None and len(plist) <= cap:
+                    for j, w in plist:
+                        partial[j] += v * w
+            for j, score in partial.items():
+                if score > reach.get(j, -1.0):
+                    reach[j] = score
+    redo = set(changed)
+    for j, score in reach.items():
+        floor = previous.floors[j]
+        if floor is None or score >= floor - _FLOOR_MARGIN:
+            redo.add(j)
+    if len(redo) > n // 2:
+        return _all_near(ids, weights, df, vectors, limit, cap)
+    neighbours, floors = list(previous.neighbours), list(previous.floors)
+    for j in redo:
+        neighbours[j], floors[j] = _near(j, vectors, postings, limit, cap)
+    return _Similar(ids, limit, cap, weights, df, vectors, neighbours, floors, len(redo))
 
 
 # --------------------------------------------------------------------------- links
 
 def build_link_maps(entries: Iterable[NormalizedEntry]) -> tuple[dict[str, str], dict[str, str]]:
-    """(by_path, by_id) for `resolve_link`: source path → id and id → id."""
+    """(by_path, by_id) for `resolve_link`: source path → id and id → id.
+
+    The same ids and paths as the last call give the very same maps (do not change
+    them): the graph and the entry pages of a rebuild then share one suffix index."""
+    pairs = tuple((n.entry.source_path, n.entry.id) for n in entries)
+    if _LINK_MAPS[0] == pairs:
+        return _LINK_MAPS[1]
     by_path: dict[str, str] = {}
     by_id: dict[str, str] = {}
-    for n in entries:
-        by_path.setdefault(n.entry.source_path, n.entry.id)
-        by_id.setdefault(n.entry.id, n.entry.id)
+    for path, entry_id in pairs:
+        by_path.setdefault(path, entry_id)
+        by_id.setdefault(entry_id, entry_id)
+    _LINK_MAPS[:] = [pairs, (by_path, by_id)]
     return by_path, by_id
+
+
+_LINK_MAPS: list = [None, None]
 
 
 def _alnum(text: str) -> str:
@@ -630,8 +671,17 @@ def resolve_link(target: str, by_path: Mapping[str, str], by_id: Mapping[str, st
     return found.pop() if len(found) == 1 else None
 
 
+def _cited(text: str) -> str:
+    """The title a reference cites, without its prefix: the text fuzzy matching segments."""
+    return _REF_PREFIX.sub("", text)
+
+
 class _TitleResolver:
-    def __init__(self, docs: list[_Doc], entries: Sequence[NormalizedEntry], postings_cap: int):
+    """Cited titles to entries: exact title or question, without question words, then fuzzy
+    among the entries sharing the title's rarer terms."""
+
+    def __init__(self, docs: list[_Doc], entries: Sequence[NormalizedEntry], postings_cap: int,
+                 previous: "_TitleResolver | None" = None, since: int | None = None):
         self.exact: dict[str, str] = {}
         for n in entries:
             self.exact.setdefault(title_key(n.entry.title), n.entry.id)
@@ -648,10 +698,30 @@ class _TitleResolver:
         self.qkeys = [title_key((n.entry.question or "")[:300]) for n in entries]
         self.postings: dict[str, list[int]] = defaultdict(list)
         for i, doc in enumerate(docs):
-            for t in doc.vector:
+            for t in doc.weights:  # the terms of its vector
                 self.postings[t].append(i)
         self.cap = postings_cap
-        self.cache: dict[str, str | None] = {}
+        # cited text -> (entry id or None, the terms that picked the candidates)
+        self.cache: dict[str, tuple[str | None, frozenset[str]]] = self._kept(previous, since)
+
+    def _kept(self, previous: "_TitleResolver | None", since: int | None) -> dict:
+        """The previous resolver's fuzzy answers that cannot have changed (kb serve).
+
+        A fuzzy answer reads the cited text's terms, and only the entries sharing one of
+        them (their title keys and term lists) and those terms' document counts; every
+        such input of a changed entry is one of its old or new terms."""
+        if previous is None or previous.cap != self.cap or [d.id for d in previous.docs] != [d.id for d in self.docs]:
+            return {}
+        touched: set[str] = set()
+        for i, (old, new) in enumerate(zip(previous.docs, self.docs)):
+            if (old.weights is not new.weights or previous.keys[i] != self.keys[i]
+                    or previous.qkeys[i] != self.qkeys[i]):
+                touched.update(old.weights, new.weights)
+        recut = since is not None and since != analyze.dictionary_state()
+        kept = {text: found for text, found in previous.cache.items()
+                if touched.isdisjoint(found[1]) and (not recut or analyze.cut_alike((_cited(text),), since))}
+        analyze.still_used(map(_cited, kept))
+        return kept
 
     def resolve(self, text: str) -> tuple[str | None, str]:
         """(entry id, how: 'exact' | 'fuzzy' | '')."""
@@ -662,11 +732,15 @@ class _TitleResolver:
             return self.exact[key], "exact"
         if len(loose_key(key)) >= 4 and loose_key(key) in self.loose:
             return self.loose[loose_key(key)], "fuzzy"
-        if key in self.cache:
-            found = self.cache[key]
-            return found, "fuzzy" if found else ""
+        hit = self.cache.get(text)
+        if hit is None:
+            hit = self.cache[text] = self._fuzzy(key, text)
+        return hit[0], "fuzzy" if hit[0] else ""
+
+    def _fuzzy(self, key: str, text: str) -> tuple[str | None, frozenset[str]]:
         counts: Counter = Counter()
-        for t in set(terms(_REF_PREFIX.sub("", text))):
+        words = frozenset(terms(_cited(text)))
+        for t in words:
             plist = self.postings.get(t, ())
             if len(plist) <= self.cap:
                 counts.update(plist)
@@ -677,8 +751,7 @@ class _TitleResolver:
                     ratio = _unmatched(key, candidate)[1]
                     if ratio > best_ratio:
                         best, best_ratio = self.docs[i].id, ratio
-        self.cache[key] = best
-        return best, "fuzzy" if best else ""
+        return best, words
 
 
 # --------------------------------------------------------------------------- graph
@@ -743,6 +816,7 @@ class _Parts:
     weights: dict[str, float]
     hub: _HubDoc
     title_words: frozenset[str]  # candidates for product names (_products)
+    texts: tuple[str, ...]  # every text segmented for the above (`_segmented_texts`)
 
 
 def _parts_key(n: NormalizedEntry) -> tuple:
@@ -753,19 +827,29 @@ def _parts_key(n: NormalizedEntry) -> tuple:
 def _entry_parts(n: NormalizedEntry) -> _Parts:
     title, question = _entry_texts(n)
     return _Parts(title, question, _weighted_terms(n), _hub_doc(n),
-                  frozenset(re.findall(r"[a-z][a-z0-9-]{2,}", fold(n.entry.title))))
+                  frozenset(re.findall(r"[a-z][a-z0-9-]{2,}", fold(n.entry.title))), _segmented_texts(n))
+
+
+def _segmented_texts(n: NormalizedEntry) -> tuple[str, ...]:
+    """The texts `_weighted_terms` and `_hub_doc` segment: while they cut alike, so do the parts."""
+    title, question = _entry_texts(n)
+    return (title[:2000], question[:2000], *(tag.label for tag in n.tags), *(n.keywords or n.entry.keywords))
 
 
 def _parts_of(entries: Sequence[NormalizedEntry], before: Mapping[str, tuple[NormalizedEntry, _Parts]],
-              ) -> tuple[list[_Parts], dict[str, tuple[NormalizedEntry, _Parts]]]:
+              since: int | None = None) -> tuple[list[_Parts], dict[str, tuple[NormalizedEntry, _Parts]]]:
     """Every entry's _Parts, and them by entry id for the next build.  An entry that is
-    the same object as last time, or reads the same (`_parts_key`), keeps the same _Parts
-    object: later steps (vectors, hubs) recognise unchanged entries by identity."""
+    the same object as last time, or reads the same (`_parts_key`), and whose texts the
+    segmenter cuts as in dictionary state `since` keeps the same _Parts object: later
+    steps (vectors, hubs) recognise unchanged entries by identity."""
+    redo_cut = since is not None and since != analyze.dictionary_state()
     parts, by_id = [], {}
     for n in entries:
         hit = before.get(n.entry.id)
-        if hit is not None and (hit[0] is n or _parts_key(hit[0]) == _parts_key(n)):
+        if (hit is not None and (hit[0] is n or _parts_key(hit[0]) == _parts_key(n))
+                and (not redo_cut or analyze.cut_alike(hit[1].texts, since))):
             found = hit[1]
+            analyze.still_used(found.texts)
         else:
             found = _entry_parts(n)
         parts.append(found)
@@ -818,9 +902,11 @@ class _Memo:
         return found
 
 
-def _duplicates(ids: Sequence[str], keys: Sequence[str],
-                neighbours: Sequence[Sequence[tuple[float, int]]]) -> tuple[tuple[str, ...], ...]:
-    """Groups of the same normalised question, or near-identical text among close neighbours."""
+def _duplicates(ids: Sequence[str], keys: Sequence[str], neighbours: Sequence[Sequence[tuple[float, int]]],
+                pairs: "_Memo | None" = None) -> tuple[tuple[str, ...], ...]:
+    """Groups of the same normalised question, or near-identical text among close neighbours.
+    `pairs` remembers near_identical per pair of keys (kb serve: most pairs stay)."""
+    same = near_identical if pairs is None else lambda a, b: pairs.get((a, b), lambda: near_identical(a, b))
     uf = _UnionFind(len(ids))
     first_by_key: dict[str, int] = {}
     for i, key in enumerate(keys):
@@ -833,7 +919,7 @@ def _duplicates(ids: Sequence[str], keys: Sequence[str],
         for score, j in near:
             # The text comparison decides; the similarity score only picks the candidates
             # (it depends on segmentation, which user dictionaries can shift).
-            if j > i and uf.find(i) != uf.find(j) and near_identical(keys[i], keys[j]):
+            if j > i and uf.find(i) != uf.find(j) and same(keys[i], keys[j]):
                 uf.union(i, j)
     groups_by_root: dict[int, list[int]] = defaultdict(list)
     for i in range(len(ids)):
@@ -844,9 +930,16 @@ def _duplicates(ids: Sequence[str], keys: Sequence[str],
 
 def _related(ids: Sequence[str], neighbours: Sequence[Sequence[tuple[float, int]]],
              group_of: Mapping[str, tuple[str, ...]], related_limit: int,
-             min_score: float) -> dict[str, tuple[Related, ...]]:
+             min_score: float, previous: "_Related | None" = None) -> dict[str, tuple[Related, ...]]:
+    # A list depends on its neighbour list and the duplicate groups: with the same groups
+    # and settings, an unchanged (identical) neighbour list keeps its related entries.
+    reuse = (previous is not None and previous.ids == ids and previous.group_of == group_of
+             and previous.settings == (related_limit, min_score))
     related: dict[str, tuple[Related, ...]] = {}
     for i, near in enumerate(neighbours):
+        if reuse and near is previous.neighbours[i]:
+            related[ids[i]] = previous.related[ids[i]]
+            continue
         own = set(group_of.get(ids[i], ()))
         picked: list[Related] = []
         seen_groups: set[tuple[str, ...]] = set()
@@ -865,12 +958,26 @@ def _related(ids: Sequence[str], neighbours: Sequence[Sequence[tuple[float, int]
     return related
 
 
-def _duplicates_and_related(ids: Sequence[str], keys: Sequence[str],
+@dataclass(eq=False)
+class _Related:
+    """Duplicate groups and related lists of one build, and what they were computed from."""
+
+    ids: tuple[str, ...]
+    neighbours: Sequence[Sequence[tuple[float, int]]]
+    settings: tuple[int, float]
+    duplicate_groups: tuple[tuple[str, ...], ...]
+    group_of: dict[str, tuple[str, ...]]
+    related: dict[str, tuple[Related, ...]]
+
+
+def _duplicates_and_related(ids: tuple[str, ...], keys: Sequence[str],
                             neighbours: Sequence[Sequence[tuple[float, int]]], related_limit: int,
-                            min_score: float) -> tuple[tuple[tuple[str, ...], ...], dict[str, tuple[Related, ...]]]:
-    duplicate_groups = _duplicates(ids, keys, neighbours)
+                            min_score: float, pairs: "_Memo | None" = None,
+                            previous: _Related | None = None) -> _Related:
+    duplicate_groups = _duplicates(ids, keys, neighbours, pairs)
     group_of = {eid: group for group in duplicate_groups for eid in group}
-    return duplicate_groups, _related(ids, neighbours, group_of, related_limit, min_score)
+    related = _related(ids, neighbours, group_of, related_limit, min_score, previous)
+    return _Related(ids, neighbours, (related_limit, min_score), duplicate_groups, group_of, related)
 
 
 @dataclass
@@ -883,9 +990,10 @@ class _References:
 
 
 def _references(entries: Sequence[NormalizedEntry], body_links: Sequence[tuple[str, ...]],
-                resolver: "_TitleResolver") -> _References:
-    """References resolved to entries, and backlinks (from references and links in answers)."""
-    by_path, by_id = build_link_maps(entries)
+                resolver: "_TitleResolver", maps: tuple[dict[str, str], dict[str, str]]) -> _References:
+    """References resolved to entries, and backlinks (from references and links in answers).
+    `maps` is build_link_maps(entries), kept between builds so its suffix index is too."""
+    by_path, by_id = maps
     out = _References({}, defaultdict(dict), [], Counter(), Counter())
     ref_stats, referenced_by = out.stats, out.referenced_by
     for n, links_in_answer in zip(entries, body_links):
@@ -948,7 +1056,9 @@ def build_graph(entries: Sequence[NormalizedEntry], hub_rules: HubRules | str | 
     entries = list(entries)
     state = analyze.dictionary_state()
     keep = state is not None  # kb serve: reuse the last build's work (see _LAST)
-    last = dict(_LAST) if keep and _LAST.get("state") == state else {}
+    last = dict(_LAST) if keep and "state" in _LAST else {}
+    # Taught words changed since: what was cut from a text holding one of them is redone.
+    since = last.get("state", state)
     _LAST.clear()  # refilled when this build completes
     kept: dict = {"state": state}
     _terms.cache_clear()  # the analyzer may have learnt words since
@@ -972,7 +1082,7 @@ def build_graph(entries: Sequence[NormalizedEntry], hub_rules: HubRules | str | 
         return value
 
     # --- vectors and neighbours
-    parts, kept["parts"] = _parts_of(entries, last.get("parts", {}))
+    parts, kept["parts"] = _parts_of(entries, last.get("parts", {}), since)
     products = section("products_of", (tuple(parts),), lambda: _products_of(parts))
     kept["products"] = products
     similar = _similar(tuple(ids), [p.weights for p in parts], max(related_limit, 1) + 10, cap,
@@ -987,22 +1097,25 @@ def build_graph(entries: Sequence[NormalizedEntry], hub_rules: HubRules | str | 
     keys = tuple(doc.key for doc in docs)
 
     # --- duplicates and related (one representative per duplicate group)
-    duplicate_groups, related = section(
+    pairs_memo = memo("near_pairs")
+    found = section(
         "related", (similar, keys, related_limit, min_score),
-        lambda: _duplicates_and_related(ids, keys, neighbours, related_limit, min_score))
-    group_of = {eid: group for group in duplicate_groups for eid in group}
+        lambda: _duplicates_and_related(tuple(ids), keys, neighbours, related_limit, min_score, pairs_memo,
+                                        last["related"][1] if "related" in last else None))
+    duplicate_groups, group_of, related = found.duplicate_groups, found.group_of, found.related
 
     # --- references
     # The resolver reads ids, titles, questions and vectors (the same _Similar: the same vectors).
     resolver = section(
         "resolver", (tuple(ids), tuple((n.entry.title, n.entry.question) for n in entries), cap, similar),
-        lambda: _TitleResolver(docs, entries, cap))
+        lambda: _TitleResolver(docs, entries, cap, last["resolver"][1] if "resolver" in last else None, since))
+    maps = build_link_maps(entries)
     links_memo = memo("body_links")
     body_links = [links_memo.get(n.entry.answer or "", lambda n=n: _body_links(n.entry.answer or ""))
                   for n in entries]
     refs = section("references", (tuple((n.entry.id, n.entry.source_path, n.entry.references) for n in entries),
                                   tuple(body_links), resolver),
-                   lambda: _references(entries, body_links, resolver))
+                   lambda: _references(entries, body_links, resolver, maps))
     references, referenced_by, unresolved = refs.targets, refs.referenced_by, refs.unresolved
     ref_stats, unresolved_texts = refs.stats, refs.unresolved_texts
 

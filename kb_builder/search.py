@@ -374,7 +374,7 @@ class Analysis:
     glossary: list[list[list[str]]]  # the same, segmented
     glossary_files: tuple[str, ...]
     words: frozenset[str]
-    state: tuple[int, int]  # analyze.words_state() after the user words were taught
+    state: int  # analyze.words_state() after the user words were taught
 
     def fits(self, docs: Sequence[SearchDoc], glossary_files: Iterable[Path | str] = (),
              words: Iterable[str] = ()) -> bool:
@@ -389,9 +389,15 @@ def _file_key(files: Iterable[Path | str]) -> tuple[str, ...]:
     return tuple(str(Path(f).resolve()) for f in files if f)
 
 
-# `kb serve`: each document's terms from the last analysis, per dictionary state;
-# replaced by the latest analysis's set every time, so it never outgrows one corpus.
+# `kb serve`: each document's terms from the last analysis and the dictionary state they
+# were cut with; replaced by the latest analysis's set every time, so it never outgrows
+# one corpus.
 _TERMS_KEPT: dict = {}
+
+
+def _segmented_texts(doc: SearchDoc, terms: "DocTerms") -> tuple[str, ...]:
+    """Every text `doc_terms(doc)` segmented to make `terms`."""
+    return (doc.title, doc.question, terms.body, *doc.tags, *doc.keywords, *doc.errors, doc.category or "")
 
 
 def analyse_docs(docs: Iterable[SearchDoc], glossary_files: Iterable[Path | str] = (),
@@ -415,10 +421,16 @@ def analyse_docs(docs: Iterable[SearchDoc], glossary_files: Iterable[Path | str]
     else:
         kept: dict = {}
         for doc in docs:
-            hit = _TERMS_KEPT.get((kept_state, doc))
-            kept[(kept_state, doc)] = hit if hit is not None else doc_terms(doc)
+            hit = _TERMS_KEPT.get(doc)
+            if hit is not None and hit[0] != kept_state and analyze.cut_alike(_segmented_texts(doc, hit[1]), hit[0]):
+                hit = (kept_state, hit[1])  # the same terms object: the browser index sees no change
+            if hit is None or hit[0] != kept_state:
+                hit = (kept_state, doc_terms(doc))
+            else:
+                analyze.still_used(_segmented_texts(doc, hit[1]))
+            kept[doc] = hit
         _TERMS_KEPT = kept
-        terms = tuple(kept[(kept_state, doc)] for doc in docs)
+        terms = tuple(kept[doc][1] for doc in docs)
     analysis = Analysis(docs=docs, terms=terms, groups=groups, glossary=_analyse_glossary(groups),
                         glossary_files=_file_key(glossary_files), words=frozenset(words),
                         state=analyze.words_state())

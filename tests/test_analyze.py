@@ -80,3 +80,74 @@ def test_teaching_a_word_again_changes_nothing():
 def test_to_simplified_reuses_converted_runs():
     text = "客戶端連接 服務端"
     assert analyze.to_simplified(text) == analyze.to_simplified(text) == "客户端连接 服务端"
+
+
+def test_teaching_words_leaves_jiebas_total_alone():
+    total = analyze.jieba_total()
+    try:
+        analyze.add_words(["总数不变词甲", "总数不变词乙"])
+        assert analyze.jieba_total() == total  # so a taught word moves only the texts holding it
+    finally:
+        analyze.reset_words()
+    assert analyze.jieba_total() == total
+
+
+def test_changed_words_between_dictionary_states():
+    analyze.reset_words()
+    analyze.add_words(["状态词甲", "状态词乙"])
+    first = analyze.words_state()
+    analyze.reset_words()
+    analyze.add_words(["状态词乙", "状态词丙"])
+    second = analyze.words_state()
+    try:
+        assert analyze.changed_words(first, second) == {"状态词甲", "状态词丙"}
+        analyze.reset_words()
+        analyze.add_words(["状态词丙", "状态词乙"])  # the same words: the same state
+        assert analyze.words_state() == second
+    finally:
+        analyze.reset_words()
+
+
+# Texts of a few characters that make several words, and words made of them.
+_CHARS = "服务注册心跳超时配置中心集群"
+_text = st.text(alphabet=_CHARS + " ，a1", min_size=1, max_size=24)
+_word = st.text(alphabet=_CHARS, min_size=2, max_size=5)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(_text, min_size=1, max_size=8), st.lists(st.lists(_word, max_size=4), min_size=2, max_size=4))
+def test_kept_segmentations_equal_fresh_ones_as_words_change(texts, builds):
+    """kb serve keeps each text's cut across dictionary states and cuts again only texts
+    holding a word taught or forgotten since: always what a fresh cut gives."""
+    analyze.keep_segments(True)
+    try:
+        for words in builds:
+            analyze.reset_words()
+            analyze.add_words(words)
+            for text in texts:
+                assert analyze.segment(text) == analyze.segment(text, analyze.JIEBA)
+    finally:
+        analyze.keep_segments(False)
+        analyze.reset_words()
+
+
+def test_a_taught_word_cuts_again_only_the_texts_holding_it(monkeypatch):
+    texts = ["客户端心跳超时怎么办", "配置中心无法连接", "集群节点心跳检测失败"]
+    cuts = []
+    real = analyze._segment
+    monkeypatch.setattr(analyze, "_segment", lambda text, seg: cuts.append(text) or real(text, seg))
+    analyze.keep_segments(True)
+    try:
+        analyze.reset_words()
+        before = [analyze.segment(t) for t in texts]
+        state = analyze.words_state()
+        cuts.clear()
+        analyze.reset_words()
+        analyze.add_words(["心跳超时"])
+        after = [analyze.segment(t) for t in texts]
+        assert cuts == ["客户端心跳超时怎么办"]
+        assert "心跳超时" in after[0] and after[1:] == before[1:]
+        assert analyze.cut_alike(texts[1:], state) and not analyze.cut_alike(texts[:1], state)
+    finally:
+        analyze.keep_segments(False)
+        analyze.reset_words()

@@ -127,8 +127,12 @@ def live_preview():
 def _clean_build(docs, tmp_path):
     from kb_builder import analyze
 
+    from kb_builder import search
+
     analyze.keep_segments(False)
+    analyze.reset_words()  # taught afresh, as a new process would
     browser_index._STATE.clear()
+    search._LAST_ANALYSIS.clear()  # analysed afresh too
     clean = tmp_path / "clean"
     return browser_index.write(clean, docs), clean
 
@@ -168,6 +172,33 @@ def test_live_preview_rewrites_only_what_an_edit_changed(live_preview, tmp_path,
     assert _tree(live) == _tree(clean_dir)
     shard = json.loads(clean.files[f"search/kb/t/{browser_index._shard('kbonlyhere', clean.meta['shards'])}.json"])
     assert shard["p"]["kbonlyhere"][0] == 7
+
+
+def test_live_preview_applies_a_word_taught_by_a_new_tag(live_preview, tmp_path):
+    """New tags teach the segmenter words that two other documents hold: those are cut
+    again (熔断降级 becomes one word), a word's frequency in the index's vocabulary moves
+    (熔断), and the updated index equals a clean build."""
+    from dataclasses import replace
+
+    from kb_builder import analyze
+
+    docs = _many()
+    for i in (10, 11):
+        docs[i] = replace(docs[i], answer=docs[i].answer + " 触发熔断降级后限流。")
+    live = tmp_path / "live"
+    first = browser_index.write(live, docs)
+    assert analyze.jieba_freq("熔断") != 2000
+    word_shard = f"search/kb/t/{browser_index._shard('熔断', first.meta['shards'])}.json"
+    before = json.loads(first.files[word_shard])["w"]["熔断"]
+    edited = list(docs)
+    edited[7] = replace(docs[7], tags=("熔断降级", "熔断"))
+    index = browser_index.write(live, edited)
+    assert index.changed is not None  # applied to the last index
+    assert "熔断降级" in browser_index._STATE[0].postings
+    assert json.loads(index.files[word_shard])["w"]["熔断"] != before
+    clean, clean_dir = _clean_build(edited, tmp_path)
+    assert index.files == clean.files
+    assert _tree(live) == _tree(clean_dir)
 
 
 def test_live_preview_makes_the_index_again_when_averages_move(live_preview, tmp_path):

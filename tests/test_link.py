@@ -365,6 +365,32 @@ def test_similar_after_a_change_equals_a_fresh_computation(seed):
     assert link._similar(ids, weights, limit, cap, previous) is previous  # nothing changed: all reused
 
 
+def test_similar_redoes_only_the_lists_a_changed_doc_can_enter():
+    """One doc gains a term: of the docs sharing a candidate-selecting term with it, only those
+    whose candidate floor its partial score reaches get their neighbour list computed again."""
+    import random
+
+    redone = sharing = 0
+    for seed in range(5):
+        rng = random.Random(seed)
+        vocab = [f"t{i}" for i in range(400)]
+        # Every doc holds several terms below the cap: enough candidates for a floor.
+        weights = [{t: rng.choice((0.5, 1.0, 2.0)) for t in rng.sample(vocab[:150], rng.randint(6, 12))
+                    + rng.sample(vocab[150:], 2)} for _ in range(600)]
+        ids = tuple(f"e{i}" for i in range(len(weights)))
+        previous = link._similar(ids, weights, 5, 60, None)
+        assert all(f is not None for f in previous.floors)
+        edited = list(weights)
+        edited[17] = {**weights[17], rng.choice(vocab[150:]): 1.0}
+        kept = link._similar(ids, edited, 5, 60, previous)
+        assert kept.neighbours == link._similar(ids, edited, 5, 60, None).neighbours
+        postings = link._postings(kept.vectors)
+        redone += kept.recomputed
+        sharing += len({j for t in weights[17].keys() | edited[17].keys()
+                        if len(postings.get(t, ())) <= 60 for j, _ in postings.get(t, ())})
+    assert redone < sharing / 2, (redone, sharing)
+
+
 def _entries_for_serve() -> list[NormalizedEntry]:
     topics = ["服务注册失败", "配置中心 动态刷新", "集群部署 raft", "鉴权 token 过期", "grpc 端口 9848",
               "持久化实例 删除", "mysql 数据源", "内存占用 高", "spring cloud alibaba 版本", "命名空间 隔离"]
@@ -419,3 +445,60 @@ def test_graph_kept_between_rebuilds_equals_a_clean_build():
             assert again == clean
     finally:
         analyze.keep_segments(False)
+
+
+@pytest.mark.corpus
+def test_graph_kept_through_taught_word_changes_equals_a_clean_build_on_the_real_corpus():
+    """kb serve on real entries: a new Chinese tag (a word other entries' questions hold), a
+    removed tag, a title cited by other entries and a question edit.  After each, the graph
+    kept between rebuilds (neighbour lists redone only where a partial score can reach the
+    candidates, resolver answers carried over, segmentations kept across dictionary
+    states) equals a clean build."""
+    if not CORPUS.is_dir():
+        pytest.skip("the nacos-faq corpus is not available")
+    from collections import Counter
+    from dataclasses import replace
+
+    from kb_builder import analyze, normalize
+
+    raw = list(read_corpus(CORPUS).entries[:400])
+    known = {t for e in raw for t in e.tags}
+    # A four-character run several questions hold that is no tag yet: taught, it re-cuts them.
+    runs = Counter(q[i:i + 4] for e in raw for q in {analyze.fold(e.question)} for i in range(len(q) - 3))
+    word = next(w for w, c in runs.most_common() if c >= 3 and analyze._CJK_RUN.fullmatch(w) and w not in known)
+    cited = Counter(link.title_key(r.text) for e in raw for r in e.references)
+    target = next(i for i, e in enumerate(raw) if cited.get(link.title_key(e.title), 0) >= 2)
+    tagged = next(i for i, e in enumerate(raw) if len(e.tags) >= 2 and i != target)
+    edits = [
+        {10: replace(raw[10], tags=(word, *raw[10].tags))},
+        {tagged: replace(raw[tagged], tags=raw[tagged].tags[1:])},
+        {target: replace(raw[target], title=raw[target].title + " 新版")},
+        {25: replace(raw[25], question=raw[25].question + " 启动后心跳超时")},
+    ]
+
+    def graph(entries):
+        analyze.reset_words()
+        # A postings cap in proportion to 400 entries (the default suits thousands).
+        return link.build_graph(normalize.normalize_corpus(entries), max_postings=40)
+
+    current = raw
+    analyze.keep_segments(True)
+    try:
+        graph(current)
+        # A reference matched fuzzily: its entry's title and question change beyond recognition.
+        resolver = link._LAST["resolver"][1]
+        fuzzy = next(found for text, (found, _) in resolver.cache.items() if found)
+        at = next(i for i, e in enumerate(raw) if e.id == fuzzy)
+        edits.append({at: replace(raw[at], title="完全无关的新标题 kbunrelated", question="完全无关的新问题")})
+        for edit in edits:
+            edited = [edit.get(i, e) for i, e in enumerate(current)]
+            kept = graph(edited)
+            analyze.keep_segments(False)
+            clean = graph(edited)
+            analyze.keep_segments(True)
+            graph(current)  # warm again, with the segment memo made afresh
+            assert kept == graph(edited) == clean
+            current = edited
+    finally:
+        analyze.keep_segments(False)
+        analyze.reset_words()
