@@ -233,9 +233,24 @@ class Segmenter(Protocol):
     def cut(self, run: str) -> list[str]: ...
 
 
+# The characters jieba's cut() treats as Chinese: a run of only these it hands whole to
+# its DAG + HMM cutter, which is called directly then (a fifth less time per run).
+_JIEBA_HAN = re.compile("[\u4e00-\u9fd5]+")
+
+
 class _JiebaSegmenter:
     def cut(self, run: str) -> list[str]:
+        if _JIEBA_HAN.fullmatch(run):
+            cut_dag = _jieba_cut_dag()
+            if cut_dag is not None:
+                return list(cut_dag(run))
         return [w for w in _jieba().cut(run, HMM=True) if w.strip()]
+
+
+@lru_cache(maxsize=1)
+def _jieba_cut_dag():
+    """jieba 0.42's own block cutter (what `cut(HMM=True)` runs per Chinese block), if present."""
+    return getattr(_jieba().dt, "_Tokenizer__cut_DAG", None)
 
 
 JIEBA = _JiebaSegmenter()

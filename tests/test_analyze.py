@@ -151,3 +151,12 @@ def test_a_taught_word_cuts_again_only_the_texts_holding_it(monkeypatch):
     finally:
         analyze.keep_segments(False)
         analyze.reset_words()
+
+
+def test_jieba_block_cutter_gives_what_jieba_cut_gives():
+    """Runs of jieba's Chinese characters go straight to its block cutter: the same words."""
+    jieba = analyze._jieba()
+    runs = ["客户端心跳超时怎么办", "配置中心无法连接到服务端", "集群", "我", "持久化实例删除不掉"]
+    for run in runs:
+        assert analyze.JIEBA.cut(run) == [w for w in jieba.cut(run, HMM=True) if w.strip()]
+    assert analyze.JIEBA.cut("\u3400\u4e00") == [w for w in jieba.cut("\u3400\u4e00", HMM=True) if w.strip()]
