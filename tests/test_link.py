@@ -502,3 +502,13 @@ def test_graph_kept_through_taught_word_changes_equals_a_clean_build_on_the_real
     finally:
         analyze.keep_segments(False)
         analyze.reset_words()
+
+
+def test_hub_keywords_match_latin_words_whole_and_chinese_anywhere():
+    pattern = link._keyword_regex(["spring cloud", "spring cloud alibaba", "nacos", "心跳"])
+    assert pattern.search("升级 spring cloud alibaba2 之后")  # the longer keyword fails its boundary, the shorter holds
+    assert pattern.search("用 nacos-client 连接")
+    assert not pattern.search("springcloud 与 nacosx")
+    assert pattern.search("客户端心跳异常")
+    assert link._keyword_regex([]) is None
+    assert not link._keyword_regex(["nacos"]).search("2nacos")
