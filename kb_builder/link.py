@@ -407,10 +407,12 @@ def _weighted_terms(n: NormalizedEntry) -> dict[str, float]:
     kw_terms = set()
     for kw in keywords:
         kw_terms.update(_terms(kw))
-    for t in tag_terms:
+    # Sorted: a set's order follows the process's string hashes, and the weights' order is
+    # the order scores are summed in (and ties broken in), so every build gets the same.
+    for t in sorted(tag_terms):
         if t:
             weights[t] += 1.0
-    for t in kw_terms - tag_terms:
+    for t in sorted(kw_terms - tag_terms):
         if t:
             weights[t] += 0.5
     return dict(weights)
@@ -705,6 +707,7 @@ class _TitleResolver:
         self.cap = postings_cap
         # cited text -> (entry id or None, the terms that picked the candidates)
         self.cache: dict[str, tuple[str | None, frozenset[str]]] = self._kept(previous, since)
+        self.asked: set[str] = set()  # texts matched fuzzily: the next resolver keeps only these
 
     def _kept(self, previous: "_TitleResolver | None", since: int | None) -> dict:
         """The previous resolver's fuzzy answers that cannot have changed (kb serve).
@@ -720,8 +723,8 @@ class _TitleResolver:
                     or previous.qkeys[i] != self.qkeys[i]):
                 touched.update(old.weights, new.weights)
         recut = since is not None and since != analyze.dictionary_state()
-        kept = {text: found for text, found in previous.cache.items()
-                if touched.isdisjoint(found[1]) and (not recut or analyze.cut_alike((_cited(text),), since))}
+        kept = {text: found for text in previous.asked if (found := previous.cache.get(text)) is not None
+                and touched.isdisjoint(found[1]) and (not recut or analyze.cut_alike((_cited(text),), since))}
         analyze.still_used(map(_cited, kept))
         return kept
 
@@ -734,6 +737,7 @@ class _TitleResolver:
             return self.exact[key], "exact"
         if len(loose_key(key)) >= 4 and loose_key(key) in self.loose:
             return self.loose[loose_key(key)], "fuzzy"
+        self.asked.add(text)
         hit = self.cache.get(text)
         if hit is None:
             hit = self.cache[text] = self._fuzzy(key, text)
@@ -742,7 +746,7 @@ class _TitleResolver:
     def _fuzzy(self, key: str, text: str) -> tuple[str | None, frozenset[str]]:
         counts: Counter = Counter()
         words = frozenset(terms(_cited(text)))
-        for t in words:
+        for t in sorted(words):  # candidates counted in one order in every process (ties)
             plist = self.postings.get(t, ())
             if len(plist) <= self.cap:
                 counts.update(plist)
@@ -1107,9 +1111,10 @@ def build_graph(entries: Sequence[NormalizedEntry], hub_rules: HubRules | str | 
     duplicate_groups, group_of, related = found.duplicate_groups, found.group_of, found.related
 
     # --- references
-    # The resolver reads ids, titles, questions and vectors (the same _Similar: the same vectors).
+    # The resolver reads ids, titles, questions and vectors (the same _Similar: the same vectors),
+    # and segments cited titles (with the dictionary of `state`).
     resolver = section(
-        "resolver", (tuple(ids), tuple((n.entry.title, n.entry.question) for n in entries), cap, similar),
+        "resolver", (tuple(ids), tuple((n.entry.title, n.entry.question) for n in entries), cap, similar, state),
         lambda: _TitleResolver(docs, entries, cap, last["resolver"][1] if "resolver" in last else None, since))
     maps = build_link_maps(entries)
     links_memo = memo("body_links")

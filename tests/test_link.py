@@ -512,3 +512,82 @@ def test_hub_keywords_match_latin_words_whole_and_chinese_anywhere():
     assert pattern.search("客户端心跳异常")
     assert link._keyword_regex([]) is None
     assert not link._keyword_regex(["nacos"]).search("2nacos")
+
+
+def _cited_entries(cited: str, title: str = "服务实例注册失败排查和解决方法") -> list[NormalizedEntry]:
+    return [make("e0", title, title), make("e1", "另外一个问题", "另外一个问题", refs=(Reference(cited),))] + \
+        [make(f"e{i}", f"无关条目{i}号说明", f"无关条目{i}号说明") for i in range(2, 8)]
+
+
+def test_kept_fuzzy_reference_answers_follow_taught_words():
+    """Words taught between two rebuilds change how a cited title is cut, although no entry's
+    own terms change: the kept graph resolves the reference as a clean build does."""
+    from kb_builder import analyze
+
+    cited = "服务实例注册失败时排查和解决方法"
+    entries = _cited_entries(cited)
+
+    def refs(word):
+        analyze.reset_words()
+        if word:
+            analyze.add_words([word])
+        return link.build_graph(entries).links["e1"].references
+
+    analyze.keep_segments(True)
+    try:
+        assert refs(None)[0][1] == "e0"  # matched fuzzily
+        kept = refs(cited)  # now one word: no term in common with e0 any more
+        analyze.keep_segments(False)
+        assert kept == refs(cited)
+    finally:
+        analyze.keep_segments(False)
+        analyze.reset_words()
+
+
+def test_kept_fuzzy_reference_answers_do_not_pile_up():
+    """A live-preview session that keeps changing a cited text (and another entry's title, so
+    the resolver is made again each time) keeps only the answers its last build asked for."""
+    from kb_builder import analyze
+
+    analyze.keep_segments(True)
+    try:
+        for i in range(30):
+            analyze.reset_words()
+            entries = [make("e0", "配置中心问题修改说明" + chr(0x4e00 + 3000 + i)),
+                       make("e1", "另外一个问题", refs=(Reference(f"某个引用的标题版本{i}号"),))] + \
+                [make(f"e{k}", f"无关条目{k}号说明") for k in range(2, 8)]
+            link.build_graph(entries)
+        assert len(link._LAST["resolver"][1].cache) <= 2
+    finally:
+        analyze.keep_segments(False)
+        analyze.reset_words()
+
+
+_GRAPH_JSON = """
+import json, sys
+from pathlib import Path
+from kb_builder import link, normalize
+from kb_builder.ingest import read_corpus
+graph = link.build_graph(normalize.normalize_corpus(read_corpus(Path(sys.argv[1])).entries))
+print(json.dumps({k: [[(r.entry_id, r.score) for r in v.related], [t for _, t in v.references], v.also_asked]
+                  for k, v in graph.links.items()}, sort_keys=True))
+"""
+
+
+@pytest.mark.corpus
+def test_graph_is_the_same_under_any_string_hash_seed():
+    """Two builds of the same content give the same related questions, references and
+    duplicates, whatever order the process's string hashes give sets."""
+    if not CORPUS.is_dir():
+        pytest.skip("the nacos-faq corpus is not available")
+    import os
+    import subprocess
+    import sys
+
+    repo = Path(__file__).resolve().parents[1]
+    out = []
+    for seed in ("1", "2"):
+        env = {**os.environ, "PYTHONHASHSEED": seed, "PYTHONPATH": str(repo)}
+        out.append(subprocess.run([sys.executable, "-c", _GRAPH_JSON, str(CORPUS)], env=env, check=True,
+                                  capture_output=True, text=True).stdout)
+    assert out[0] == out[1] and len(out[0]) > 1000
