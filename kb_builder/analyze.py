@@ -313,10 +313,12 @@ class _Cuts:
 
 
 @lru_cache(maxsize=64)
-def _finder(words: frozenset[str]) -> Callable[[str], object]:
+def _finder(words: frozenset[str] | None) -> Callable[[str], object]:
     """A search for any of the words (None: unknown words, found everywhere)."""
     if words is None:
         return lambda text: True
+    if not words:
+        return lambda text: None  # an empty alternation would match everywhere
     return re.compile("|".join(map(re.escape, sorted(words, key=len, reverse=True)))).search
 
 

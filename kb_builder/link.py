@@ -388,8 +388,8 @@ def _terms(text: str) -> tuple[str, ...]:
     return tuple(terms(text))
 
 
-def _weighted_terms(n: NormalizedEntry) -> dict[str, float]:
-    title, question = _entry_texts(n)
+def _weighted_terms(n: NormalizedEntry, title: str, question: str) -> dict[str, float]:
+    """Term weights from `_entry_texts(n)` (title, question), tags and keywords."""
     weights: Counter = Counter()
     # A long question pasted from a log gets less weight per term than a short title.
     for text, weight in ((title, 2.0), (question, 2.0 if not title else 1.0)):
@@ -796,8 +796,7 @@ def _dup_key(text: str, products: tuple[str, ...]) -> str:
     return re.sub(r"^(?:请问|请教|你好|您好|大佬|各位)+", "", key)
 
 
-def _hub_doc(n: NormalizedEntry) -> _HubDoc:
-    title, question = _entry_texts(n)
+def _hub_doc(n: NormalizedEntry, title: str, question: str) -> _HubDoc:
     labels = [t.label for t in n.tags]
     text = fold("\n".join([title, question[:2000], " ".join(labels)]))
     tag_keys = frozenset(fold(t.slug) for t in n.tags) | frozenset(fold(l).strip() for l in labels)
@@ -832,13 +831,13 @@ def _parts_key(n: NormalizedEntry) -> tuple:
 
 def _entry_parts(n: NormalizedEntry) -> _Parts:
     title, question = _entry_texts(n)
-    return _Parts(title, question, _weighted_terms(n), _hub_doc(n),
-                  frozenset(re.findall(r"[a-z][a-z0-9-]{2,}", fold(n.entry.title))), _segmented_texts(n))
+    return _Parts(title, question, _weighted_terms(n, title, question), _hub_doc(n, title, question),
+                  frozenset(re.findall(r"[a-z][a-z0-9-]{2,}", fold(n.entry.title))),
+                  _segmented_texts(n, title, question))
 
 
-def _segmented_texts(n: NormalizedEntry) -> tuple[str, ...]:
+def _segmented_texts(n: NormalizedEntry, title: str, question: str) -> tuple[str, ...]:
     """The texts `_weighted_terms` and `_hub_doc` segment: while they cut alike, so do the parts."""
-    title, question = _entry_texts(n)
     return (title[:2000], question[:2000], *(tag.label for tag in n.tags), *(n.keywords or n.entry.keywords))
 
 

@@ -422,12 +422,12 @@ def analyse_docs(docs: Iterable[SearchDoc], glossary_files: Iterable[Path | str]
         kept: dict = {}
         for doc in docs:
             hit = _TERMS_KEPT.get(doc)
-            if hit is not None and hit[0] != kept_state and analyze.cut_alike(_segmented_texts(doc, hit[1]), hit[0]):
-                hit = (kept_state, hit[1])  # the same terms object: the browser index sees no change
-            if hit is None or hit[0] != kept_state:
-                hit = (kept_state, doc_terms(doc))
-            else:
+            if hit is not None and hit[0] == kept_state:
                 analyze.still_used(_segmented_texts(doc, hit[1]))
+            elif hit is not None and analyze.cut_alike(_segmented_texts(doc, hit[1]), hit[0]):  # marks them used
+                hit = (kept_state, hit[1])  # the same terms object: the browser index sees no change
+            else:
+                hit = (kept_state, doc_terms(doc))
             kept[doc] = hit
         _TERMS_KEPT = kept
         terms = tuple(kept[doc][1] for doc in docs)
