@@ -45,9 +45,9 @@ def _entries(corpus_dir: Path):
 
 
 def make_kb_search(corpus_dir: Path) -> Engine:
-    from kb_builder import search
+    from kb_builder import pipeline, search
 
-    index = search.build_index(search.docs_from_entries(_entries(corpus_dir)), None)
+    index = pipeline.index_for_content(corpus_dir, cache=False)  # as `kb build` indexes it
 
     def run(query: str) -> list[str]:
         return [h.id for h in search.search(index, query, limit=10)]
@@ -62,9 +62,9 @@ except ImportError:  # pragma: no cover
 
 
 def _segment(text: str) -> list[str]:
-    from kb_builder import analyze
+    from kb_builder.analyze import Analyzer
 
-    return analyze.segment(text)
+    return Analyzer().segment(text)
 
 
 class JiebaTokenizer(Tokenizer):

@@ -56,9 +56,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Iterable, Sequence
 
 from . import analyze
+from .ranking import FIELDS, GRAM_FIELDS, K1
+from .segment import base_total
 
 if TYPE_CHECKING:
-    from .search import Analysis
+    from .documents import Analysis
 
 FORMAT = 1
 INDEX_DIR = "search/kb"  # relative to the site directory
@@ -68,21 +70,6 @@ SHARD_TARGET_BYTES = 96_000  # aim for term shards about this big (raw JSON)
 MAX_SHARDS = 512
 TEASER_CHARS = 160
 IMPACT_SCALE = 4
-HMM_WORD_FREQ = 500  # segmentation frequency of words jieba's dictionary does not hold (as search.py)
-K1 = 1.2
-
-# Field boosts and BM25 length normalisation, as the whoosh index (search.FIELD_BOOSTS).
-FIELDS: dict[str, tuple[float, float]] = {
-    "title": (3.0, 0.5),
-    "question": (1.6, 0.75),
-    "tags": (1.5, 0.3),
-    "keywords": (1.2, 0.3),
-    "errors": (2.5, 0.3),
-    "category": (0.3, 0.0),
-    "answer": (0.7, 0.75),
-    "parts": (0.4, 0.75),
-}
-GRAM_FIELDS: dict[str, tuple[float, float]] = {"tgrams": (1.0, 0.5)}
 # No bigrams of the answers (the whoosh index dropped its `agrams` too): they would
 # double the index for no measured gain on the judged queries; the answers' words are indexed.
 
@@ -125,13 +112,14 @@ def _t2s_table(chars: Iterable[str]) -> dict[str, str]:
 
 # --------------------------------------------------------------------------- build
 
-@dataclass
+@dataclass(eq=False)
 class BrowserIndex:
     files: dict[str, bytes]  # path under the site directory -> content
     meta: dict
     # kb serve: the files that differ from the last build's (None: all), and that build's meta.json
     changed: set[str] | None = None
     previous_meta: bytes | None = None
+    state: "_Index | None" = None  # what `build` updates next time
 
     def sizes(self) -> dict[str, int]:
         raw = sum(len(b) for b in self.files.values())
@@ -211,9 +199,9 @@ class _Index:
     def __init__(self, docs: Sequence[Any], analysis: Analysis, known: dict | None = None):
         terms = analysis.terms
         self.n = n = len(terms)
-        self.keys = list(terms)  # what each position was made from (compared by identity)
+        self.keys = list(terms)  # what each position was made from
         self.glossary = analysis.glossary
-        self.state = analysis.state  # the segmenter dictionary: the Chinese words' frequencies
+        self.analyzer = analysis.analyzer  # the Chinese words' segmentation frequencies
         known = known or {}
         self.stats = [hit[1] if (hit := known.get(id(t))) is not None and hit[0] is t else _doc_stats(t)
                       for t in terms]
@@ -330,7 +318,7 @@ class _Index:
             del self.freq[w]
         new = [w for w in words if w not in self.freq]
         for w in new:
-            self.freq[w] = analyze.jieba_freq(w) or HMM_WORD_FREQ
+            self.freq[w] = self.analyzer.shipped_freq(w)
         return {*gone, *new}
 
     def _set_variants(self, stems: Iterable[str]) -> set[str]:
@@ -390,14 +378,13 @@ class _Index:
         terms = analysis.terms
         if len(terms) != self.n or analysis.glossary != self.glossary:
             return None
-        changed = [i for i, (t, k) in enumerate(zip(terms, self.keys)) if t is not k]
+        changed = [i for i, (t, k) in enumerate(zip(terms, self.keys)) if t is not k and t != k]
         if len(changed) > max(8, self.n // 50):
             return None
         # Words taught or forgotten since: their segmentation frequency moved.
-        retaught = analyze.changed_words(self.state, analysis.state) if analysis.state != self.state else ()
-        if retaught is None:
-            return None
-        self.state = analysis.state
+        before, after = self.analyzer, analysis.analyzer
+        retaught = () if before.words is after.words else before.words ^ after.words
+        self.analyzer = after
         new_stats = {i: _doc_stats(terms[i]) for i in changed}
         holders: dict[str, list[set[int]]] = defaultdict(lambda: [set(), set()])  # term -> docs before, after
         latin: set[str] = set()
@@ -440,7 +427,7 @@ class _Index:
         stems = {_stem(w) for w in latin} | {_stem(t) for t in holders if t in self.latin}
         words = self._set_freq() | self._set_variants(stems)
         for word in retaught:
-            if word in self.freq and self.freq[word] != (f := analyze.jieba_freq(word) or HMM_WORD_FREQ):
+            if word in self.freq and self.freq[word] != (f := self.analyzer.shipped_freq(word)):
                 self.freq[word] = f
                 words.add(word)
         if _shard_count(self.raw) != self.shards:
@@ -490,7 +477,7 @@ class _Index:
         freq = self.freq
         glossary = self.glossary
         chars = {ch for w in freq for ch in w}
-        stop = sorted({analyze.fold(t) for t in getattr(analyze, "_STOP", ())}
+        stop = sorted({analyze.fold(t) for t in analyze.STOPWORDS}
                       | {t for t in (*self.cjk, *self.latin) if _is_stop(t)}
                       | {t for g in glossary for m in g for t in m if _is_stop(t)})
         return {
@@ -501,7 +488,7 @@ class _Index:
             "chunk": DOC_CHUNK,
             "chunks": self._chunks(),
             "scale": IMPACT_SCALE,
-            "total": analyze.jieba_total(),
+            "total": base_total(),
             "maxlen": max((len(w) for w in freq), default=1),
             "glossary": glossary,
             "stop": stop,
@@ -509,30 +496,20 @@ class _Index:
         }
 
 
-_STATE: list[_Index] = []  # kb serve: the index the last build made, for the next build to update
+def build(previous: BrowserIndex | None, analysis: Analysis, material_config: dict | None = None) -> BrowserIndex:
+    """The browser index of the analysed documents, as files relative to the site directory.
 
-
-def build(docs: Sequence[Any], material_config: dict | None = None,
-          glossary_files: Iterable[Path | str] = (), analysis: Analysis | None = None) -> BrowserIndex:
-    """The browser index of `docs` (`search.SearchDoc`s) as files relative to the site directory.
-
-    `analysis`: `search.analyse_docs(docs, glossary_files)`, shared with the whoosh
-    index; analysed here when None or made from anything else.  Under `kb serve` the
-    index is kept and the next build applies only the documents that changed.
-    """
-    from .search import analysis_for
-
-    docs = list(docs)
-    analysis = analysis_for(docs, glossary_files, (), analysis)
-    serving = analyze.dictionary_state() is not None
-    last = _STATE.pop() if _STATE else None  # taken: a build that fails keeps nothing half-updated
+    Given the index it made before (`previous`), only the documents that changed are
+    applied to it (that index is used up: it is updated in place)."""
+    docs = list(analysis.docs)
+    last = previous.state if previous is not None else None
     index, changed = None, None
-    if serving and last is not None:
+    if last is not None:
         changed = last.update(docs, analysis)
         if changed is not None:
             index = last
     if index is None:
-        known = {id(k): (k, s) for k, s in zip(last.keys, last.stats)} if serving and last is not None else None
+        known = {id(k): (k, s) for k, s in zip(last.keys, last.stats)} if last is not None else None
         index = _Index(docs, analysis, known)
     meta = index.meta()
     material = {
@@ -544,14 +521,16 @@ def build(docs: Sequence[Any], material_config: dict | None = None,
     files = dict(index.files)
     files[f"{INDEX_DIR}/meta.json"] = _dumps(meta)  # when Material writes its index after ours
     files[MATERIAL_INDEX] = _dumps(material)
-    previous = getattr(last, "meta_json", None) if changed is not None else None
-    if serving:
-        index.meta_json = files[f"{INDEX_DIR}/meta.json"]
-        _STATE.append(index)
-    return BrowserIndex(files, meta, None if changed is None else {*changed, f"{INDEX_DIR}/meta.json"}, previous)
+    previous_meta = previous.files.get(f"{INDEX_DIR}/meta.json") if changed is not None else None
+    return BrowserIndex(files, meta, None if changed is None else {*changed, f"{INDEX_DIR}/meta.json"},
+                        previous_meta, index)
 
 
-def _material_config(config: Any) -> dict | None:
+def same_files(a: BrowserIndex, b: BrowserIndex) -> bool:
+    return a.files == b.files
+
+
+def material_config(config: Any) -> dict | None:
     """Material's search configuration (lang, separator, ...) from the MkDocs config, if any."""
     plugins = getattr(config, "plugins", None) or {}
     plugin = plugins.get("material/search") or plugins.get("search")
@@ -603,16 +582,12 @@ def mute_material_search(config: Any) -> bool:
     return True
 
 
-def write(site_dir: Path | str, docs: Sequence[Any], config: Any = None,
-          glossary_files: Iterable[Path | str] = (), analysis: Analysis | None = None) -> BrowserIndex:
+def write(site_dir: Path | str, index: BrowserIndex) -> BrowserIndex:
     """Write the browser index into a built site and return it (`.sizes()`: file count, raw/gzip bytes).
 
-    `config`: the MkDocs config (for Material's search settings, which the page
-    highlighter uses).  Replaces Material's ``search/search_index.json``.
-    `analysis`: as for `build`.
-    """
+    Replaces Material's ``search/search_index.json``.  An index `build` updated from the
+    one the site holds replaces only the files that changed."""
     site = Path(site_dir)
-    index = build(docs, _material_config(config) if config is not None else None, glossary_files, analysis)
     target = site / INDEX_DIR
     if index.changed is not None and _holds(target / "meta.json", index.previous_meta):
         # kb serve, and the site holds the last build's index: replace only the files that changed.

@@ -65,7 +65,7 @@ def cmd_serve(args) -> int:
     logging.getLogger("mkdocs").setLevel(logging.DEBUG if args.verbose else logging.INFO)
     if args.content:
         os.environ[CONTENT_ENV] = str(Path(args.content).resolve())
-    from .cache import SERVE_BUILD_TYPE  # dirty rebuilds: the kb plugin re-renders only changed pages
+    from .serving import SERVE_BUILD_TYPE  # dirty rebuilds: the kb plugin re-renders only changed pages
 
     serve(config_file=args.config, livereload=True, build_type=SERVE_BUILD_TYPE, dev_addr=args.dev_addr,
           open_in_browser=False)
@@ -153,7 +153,7 @@ def cmd_export(args) -> int:
             if tmp.resolve() not in target.parents:
                 raise ValueError(f"refusing to write outside the export folder: {uri}")
             target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_text(markdown, encoding="utf-8")
+            target.write_text(markdown.text, encoding="utf-8")
         from .sitebuild import _swap_in
 
         _swap_in(tmp, out)  # the old export stays whole until the new one is complete
@@ -187,7 +187,9 @@ def cmd_search(args) -> int:
     from . import search
 
     if args.content:
-        index = search.index_for_content(Path(args.content))
+        from .pipeline import index_for_content
+
+        index = index_for_content(Path(args.content))
     else:
         index_dir = search.index_dir_for_site(Path(args.site_dir))
         if not search.index_exists(index_dir):
@@ -205,14 +207,14 @@ def cmd_search(args) -> int:
 
 def cmd_index(args) -> int:
     from . import search
-    from .pipeline import gather, search_docs
+    from .pipeline import analysis, gather, search_docs
 
     settings = _content_settings(args)
-    corpus, entries, graph = gather(settings)
+    gathered = gather(settings)
     target = search.index_dir_for_site(Path(args.site_dir))
-    search.build_index(search_docs(entries, graph), target,
-                       glossary_files=[settings.glossary_file] if settings.glossary_file else ())
-    print(f"indexed {len(entries)} entries into {target}")
+    docs = search_docs(gathered.entries, gathered.graph)
+    search.build_index(docs, target, analysis(gathered, docs)).close()
+    print(f"indexed {len(gathered.entries)} entries into {target}")
     return 0
 
 

@@ -33,6 +33,9 @@ from pathlib import Path
 from typing import Iterable, Mapping, Sequence
 
 from . import link, normalize
+from .analyze import Analyzer
+from .hubs import HubRules
+from .references import LinkMaps, loose_key, near_identical, resolve_link, title_key
 from .check import check_paths, collect_files
 from .ingest import read_corpus
 from .model import Corpus, Entry, Finding, NormalizedEntry, Severity
@@ -98,13 +101,13 @@ def _clip(text: str, limit: int = 60) -> str:
 
 def _question_key(entry: Entry) -> str:
     text = (entry.question or "").strip() or entry.title
-    return link.title_key(text[:500])
+    return title_key(text[:500])
 
 
 def similarity(a: Entry, b: Entry) -> float:
     """How alike two questions read, 0..1: the closer of their titles and their questions."""
     best = 0.0
-    for ka, kb in ((_question_key(a), _question_key(b)), (link.title_key(a.title), link.title_key(b.title))):
+    for ka, kb in ((_question_key(a), _question_key(b)), (title_key(a.title), title_key(b.title))):
         if ka and kb:
             best = max(best, SequenceMatcher(None, ka, kb, autojunk=False).ratio())
     return best
@@ -124,7 +127,7 @@ def template_findings(items: Iterable[_Item], lines: _Lines) -> list[Finding]:
 
 
 def _title_key(entry: Entry) -> str:
-    return link.loose_key(link.title_key(entry.title[:300]))
+    return loose_key(title_key(entry.title[:300]))
 
 
 def duplicate_groups(items: Sequence[_Item], graph: link.Graph, full_scan_limit: int = 50) -> list[tuple[str, ...]]:
@@ -156,7 +159,7 @@ def duplicate_groups(items: Sequence[_Item], graph: link.Graph, full_scan_limit:
         for item in checked:
             mine = keys[item.entry.id]
             for other in items:
-                if other is not item and link.near_identical(mine, keys[other.entry.id]):
+                if other is not item and near_identical(mine, keys[other.entry.id]):
                     union(item.entry.id, other.entry.id)
     else:
         first: dict[str, str] = {}
@@ -255,10 +258,10 @@ def tag_findings(items: Sequence[_Item], settings: normalize.TagSettings, severi
     return out
 
 
-def _link_target_missing(entry: Entry, target: str, by_path, by_id) -> bool:
+def _link_target_missing(entry: Entry, target: str, maps: LinkMaps) -> bool:
     if _EXTERNAL.match(target) or target.startswith("#") or ".md" not in target.lower():
         return False
-    return link.resolve_link(target, by_path, by_id, entry.source_path) is None
+    return resolve_link(target, maps, entry.source_path) is None
 
 
 def reference_findings(items: Sequence[_Item], entries: Sequence[NormalizedEntry], graph: link.Graph,
@@ -278,13 +281,13 @@ def reference_findings(items: Sequence[_Item], entries: Sequence[NormalizedEntry
                        "(no title matches it): correct the title, or link a web page instead")
             line = lines.find(item.file, ref.text)
         out.append(Finding(severity, "missing-reference", message, item.shown, line))
-    link_paths, link_ids = link.build_link_maps(entries)
+    maps = LinkMaps(tuple((n.entry.source_path, n.entry.id) for n in entries))
     for item in items:
         if not item.checked or ".md" not in (item.entry.answer or "").lower():
             continue
         for match in _BODY_LINK.finditer(item.entry.answer or ""):
             target = match.group(1)
-            if _link_target_missing(item.entry, target, link_paths, link_ids):
+            if _link_target_missing(item.entry, target, maps):
                 out.append(Finding(severity, "missing-reference",
                                    f"the answer links to '{_clip(target)}', which is not an entry of this "
                                    "knowledge base", item.shown, lines.find(item.file, match.group(0))))
@@ -318,8 +321,9 @@ def lint_items(items: Sequence[_Item], *, severity: Severity = Severity.WARNING,
     entries = [i.entry for i in items]
     base = tag_settings or normalize.default_settings()
     settings = normalize.corpus_settings(entries, base)
-    normalized = normalize.normalize_corpus(entries, base)
-    graph = link.build_graph(normalized, hub_rules=link.HubRules(()), related_limit=1)
+    analyzer = Analyzer.of(normalize.taught_words(entries, settings))
+    normalized = normalize.normalize_corpus(entries, base, analyzer)
+    graph = link.build_graph(normalized, analyzer, hub_rules=HubRules(()), related_limit=1)
     findings: list[Finding] = []
     findings += duplicate_findings(items, graph, severity, lines)
     findings += tag_findings(items, settings, severity, lines, new_tag_notes)

@@ -8,12 +8,50 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from enum import Enum
+from typing import Iterator, Mapping
 
 
 class Severity(str, Enum):
     ERROR = "error"
     WARNING = "warning"
     INFO = "info"
+
+
+class Texts(Mapping[str, str]):
+    """A text in several languages (language -> text): immutable, hashable, ordered by language."""
+
+    __slots__ = ("_items",)
+
+    def __init__(self, items: Mapping[str, str] | None = None):
+        self._items: tuple[tuple[str, str], ...] = tuple(sorted((items or {}).items()))
+
+    def __getitem__(self, lang: str) -> str:
+        for key, text in self._items:
+            if key == lang:
+                return text
+        raise KeyError(lang)
+
+    def __iter__(self) -> Iterator[str]:
+        return (key for key, _ in self._items)
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+    def __hash__(self) -> int:
+        return hash(self._items)
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, Texts):
+            return self._items == other._items
+        return isinstance(other, Mapping) and dict(self._items) == dict(other.items())
+
+    def __repr__(self) -> str:
+        return f"Texts({dict(self._items)!r})"
+
+    def text(self, lang: str, default: str = "") -> str:
+        """The text in `lang` ('zh-TW' reads 'zh'), else in the first language there is."""
+        key = "zh" if lang.startswith("zh") else "en"
+        return self.get(lang) or self.get(key) or next((t for _, t in self._items if t), default)
 
 
 @dataclass(frozen=True)

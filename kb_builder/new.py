@@ -26,7 +26,7 @@ from typing import Callable, Iterable, Sequence, TextIO
 
 from . import normalize
 from .analyze import has_cjk
-from .link import loose_key, near_identical, title_key
+from .references import loose_key, near_identical, title_key
 from .model import Entry
 from .progress import no_progress
 from .schema import LIST_SEPARATORS, MAX_ID_LENGTH, SAFE_ID, FieldError, coerce_id
@@ -227,8 +227,11 @@ def question_index(entries: Sequence[Entry]):
     """An in-memory search index (search.py) of the entries' titles and questions."""
     from . import search
 
-    questions = [replace(e, answer="", description=None) for e in entries]
-    return search.build_index(search.docs_from_entries(questions), None)
+    from .documents import SearchDoc
+
+    docs = [SearchDoc(id=e.id, title=e.title, url=f"q/{e.id}/", question=e.question or "",
+                      tags=tuple(e.tags), keywords=tuple(e.keywords)) for e in entries]
+    return search.build_index(docs, None)
 
 
 def find_similar(title: str, entries: Sequence[Entry], limit: int = SIMILAR,

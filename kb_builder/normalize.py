@@ -30,7 +30,7 @@ import math
 import re
 import unicodedata
 from collections import Counter, defaultdict
-from dataclasses import dataclass, field, fields, replace
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, Iterable, Mapping
@@ -38,6 +38,8 @@ from typing import Any, Iterable, Mapping
 import yaml
 
 from . import analyze
+from .analyze import Analyzer
+from .segment import base_total
 from .model import Entry, NormalizedEntry, Tag
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
@@ -130,11 +132,18 @@ def is_safe_slug(slug: str) -> bool:
 # --------------------------------------------------------------------------- settings
 
 
+def _frozen(value: Any) -> Any:
+    if isinstance(value, Mapping):
+        return tuple(sorted((str(k), _frozen(v)) for k, v in value.items()))
+    return value
+
+
 @dataclass(frozen=True, eq=False)
 class TagSettings:
     """What the pipeline needs to know: aliases, labels, site-wide tags and stop-words.
 
-    Build it with `load_tag_settings`; all keys are already folded.
+    Build it with `load_tag_settings`; all keys are already folded.  Settings are
+    values: equal settings compare and hash equal (their classification cache aside).
     """
 
     aliases: Mapping[str, str] = field(default_factory=dict)  # folded variant -> canonical
@@ -147,6 +156,20 @@ class TagSettings:
     auto_site_min_entries: int = 20
     lang: str | None = None  # language of labels; None: "en", or detected per corpus
     _cache: dict = field(default_factory=dict, init=False, repr=False, compare=False)
+
+    def _key(self) -> tuple:
+        key = self._cache.get(("key",))
+        if key is None:
+            key = self._cache[("key",)] = (
+                _frozen(self.aliases), _frozen(self.labels), self.site_tags, self.stopwords, self.fallback_tag,
+                self.expand_bare_digits, self.auto_site_ratio, self.auto_site_min_entries, self.lang)
+        return key
+
+    def __eq__(self, other: object) -> bool:
+        return self is other or (isinstance(other, TagSettings) and self._key() == other._key())
+
+    def __hash__(self) -> int:
+        return hash(self._key())
 
     @property
     def known(self) -> frozenset[str]:
@@ -475,7 +498,7 @@ _UNKNOWN_WORD_IDF = 12.0  # about the median IDF of jieba's dictionary
 
 
 def extract_tags(title: str, question: str = "", settings: TagSettings | None = None,
-                 limit: int = EXTRACTED_TAGS) -> list[str]:
+                 analyzer: Analyzer | None = None, limit: int = EXTRACTED_TAGS) -> list[str]:
     """Canonical tags taken from the text by TF-IDF, title words counted twice.
 
     Terms come from the shared analyzer; their inverse document frequency is
@@ -485,17 +508,17 @@ def extract_tags(title: str, question: str = "", settings: TagSettings | None = 
     the dictionary does not know, like product names, weigh most.
     """
     settings = settings or default_settings()
-    jieba = analyze._jieba()
-    freq, total = jieba.dt.FREQ, max(jieba.dt.total, 1)
+    analyzer = analyzer or Analyzer()
+    total = max(base_total(), 1)
     tf: Counter = Counter()
     for weight, text in ((2, title or ""), (1, (question or "")[:4000])):
-        for term in analyze.segment(text):
+        for term in analyzer.segment(text):
             tf[term] += weight
     scored = []
     for position, (term, count) in enumerate(tf.items()):
         if len(term) < 2 or not re.search(r"[^\W\d_]", term):
             continue
-        known = freq.get(term, 0)
+        known = analyzer.freq(term)
         if known > 0:
             idf = math.log(total / known)
         elif term.isascii():  # product names, commands, identifiers: the best tags
@@ -526,11 +549,19 @@ def _entry_lang(entry: Entry) -> str:
     return "zh" if has_cjk(entry.title) else "en"
 
 
-def normalize_entry(entry: Entry, settings: TagSettings | None = None) -> NormalizedEntry:
+def reads_text(entry: Entry, settings: TagSettings) -> bool:
+    """Whether normalising the entry cuts its text (no tag or keyword of it survives), so
+    that its result depends on the analyzer."""
+    return not any(classify_tag(raw, settings).tag for raw in (*entry.tags, *entry.keywords))
+
+
+def normalize_entry(entry: Entry, settings: TagSettings | None = None,
+                    analyzer: Analyzer | None = None) -> NormalizedEntry:
     """Canonical tags (site-wide ones left out), versions and keywords of one entry.
 
     Tags come from `tags`, else from `keywords`, else from the title and
-    question (then `extracted` is True); an entry always ends with a tag.
+    question, cut by `analyzer` (then `extracted` is True); an entry always ends
+    with a tag.
     """
     settings = settings or default_settings()
     tag_results = [classify_tag(raw, settings) for raw in entry.tags]
@@ -542,7 +573,7 @@ def normalize_entry(entry: Entry, settings: TagSettings | None = None) -> Normal
     if not tags:
         tags = list(keywords)
     if not tags:
-        tags = extract_tags(entry.title, entry.question or "", settings)
+        tags = extract_tags(entry.title, entry.question or "", settings, analyzer)
         extracted = True
         if not tags:
             tags = [settings.fallback_tag]
@@ -561,12 +592,31 @@ def normalize_entry(entry: Entry, settings: TagSettings | None = None) -> Normal
 # --------------------------------------------------------------------------- corpus
 
 
-def _raw_values(entry: Entry) -> tuple[str, ...]:
+@dataclass(frozen=True)
+class TagSource:
+    """What the corpus-wide tag settings read of one entry."""
+
+    tags: tuple[str, ...]
+    keywords: tuple[str, ...]
+    cjk_title: bool
+
+    @classmethod
+    def of(cls, entry: Entry | "TagSource") -> "TagSource":
+        if isinstance(entry, TagSource):
+            return entry
+        return cls(entry.tags, entry.keywords, has_cjk(entry.title))
+
+
+def tag_sources(entries: Iterable[Entry]) -> tuple[TagSource, ...]:
+    return tuple(map(TagSource.of, entries))
+
+
+def _raw_values(entry: Entry | TagSource) -> tuple[str, ...]:
     """The raw values an entry's tags come from: its tags, else its keywords."""
     return entry.tags or entry.keywords
 
 
-def _tag_counts(entries: tuple[Entry, ...], settings: TagSettings) -> Counter:
+def _tag_counts(entries: Iterable[Entry | TagSource], settings: TagSettings) -> Counter:
     counts: Counter = Counter()
     for entry in entries:
         counts.update({classify_tag(raw, settings).tag for raw in _raw_values(entry)} - {None})
@@ -578,7 +628,7 @@ def _display_form(raw: str) -> str:
     return " ".join(text.split()).strip(" #")
 
 
-def corpus_settings(entries: Iterable[Entry], settings: TagSettings | None = None) -> TagSettings:
+def corpus_settings(entries: Iterable[Entry | TagSource], settings: TagSettings | None = None) -> TagSettings:
     """Settings completed from the corpus itself.
 
     - tags on at least `auto_site_ratio` of the entries become site-wide;
@@ -589,7 +639,7 @@ def corpus_settings(entries: Iterable[Entry], settings: TagSettings | None = Non
     - the label language is detected when not set.
     """
     settings = settings or default_settings()
-    entries = tuple(entries)
+    entries = tag_sources(entries)
     counts = _tag_counts(entries, settings)
     if settings.auto_site_ratio and len(entries) >= max(1, settings.auto_site_min_entries):
         frequent = {t for t, n in counts.items() if n >= settings.auto_site_ratio * len(entries)}
@@ -633,89 +683,37 @@ def corpus_settings(entries: Iterable[Entry], settings: TagSettings | None = Non
     return replace(settings, aliases=aliases, labels=labels, lang=_corpus_lang(entries, settings))
 
 
-def _corpus_lang(entries: tuple[Entry, ...], settings: TagSettings) -> str | None:
+def _corpus_lang(entries: tuple[TagSource, ...], settings: TagSettings) -> str | None:
     """The label language: the settings', else "zh" when most titles are Chinese."""
     if settings.lang is not None or not entries:
         return settings.lang
-    return "zh" if sum(map(has_cjk, (e.title for e in entries))) * 2 >= len(entries) else "en"
+    return "zh" if sum(e.cjk_title for e in entries) * 2 >= len(entries) else "en"
 
 
-def normalize_corpus(entries: Iterable[Entry], settings: TagSettings | None = None) -> tuple[NormalizedEntry, ...]:
-    """Normalise every entry with settings completed from the corpus (see corpus_settings)."""
+def normalize_corpus(entries: Iterable[Entry], settings: TagSettings | None = None,
+                     analyzer: Analyzer | None = None) -> tuple[NormalizedEntry, ...]:
+    """Normalise every entry with settings completed from the corpus (see corpus_settings);
+    tags extracted from text are cut by `analyzer` (default: taught `taught_words`)."""
     entries = tuple(entries)
-    if _KEPT is not None:
-        return _normalize_kept(entries, settings or default_settings(), _KEPT)
     effective = corpus_settings(entries, settings)
-    return _normalize_all(entries, effective)
+    if analyzer is None:
+        analyzer = Analyzer.of(taught_words(entries, effective))
+    return tuple(normalize_entry(entry, effective, analyzer) for entry in entries)
 
 
-def _normalize_all(entries: tuple[Entry, ...], settings: TagSettings) -> tuple[NormalizedEntry, ...]:
-    analyze.add_words(_segmenter_words(entries, settings))
-    return tuple(normalize_entry(entry, settings) for entry in entries)
-
-
-def _segmenter_words(entries: tuple[Entry, ...], settings: TagSettings) -> list[str]:
-    """The Chinese tags and labels the segmenter is taught before any text is cut."""
+def taught_words(entries: Iterable[Entry | TagSource], settings: TagSettings) -> frozenset[str]:
+    """The domain words a site teaches the segmenter, before any text is cut: the
+    Chinese canonical tags and labels, and the canonical forms of every keyword."""
+    entries = tuple(entries)
     words = set(settings.known) | set(_tag_counts(entries, settings))
     for label in settings.labels.values():
         if isinstance(label, str):
             words.add(label)
         else:
             words.update(v for v in label.values() if isinstance(v, str))
-    return sorted(w for w in words if has_cjk(w))
-
-
-# --------------------------------------------------------------------------- live preview
-
-# `kb serve` normalises the whole corpus after every save.  While `keep_normalized` is
-# on, the last build's settings and results are kept here (replaced by each build's):
-# the corpus settings are reused while what they are computed from (the base settings,
-# every entry's raw tags, the label language) is unchanged, and an entry that is the
-# same object as last time (ingest.remember_reads) keeps its NormalizedEntry while the
-# settings are equal (and, for tags extracted from its text, the segmenter's words too).
-_KEPT: dict | None = None
-
-
-def keep_normalized(enabled: bool = True) -> None:
-    global _KEPT
-    _KEPT = {} if enabled else None
-
-
-_SETTINGS_FIELDS = tuple(f.name for f in fields(TagSettings) if f.compare)
-
-
-def _same_settings(a: TagSettings | None, b: TagSettings | None) -> bool:
-    """Equal by value (TagSettings compare by identity: each holds its own cache)."""
-    if a is None or b is None:
-        return a is b
-    return a is b or all(getattr(a, name) == getattr(b, name) for name in _SETTINGS_FIELDS)
-
-
-def _normalize_kept(entries: tuple[Entry, ...], settings: TagSettings, kept: dict) -> tuple[NormalizedEntry, ...]:
-    # Everything corpus_settings reads from the entries: raw tags, count, title language.
-    key = (tuple(map(_raw_values, entries)), _corpus_lang(entries, settings))
-    if key == kept.get("key") and _same_settings(settings, kept.get("base")):
-        effective, words = kept["effective"], kept["words"]  # its classifications are warm too
-    else:
-        # A new object (with a cache of this corpus's tags only), maybe equal to the last.
-        effective = corpus_settings(entries, settings)
-        words = _segmenter_words(entries, effective)
-    analyze.add_words(words)
-    previous = kept.get("by_entry", {}) if _same_settings(effective, kept.get("effective")) else {}
-    same_words = words == kept.get("words")
-    by_entry: dict[int, tuple[Entry, NormalizedEntry]] = {}
-    out = []
     for entry in entries:
-        hit = previous.get(id(entry))
-        if hit is not None and hit[0] is entry and (same_words or not hit[1].extracted):
-            normalized = hit[1]
-        else:
-            normalized = normalize_entry(entry, effective)
-        by_entry[id(entry)] = (entry, normalized)  # the entry is held: its id stays its own
-        out.append(normalized)
-    kept.clear()
-    kept.update(key=key, base=settings, effective=effective, words=words, by_entry=by_entry)
-    return tuple(out)
+        words.update(r.tag for r in map(lambda raw: classify_tag(raw, settings), entry.keywords) if r.tag)
+    return frozenset(w for w in words if has_cjk(w))
 
 
 # --------------------------------------------------------------------------- report
@@ -832,7 +830,8 @@ def tag_report(entries: Iterable[Entry], settings: TagSettings | None = None) ->
     entries = tuple(entries)
     base = settings or default_settings()
     effective = corpus_settings(entries, base)
-    normalized = _normalize_all(entries, effective)
+    analyzer = Analyzer.of(taught_words(entries, effective))
+    normalized = tuple(normalize_entry(entry, effective, analyzer) for entry in entries)
 
     raw_counts: Counter = Counter()
     for entry in entries:

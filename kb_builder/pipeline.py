@@ -1,20 +1,25 @@
-"""Gather everything, then render: content dir → entries → tags → graph → pages.
+"""Gather everything, then render: content dir → entries → tags → graph → pages, search documents.
 
 Nothing is rendered until every entry has been read and the link graph exists,
-because related questions, backlinks and hubs depend on the whole corpus.
+because related questions, backlinks and hubs depend on the whole corpus.  Each
+step is asked through the session's store (store.py), keyed by its inputs: a
+clean build computes everything once, a `kb serve` rebuild only what changed.
 """
 from __future__ import annotations
 
-import posixpath
 from dataclasses import dataclass, field
-from functools import lru_cache
 from pathlib import Path
-from typing import Callable, Iterable, Mapping
+from typing import Any, Callable, Mapping
 
-from . import analyze, link, normalize
+from . import link, normalize
+from .analyze import Analyzer
+from .documents import (Analysis, SearchDoc, analyse_docs, glossary_from_texts, glossary_texts, glossary_words)
 from .ingest import read_corpus
 from .model import Corpus, Entry, NormalizedEntry
-from .pages import RenderContext, entry_uri, render_pages
+from .normalize import TagSettings
+from .pages import Page, RenderContext, Templates, entry_uri, render_pages
+from .session import Session
+from .store import freeze
 
 
 @dataclass(frozen=True)
@@ -22,13 +27,28 @@ class Settings:
     content_dir: Path
     lang: str = "en"
     site_tags: tuple[str, ...] = ()
-    tag_aliases: Mapping[str, str] = field(default_factory=dict)
-    tag_labels: Mapping[str, object] = field(default_factory=dict)
+    tag_aliases: Mapping[str, Any] = field(default_factory=dict)
+    tag_labels: Mapping[str, Any] = field(default_factory=dict)
     hubs_file: Path | None = None
     glossary_file: Path | None = None  # a site glossary added to the shipped one
     related_limit: int = 5
     edit_url: str | None = None  # template with {path}, the source path relative to the repository
     source_prefix: str = ""  # how the content dir is shown in "source" labels and edit links
+    template_dirs: tuple[str, ...] = ()  # theme folders whose kb/ templates override the package's
+    directory_urls: bool = True  # the site's page URLs are folders (MkDocs' use_directory_urls)
+
+    @property
+    def glossary_files(self) -> tuple[Path, ...]:
+        return (self.glossary_file,) if self.glossary_file else ()
+
+
+@dataclass(frozen=True)
+class Gathered:
+    corpus: Corpus
+    analyzer: Analyzer
+    entries: tuple[NormalizedEntry, ...]
+    graph: link.Graph
+    glossary: tuple[tuple[str, ...], ...]
 
 
 @dataclass
@@ -36,7 +56,9 @@ class Generated:
     corpus: Corpus
     entries: tuple[NormalizedEntry, ...]
     graph: link.Graph
-    pages: dict[str, str]
+    pages: dict[str, Page]
+    analyzer: Analyzer | None = None
+    glossary: tuple[tuple[str, ...], ...] = ()
 
     @property
     def entry_pages(self) -> int:
@@ -50,102 +72,165 @@ def _no_progress(stage: str, done: int, total: int) -> None:
     pass
 
 
+def tag_settings(aliases: Any, site_tags: tuple[str, ...], labels: Any) -> TagSettings:
+    """The site's tag settings from its (frozen) plugin options."""
+    return normalize.load_tag_settings(extra_aliases=_thaw(aliases) or None, site_tags=list(site_tags) or None,
+                                       extra_labels=_thaw(labels) or None)
+
+
+def _thaw(value: Any) -> Any:
+    if isinstance(value, tuple) and all(isinstance(p, tuple) and len(p) == 2 and isinstance(p[0], str)
+                                        for p in value):
+        return {k: _thaw(v) for k, v in value}
+    if isinstance(value, tuple):
+        return [_thaw(v) for v in value]
+    return value
+
+
+def site_tag_settings(settings: Settings, session: Session | None = None) -> TagSettings:
+    session = session or Session()
+    return session.store.memo(tag_settings, freeze(dict(settings.tag_aliases)), tuple(settings.site_tags),
+                              freeze(dict(settings.tag_labels)))
+
+
+def taught_words(sources: tuple[normalize.TagSource, ...], settings: TagSettings,
+                 glossary: tuple[tuple[str, ...], ...]) -> frozenset[str]:
+    """Every word the site teaches the analyzer: tags, labels, keywords, glossary words."""
+    return normalize.taught_words(sources, settings) | glossary_words(glossary)
+
+
+def normalized_entries(entries: tuple[Entry, ...], base: TagSettings, glossary: tuple[tuple[str, ...], ...] = (),
+                       session: Session | None = None) -> tuple[Analyzer, tuple[NormalizedEntry, ...]]:
+    """The build's analyzer (taught the site's words) and every entry normalised with the
+    tag settings completed from the corpus."""
+    session = session or Session()
+    store = session.store
+    sources = normalize.tag_sources(entries)
+    effective = store.memo(normalize.corpus_settings, sources, base)
+    analyzer = session.analyzer(store.memo(taught_words, sources, effective, glossary))
+    return analyzer, tuple(store.memo(normalize.normalize_entry, e, effective,
+                                      analyzer if normalize.reads_text(e, effective) else None) for e in entries)
+
+
 def gather(settings: Settings, progress: ProgressFn = _no_progress,
-           normalized: Callable[[tuple[NormalizedEntry, ...]], None] | None = None,
-           ) -> tuple[Corpus, tuple[NormalizedEntry, ...], link.Graph]:
-    """Read, normalise, link.  `normalized(entries)` runs before linking (work that
-    needs only the entries can start there)."""
-    # The segmenter's user words are taught anew from this content (a live-preview
-    # rebuild in the same process must cut text as a fresh build does).
-    analyze.reset_words()
+           normalized: Callable[[Gathered], None] | None = None, session: Session | None = None) -> Gathered:
+    """Read, normalise, link.  `normalized(gathered)` runs before linking (work that
+    needs only the entries can start there; its `graph` is None)."""
+    session = session or Session()
+    store = session.store
     corpus = read_corpus(settings.content_dir)
     progress("read", len(corpus.entries), corpus.files_seen)
-    tag_settings = normalize.load_tag_settings(
-        extra_aliases=dict(settings.tag_aliases) or None,
-        site_tags=list(settings.site_tags) or None,
-        extra_labels=dict(settings.tag_labels) or None,
-    )
-    entries = normalize.normalize_corpus(corpus.entries, tag_settings)
+    glossary = store.memo(glossary_from_texts, glossary_texts(settings.glossary_files))
+    analyzer, entries = normalized_entries(corpus.entries, site_tag_settings(settings, session), glossary, session)
     progress("tags", len(entries), len(entries))
     if normalized is not None:
-        normalized(entries)
-    graph = link.build_graph(entries, hub_rules=link.load_hub_rules(settings.hubs_file),
-                             related_limit=settings.related_limit)
+        normalized(Gathered(corpus, analyzer, entries, None, glossary))  # type: ignore[arg-type]
+    graph = link.build_graph(entries, analyzer, hub_rules=settings.hubs_file, related_limit=settings.related_limit,
+                             store=store)
     progress("links", len(entries), len(entries))
-    return corpus, entries, graph
+    return Gathered(corpus, analyzer, entries, graph, glossary)
 
 
 def render_context(settings: Settings, entries: tuple[NormalizedEntry, ...], graph: link.Graph) -> RenderContext:
-    by_path, by_id = link.build_link_maps(entries)
+    from .references import LinkMaps, resolve_link
 
-    def source(entry: Entry) -> str:
-        return _joined(settings.source_prefix, entry.source_path) if settings.source_prefix else entry.source_path
+    maps = LinkMaps(tuple((n.entry.source_path, n.entry.id) for n in entries))
 
-    def edit(entry: Entry) -> str | None:
+    def source(entry) -> str:
+        import posixpath
+
+        return posixpath.join(settings.source_prefix, entry.source_path) if settings.source_prefix \
+            else entry.source_path
+
+    def edit(entry) -> str | None:
         return settings.edit_url.replace("{path}", source(entry)) if settings.edit_url else None
 
-    def rewrite(entry: Entry, target: str) -> str | None:
-        # The same resolution link.py used for backlinks, so a link and its backlink agree.
-        return link.resolve_link(target, by_path, by_id, entry.source_path)
+    def rewrite(entry, target: str) -> str | None:
+        # The same resolution the graph used for backlinks, so a link and its backlink agree.
+        return resolve_link(target, maps, entry.source_path)
 
     return RenderContext(entries=entries, graph=graph, lang=settings.lang, edit_url=edit,
-                         source_label=source, rewrite_link=rewrite)
-
-
-@lru_cache(maxsize=65536)
-def _joined(prefix: str, path: str) -> str:
-    # Asked for every entry page on every live-preview rebuild.
-    return posixpath.join(prefix, path)
+                         source_label=source, rewrite_link=rewrite, templates=Templates(settings.template_dirs),
+                         directory_urls=settings.directory_urls)
 
 
 def generate(settings: Settings, progress: ProgressFn = _no_progress,
-             normalized: Callable[[tuple[NormalizedEntry, ...]], None] | None = None,
-             gathered: Callable[[tuple[NormalizedEntry, ...], link.Graph], None] | None = None) -> Generated:
-    """`normalized(entries)` runs before linking, `gathered(entries, graph)` before the
-    pages are rendered (the plugin starts and completes the search indexes there)."""
-    corpus, entries, graph = gather(settings, progress, normalized)
+             normalized: Callable[[Gathered], None] | None = None,
+             gathered: Callable[[Gathered], None] | None = None, session: Session | None = None) -> Generated:
+    """`normalized(g)` runs before linking, `gathered(g)` before the pages are rendered
+    (the plugin starts and completes the search indexes there)."""
+    session = session or Session()
+    found = gather(settings, progress, normalized, session)
     if gathered is not None:
-        gathered(entries, graph)
-    pages = render_pages(render_context(settings, entries, graph))
+        gathered(found)
+    pages = render_pages(render_context(settings, found.entries, found.graph), session.store)
     progress("pages", len(pages), len(pages))
-    return Generated(corpus, entries, graph, pages)
+    return Generated(found.corpus, found.entries, found.graph, pages, found.analyzer, found.glossary)
 
 
-def search_docs(entries: tuple[NormalizedEntry, ...], graph: link.Graph | None) -> list:
-    """What the search indexes hold: entries plus canonical tags and error signatures
-    (the graph's; without a graph, none yet: see `plugin._IndexJob`)."""
-    from . import search
+# --------------------------------------------------------------------------- search
 
+def search_doc(n: NormalizedEntry, errors: tuple[str, ...]) -> SearchDoc:
+    """What the search indexes hold of an entry: its text, canonical tag labels (with the
+    keywords), keywords and the error signatures the graph found in it."""
+    e = n.entry
+    tags = tuple(dict.fromkeys(t for t in (*(tag.label for tag in n.tags), *n.keywords) if t.strip()))
+    return SearchDoc(id=e.id, title=e.title, url=f"q/{e.id}/", question=e.question or "", answer=e.answer or "",
+                     tags=tags, keywords=tuple(n.keywords or e.keywords or ()), errors=errors,
+                     category=e.category or "", description=e.description or "", date=e.date or "")
+
+
+def search_docs(entries: tuple[NormalizedEntry, ...], graph: link.Graph | None,
+                session: Session | None = None) -> tuple[SearchDoc, ...]:
+    """The search documents of the entries, with the graph's error signatures (none
+    without a graph: see `plugin`'s index child, which gets them later)."""
+    store = (session or Session()).store
     links = graph.links if graph is not None else {}
-    errors = (lambda i: links[i].errors if i in links else None) if graph is not None else (lambda i: ())
-    if _KEPT_DOCS is None:
-        return search.docs_from_entries([n.entry for n in entries], tags=_doc_tags(entries), errors=errors)
-    # kb serve: a document is made again only for an entry that is not the same object
-    # as last time (normalize.keep_normalized) or whose error signatures changed.
-    previous = _KEPT_DOCS.get(graph is None, {})
-    kept: dict[int, tuple] = {}
-    docs = []
-    for n in entries:
-        signatures = errors(n.entry.id)
-        hit = previous.get(id(n))
-        if hit is not None and hit[0] is n and hit[1] == signatures:
-            doc = hit[2]
-        else:
-            doc = search.docs_from_entries([n.entry], tags=_doc_tags((n,)), errors=lambda i: signatures)[0]
-        kept[id(n)] = (n, signatures, doc)  # n is held: its id stays its own
-        docs.append(doc)
-    _KEPT_DOCS[graph is None] = kept  # one set per kind of call, each the latest build's
-    return docs
+    return tuple(store.memo(search_doc, n, links[n.entry.id].errors if n.entry.id in links else ())
+                 for n in entries)
 
 
-def _doc_tags(entries: Iterable[NormalizedEntry]) -> dict[str, tuple[str, ...]]:
-    return {n.entry.id: tuple(t.label for t in n.tags) + n.keywords for n in entries}
+def analysis(gathered: Gathered | Generated, docs: tuple[SearchDoc, ...], session: Session | None = None) -> Analysis:
+    """The documents analysed once, for both search indexes."""
+    session = session or Session()
+    return analyse_docs(docs, gathered.analyzer, gathered.glossary, session.store)
 
 
-# `kb serve`: the last build's search documents, per NormalizedEntry (None: not serving).
-_KEPT_DOCS: dict[bool, dict] | None = None
+def index_for_content(content_dir: Path | str, cache: bool = True):
+    """A whoosh index of the entries under `content_dir` (`kb search --content DIR`), made
+    as `kb build` makes it (the same documents, error signatures and analysis).
 
+    Kept in the temporary folder, keyed by the content files' names, sizes and times,
+    so repeated searches of unchanged content do not read it again."""
+    import hashlib
+    import tempfile
 
-def keep_search_docs(enabled: bool = True) -> None:
-    global _KEPT_DOCS
-    _KEPT_DOCS = {} if enabled else None
+    from . import search
+    from .documents import SITE_GLOSSARY_NAME
+
+    content_dir = Path(content_dir)
+    site_glossary = content_dir / SITE_GLOSSARY_NAME
+    settings = Settings(content_dir=content_dir.resolve(), glossary_file=site_glossary if site_glossary.is_file()
+                        else None)
+    cache_dir = None
+    if cache:
+        h = hashlib.sha256(f"{search.INDEX_FORMAT}\n{content_dir.resolve()}\n".encode())
+        for path in [*sorted(content_dir.rglob("*")), *settings.glossary_files, *Path(__file__).parent.glob("*.py")]:
+            try:
+                st = path.stat()
+            except OSError:
+                continue
+            h.update(f"{path}\0{st.st_size}\0{st.st_mtime_ns}\n".encode())
+        cache_dir = Path(tempfile.gettempdir()) / "kb-search-cache" / h.hexdigest()[:24]
+        try:
+            return search.open_index(cache_dir)
+        except (search.IndexNotFound, OSError, ValueError):
+            pass
+    session = Session()
+    gathered = gather(settings, session=session)
+    docs = search_docs(gathered.entries, gathered.graph, session)
+    found = analysis(gathered, docs, session)
+    try:
+        return search.build_index(docs, cache_dir, found)
+    except OSError:
+        return search.build_index(docs, None, found)

@@ -1,29 +1,37 @@
-"""The `kb` MkDocs plugin: thin glue between MkDocs hooks and the pipeline."""
+"""The `kb` MkDocs plugin: thin glue between MkDocs hooks and the pipeline.
+
+Each hook is a few calls: the pipeline gathers and renders the generated pages
+(pipeline.py, pages.py), site_theme.py adds kb's templates and search worker to
+the theme, mkdocs_adapter.py is the one place that reaches into MkDocs, the
+search indexes are built by a forked child (indexjob.py) or in-process, and
+`kb serve` keeps everything reusable in one `Serving` object (serving.py).
+"""
 from __future__ import annotations
 
-import gc
 import logging
 import os
-import posixpath
-import re
-import shutil
 from pathlib import Path
 
 from mkdocs.config import base
 from mkdocs.config import config_options as c
 from mkdocs.exceptions import PluginError
 from mkdocs.plugins import BasePlugin, CombinedEvent, event_priority
-from mkdocs.structure.files import File, Files, InclusionLevel
+from mkdocs.structure.files import Files
 
-from . import parallel, partials
-from .cache import PageRecord, config_fingerprint
+from . import browser_index, indexjob, mkdocs_adapter, parallel, partials, pipeline, search, site_theme
 from .i18n import labels_for, site_language
 from .pages import CATEGORY_DIR, ERROR_PAGE, HOME, HUB_DIR, TAG_DIR
-from .pipeline import Generated, Settings, generate, search_docs
+from .pipeline import Generated, Settings
 from .safe import sanitize_html
+from .serving import Serving, config_fingerprint
+from .session import Session
 from .sitebuild import CONTENT_ENV, NoDirtyWarning
 
 log = logging.getLogger("mkdocs.plugins.kb")
+
+# Splitting the pages between two processes: a page costs about as much as this many
+# characters of markdown before its text (template, extensions).
+PAGE_COST = 1500
 
 
 class KbPluginConfig(base.Config):
@@ -45,35 +53,51 @@ class KbPlugin(BasePlugin[KbPluginConfig]):
     supports_multiple_instances = False
 
     def __init__(self) -> None:
-        self.generated: Generated | None = None
-        self.generated_uris: set[str] = set()
+        # MkDocs keeps this instance for as long as the process runs (it has on_startup):
+        # what one build sets is reset by on_config.
+        self.serving: Serving | None = None
         self.content_override: str | None = None  # set by `kb build --content`
         self.progress = None  # a pipeline.ProgressFn, set by `kb build` (see progress.py)
-        # Set by `kb build`, which runs MkDocs in dirty mode into an empty directory:
-        # the pages may then be rendered by two processes (parallel.py).
-        self.parallel = False
+        self.parallel = False  # set by `kb build` (an empty site folder, dirty mode: parallel.py)
+        self._start_build()
+
+    def _start_build(self) -> None:
+        self.session = self.serving.session if self.serving is not None else Session()
+        self.generated: Generated | None = None
+        self.pages: dict = {}
+        self._docs: tuple = ()
         self._worker: parallel.Worker | None = None
         self._counter: parallel.SharedCounter | None = None
+        self._index_job: indexjob.IndexJob | None = None
+        self._record = None
+        self._converter: mkdocs_adapter.SharedConverter | None = None
         self._rendered = self._to_render = 0
+        self._unwired = 0
 
-    # -- configuration -------------------------------------------------------------
+    # -- serving ------------------------------------------------------------------------
     def on_startup(self, *, command, dirty) -> None:
-        global _SERVING
-        if command == "serve":  # rebuilds follow in this process: remember what they can reuse
-            from . import analyze, ingest, normalize, pages, pipeline
-
-            _SERVING = True
-            analyze.keep_segments(True)
-            ingest.remember_reads(True)
-            pages.keep_renders(True)
-            normalize.keep_normalized(True)
-            pipeline.keep_search_docs(True)
+        if command == "serve" and self.serving is None:
+            self.serving = Serving()
             # MkDocs warns that dirty builds leave navigation and links stale; the kb
-            # plugin re-renders every page whose content changed (cache.PageRecord).
+            # plugin re-renders every page whose content changed (serving.PageRecord).
             build_log = logging.getLogger("mkdocs.commands.build")
             if not any(isinstance(f, NoDirtyWarning) for f in build_log.filters):
                 build_log.addFilter(NoDirtyWarning())
 
+    def on_shutdown(self) -> None:
+        self.stop_serving()
+
+    def stop_serving(self) -> None:
+        """Leave `kb serve` mode: later builds in this process are clean builds again."""
+        if self.serving is not None:
+            self.serving.stop()
+            self.serving = None
+
+    def on_serve(self, server, config, builder):
+        server.watch(str(self.content_dir(config)))
+        return server
+
+    # -- configuration --------------------------------------------------------------------
     def content_dir(self, config) -> Path:
         raw = self.content_override or os.environ.get(CONTENT_ENV) or self.config.content_dir
         base_dir = Path(config.config_file_path or ".").resolve().parent
@@ -101,11 +125,16 @@ class KbPlugin(BasePlugin[KbPluginConfig]):
             related_limit=self.config.related,
             edit_url=edit_url if inside_repo else None,
             source_prefix=prefix,
+            template_dirs=(config.theme.custom_dir,) if config.theme.custom_dir else (),
+            directory_urls=bool(config.use_directory_urls),
         )
 
     def on_config(self, config):
-        from . import browser_index
-
+        self._start_build()
+        try:
+            site_theme.install(config)
+        except site_theme.ThemeError as e:
+            raise PluginError(f"kb: {e}") from None
         # Our worker answers the search box; Material's plugin need not segment every page.
         browser_index.mute_material_search(config)
         self.provided_nav = False
@@ -121,80 +150,63 @@ class KbPlugin(BasePlugin[KbPluginConfig]):
             ]
         return config
 
-    # -- content ---------------------------------------------------------------------
+    # -- content ---------------------------------------------------------------------------
     def on_files(self, files: Files, config) -> Files:
         content = self.content_dir(config)
         if not content.is_dir():
             raise PluginError(f"kb: content directory '{content}' does not exist")
         settings = self.settings(config)
-        self._glossary_files = [settings.glossary_file] if settings.glossary_file else []
-        self._index_job = None
+        session = self.session
+        whoosh = self.config.search_index
 
-        def start_indexes(entries) -> None:
-            # The search indexes need the entries and, from the link graph, only their
-            # error signatures: a forked child segments every document while this
-            # process links and renders, is sent the signatures, and builds both
-            # indexes (on_post_build collects them).
-            self._index_job = _IndexJob.start(entries, self._glossary_files, config,
-                                              whoosh=self.config.search_index)
+        def normalized(gathered: pipeline.Gathered) -> None:
+            # The search indexes need the entries and, from the link graph, only their error
+            # signatures: a forked child analyses every document while this process links
+            # and renders, is sent the signatures, and builds both indexes.
+            if self.serving is None:
+                self._index_job = _start_index_job(gathered, session, config, whoosh)
 
-        def linked(entries, graph) -> None:
-            self._docs = search_docs(entries, graph)
+        def linked(gathered: pipeline.Gathered) -> None:
+            self._docs = pipeline.search_docs(gathered.entries, gathered.graph, session)
             if self._index_job is not None:
-                self._index_job.send_errors(self._docs)
+                self._index_job.send_errors({d.id: d.errors for d in self._docs if d.errors})
 
-        generated = generate(settings, **({"progress": self.progress} if self.progress else {}),
-                             normalized=start_indexes, gathered=linked)
+        generated = pipeline.generate(settings, **({"progress": self.progress} if self.progress else {}),
+                                      normalized=normalized, gathered=linked, session=session)
         self.generated = generated
-        corpus = generated.corpus
-        for finding in corpus.findings:
-            if finding.severity.value == "error":
-                log.warning("kb: %s: %s", finding.location(), finding.message)
-        if corpus.skipped and self.config.strict:
-            raise PluginError("kb: %d content files were skipped (strict mode):\n%s" % (
-                len(corpus.skipped), "\n".join(f"  {s.path}: {s.reason}" for s in corpus.skipped)))
-        unresolved = generated.graph.unresolved
-        if unresolved:
-            log.info("kb: %d references could not be resolved to entries", len(unresolved))
-            if self.config.strict_references:
-                raise PluginError("kb: unresolved references (strict_references):\n" + "\n".join(
-                    f"  {entry_id}: {ref.text}" for entry_id, ref in unresolved[:50]))
+        _report(generated, self.config)
         if self.provided_nav:
             # Pages the site author wrote in docs/ follow the generated sections.
-            config.nav.extend(f.src_uri for f in files.documentation_pages()
-                              if f.src_uri not in generated.pages)
-        in_nav = _nav_uris(config.nav)
-        self.generated_uris = set()
-        # Live preview (dirty rebuilds): pages whose markdown is as last time are not rendered again.
-        self.page_record = PageRecord(config.site_dir, config_fingerprint(config))
-        self._files = files
-        for uri, markdown in generated.pages.items():
+            config.nav.extend(f.src_uri for f in files.documentation_pages() if f.src_uri not in generated.pages)
+        in_nav = mkdocs_adapter.nav_uris(config.nav)
+        if self.serving is not None:  # dirty rebuilds: pages as they were last time are not rendered again
+            self._record = self.serving.page_record(config.site_dir, config_fingerprint(config))
+        self.pages = {}
+        for uri, page in generated.pages.items():
             if files.get_file_from_path(uri) is not None:
                 continue  # a page the site author wrote wins over a generated one
-            inclusion = InclusionLevel.UNDEFINED if uri in in_nav else InclusionLevel.NOT_IN_NAV
-            file = _GeneratedFile.generated(config, uri, content=markdown, inclusion=inclusion)
-            file.kb_unchanged = self.page_record.unchanged(uri, markdown, file.abs_dest_path)
+            file = mkdocs_adapter.GeneratedFile.make(config, uri, page.markdown, uri in in_nav)
+            if self._record is not None:
+                file.kb_unchanged = self._record.unchanged(uri, page, file.abs_dest_path)
             files.append(file)
-            self.generated_uris.add(uri)
+            self.pages[uri] = page
+        self._files = files
         self._rendered, self._to_render = 0, len(files.documentation_pages())
         return files
 
     def on_nav(self, nav, config, files):
         self._nav = nav
-        if self.parallel and not _SERVING and self.generated is not None and parallel.can_fork():
+        if self.parallel and self.serving is None and self.pages and parallel.can_fork():
             self._render_in_two_processes(config, files)
         return nav
 
     def _render_in_two_processes(self, config, files: Files) -> None:
-        """Fork: this process and a child each render about half of the pages.
-
-        The pages of the author's docs/ and static files stay here; the generated
-        pages are split by size.  (The search indexes are a third process's work,
-        `_IndexJob`.)"""
-        generated = [f for f in files.documentation_pages() if f.src_uri in self.generated_uris]
+        """Fork: this process and a child each render about half of the generated pages
+        (split by size); the author's pages, static files and post-build work stay here."""
+        generated = [f for f in files.documentation_pages() if f.src_uri in self.pages]
         if len(generated) < 2:
             return
-        weights = [(f.src_uri, _PAGE_COST + len(self.generated.pages[f.src_uri])) for f in generated]
+        weights = [(f.src_uri, PAGE_COST + len(self.pages[f.src_uri].markdown)) for f in generated]
         _, theirs = parallel.split(weights, 2)
         self._counter = parallel.SharedCounter(2)
         worker = parallel.Worker.fork()
@@ -204,13 +216,7 @@ class KbPlugin(BasePlugin[KbPluginConfig]):
                 if f.src_uri in theirs:
                     f.kb_elsewhere = True
             return
-        # The child: only its pages; static files, theme templates and post-build
-        # work (indexes, sitemap) are the parent's.
-        for f in files:
-            if isinstance(f, _GeneratedFile):
-                f.kb_elsewhere = f.src_uri not in theirs
-            else:
-                f.is_modified = _unmodified  # type: ignore[method-assign]
+        mkdocs_adapter.skip_unowned(files, theirs)
         config.theme.static_templates.clear()
         config["extra_templates"] = []
         self._warnings = _WarningCounter()
@@ -219,54 +225,26 @@ class KbPlugin(BasePlugin[KbPluginConfig]):
     def on_env(self, env, config, files):
         # A dirty rebuild does not read unchanged pages, so their titles would be missing
         # from the navigation of the pages it renders: read the sources of those in the nav.
-        for page in getattr(self, "_nav", None).pages if getattr(self, "_nav", None) else ():
+        nav = getattr(self, "_nav", None)
+        for page in nav.pages if nav is not None else ():
             if page.markdown is None:
                 page.read_source(config)
-        if _SERVING:
-            env.bytecode_cache = _template_code()
-        custom = config.theme.custom_dir
-        nav = getattr(self, "_nav", None)
-        partials.install(env, [d for d in config.theme.dirs if d != custom],
+        if self.serving is not None:
+            env.bytecode_cache = self.serving.template_code()
+        # The theme's own templates, under "theme/" (kb's partials wrap them).
+        ours = (config.theme.custom_dir, str(site_theme.THEME_DIR))
+        partials.install(env, [d for d in config.theme.dirs if d not in ours],
                          [p.file.src_uri for p in nav.pages] if nav is not None else None)
         return env
 
     def on_pre_page(self, page, config, files):
-        if page.file.src_uri in self.generated_uris:
-            if not _REUSE_MARKDOWN:
+        if page.file.src_uri in self.pages:
+            if not mkdocs_adapter.supported():
                 raise PluginError("kb: this MkDocs lacks the page internals kb relies on (kb needs MkDocs 1.6)")
-            page.render = lambda config, files, page=page: self._render_generated(page, config, files)
+            if self._converter is None:
+                self._converter = mkdocs_adapter.SharedConverter(config)
+            page.render = lambda config, files, page=page: self._converter.render(page, files)
         return page
-
-    def _render_generated(self, page, config, files) -> None:
-        """`Page.render` with one Markdown converter for all generated pages.
-
-        MkDocs builds a new converter, with every extension, for each page; reset
-        between pages, one converter gives the same HTML at a fraction of the cost."""
-        from mkdocs.structure import pages as mk
-        from mkdocs.structure.toc import get_toc
-
-        md = getattr(self, "_markdown", None)
-        if md is None:
-            import markdown
-
-            md = self._markdown = markdown.Markdown(extensions=config["markdown_extensions"],
-                                                    extension_configs=config["mdx_configs"] or {})
-        md.reset()
-        raw_html = mk._RawHTMLPreprocessor()
-        raw_html._register(md)
-        anchors = mk._ExtractAnchorsTreeprocessor(page.file, files, config)
-        anchors._register(md)
-        relative = mk._RelativePathTreeprocessor(page.file, files, config)
-        relative._register(md)
-        title = mk._ExtractTitleTreeprocessor()
-        title._register(md)
-        md.preprocessors.register(_EntryListStash(md, page.file, files), "kb_entry_lists", 25)
-        page.content = md.convert(page.markdown)
-        page.toc = get_toc(getattr(md, "toc_tokens", []))
-        page._title_from_render = title.title
-        page.present_anchor_ids = anchors.present_anchor_ids | raw_html.present_anchor_ids
-        if mk.log.getEffectiveLevel() > logging.DEBUG:
-            page.links_to_anchors = relative.links_to_anchors
 
     def on_page_content(self, html: str, page, config, files):
         if self._counter is not None:
@@ -277,15 +255,20 @@ class KbPlugin(BasePlugin[KbPluginConfig]):
             self._rendered += 1
             done = self._counter.total() if self._counter is not None else self._rendered
             self.progress("render", min(done, self._to_render), self._to_render)
-        if page.file.src_uri in self.generated_uris:
-            return sanitize_html(html)
+        generated = self.pages.get(page.file.src_uri)
+        if generated is not None:
+            return sanitize_html(generated.fill(html))
         return html
 
     def on_post_page(self, output: str, page, config):
         if self._counter is not None:  # a full build: the HTML is written next, nothing reads it again
             page.content = None
+        output, wired = site_theme.wire_search(output)
+        if not wired:
+            self._unwired += 1
         return output
 
+    # -- after the pages -----------------------------------------------------------------
     @event_priority(100)  # before any plugin's post-build work: that is the parent's
     def _end_of_child(self, config):
         if parallel.in_child():
@@ -306,42 +289,52 @@ class KbPlugin(BasePlugin[KbPluginConfig]):
             self._counter = None
         if self.generated is None:
             return
-        record = getattr(self, "page_record", None)
+        if self._unwired:
+            log.warning("kb: %d pages have no Material search configuration to point at kb's search worker "
+                        "(a main.html of the site's own replaces Material's?): their search box will not "
+                        "find anything", self._unwired)
+        record = self._record
         if record is not None:
             for uri in record.removed():  # an entry or tag that is gone: its old page goes too
                 if self._files.get_file_from_path(uri) is None:
-                    stale = File(uri, src_dir=None, dest_dir=config.site_dir,
-                                 use_directory_urls=config.use_directory_urls).abs_dest_path
+                    stale = mkdocs_adapter.dest_path(config, uri)
                     if os.path.isfile(stale):
                         os.remove(stale)
-        from . import browser_index, search
-
-        if self.progress:
-            self.progress("index", 0, len(self.generated.entries))
-        docs, glossary_files = self._docs, self._glossary_files  # both set by on_files
-        index_dir = search.index_dir_for_site(config.site_dir)
-        job, self._index_job = self._index_job, None
-        if job is None or not job.finish(config.site_dir, index_dir if self.config.search_index else None):
-            # Each document segmented once, for both indexes.
-            analysis = search.analyse_docs(docs, glossary_files)
-            browser_index.write(config.site_dir, docs, config,  # the site's search box
-                                glossary_files=glossary_files, analysis=analysis)
-            if self.config.search_index:
-                if _SERVING:
-                    # The preview's search box uses the browser index written above; the
-                    # whoosh index (for `kb search`) follows in a background process, so
-                    # the browser reloads without waiting for it.
-                    _start_background_index(docs, index_dir, glossary_files)
-                else:
-                    search.build_index(docs, index_dir, glossary_files=glossary_files, analysis=analysis)
-        if self.progress:
-            self.progress("index", len(docs), len(docs))
+        self._write_indexes(config)
         if record is not None:
-            record.commit()
-        if _SERVING:
-            _settle_heap()
+            self.serving.commit(config.site_dir, record)
+        self.session.end_build()
+        if self.serving is not None:
+            self.serving.settle_heap()
 
     on_post_build = CombinedEvent(_end_of_child, _post_build)
+
+    def _write_indexes(self, config) -> None:
+        generated, docs = self.generated, self._docs
+        if self.progress:
+            self.progress("index", 0, len(generated.entries))
+        index_dir = search.index_dir_for_site(config.site_dir)
+        job, self._index_job = self._index_job, None
+
+        def move(scratch: Path) -> None:
+            browser_index.move_into(scratch / "site", config.site_dir)
+            if self.config.search_index:
+                _replace_dir(scratch / "index", index_dir)
+
+        if job is None or not job.finish(move):
+            analysis = pipeline.analysis(generated, docs, self.session)
+            index = self.session.store.derive(browser_index.build, analysis, browser_index.material_config(config),
+                                              same=browser_index.same_files)
+            browser_index.write(config.site_dir, index)  # the site's search box
+            if self.config.search_index:
+                if self.serving is not None:
+                    # The preview's search box uses the browser index written above; the whoosh
+                    # index (for `kb search`) follows in a background process.
+                    self.serving.index_in_background(docs, generated.analyzer.words, generated.glossary, index_dir)
+                else:
+                    search.build_index(docs, index_dir, analysis).close()
+        if self.progress:
+            self.progress("index", len(docs), len(docs))
 
     def on_build_error(self, error):
         if parallel.in_child():
@@ -349,319 +342,52 @@ class KbPlugin(BasePlugin[KbPluginConfig]):
         worker, self._worker = self._worker, None
         if worker is not None:
             worker.kill()
-        job, self._index_job = getattr(self, "_index_job", None), None
+        job, self._index_job = self._index_job, None
         if job is not None:
             job.cancel()
 
-    def on_serve(self, server, config, builder):
-        server.watch(str(self.content_dir(config)))
-        return server
+
+def _start_index_job(gathered: pipeline.Gathered, session: Session, config, whoosh: bool):
+    material = browser_index.material_config(config)
+
+    def prepare():
+        docs = pipeline.search_docs(gathered.entries, None, session)
+        pipeline.analysis(gathered, docs, session)  # remembered: only documents with errors are cut again
+        return docs
+
+    def build(docs, errors, scratch: Path) -> None:
+        docs = indexjob.with_errors(docs, errors)
+        analysis = pipeline.analysis(gathered, docs, session)
+        browser_index.write(scratch / "site", browser_index.build(None, analysis, material))
+        if whoosh:
+            search.build_index(docs, scratch / "index", analysis).close()
+
+    return indexjob.IndexJob.start(config.site_dir, prepare, build)
 
 
-_SERVING = False  # `kb serve`: the indexes are built in-process, reusing remembered segmentations
-_TEMPLATE_CODE: list = []
-
-
-def _template_code():
-    """`kb serve`: compiled templates kept between rebuilds.  MkDocs makes a new Jinja
-    environment for every build, which compiled the theme's ~120 templates each time;
-    Jinja checks each template's source checksum, so an edited template is compiled again."""
-    if not _TEMPLATE_CODE:
-        import jinja2
-
-        class MemoryCode(jinja2.BytecodeCache):
-            def __init__(self) -> None:
-                self.store: dict[str, bytes] = {}
-
-            def load_bytecode(self, bucket) -> None:
-                data = self.store.get(bucket.key)
-                if data is not None:
-                    bucket.bytecode_from_string(data)
-
-            def dump_bytecode(self, bucket) -> None:
-                self.store[bucket.key] = bucket.bytecode_to_string()
-
-        _TEMPLATE_CODE.append(MemoryCode())
-    return _TEMPLATE_CODE[0]
-
-
-_background_index: dict = {}  # index dir -> the process writing it under `kb serve`
-_INDEX_CHILD = (
-    "import os, pickle, sys\n"
-    "from kb_builder import search\n"
-    "with open(sys.argv[1], 'rb') as f:\n"
-    "    docs, index_dir, glossary_files = pickle.load(f)\n"
-    "os.remove(sys.argv[1])\n"
-    "search.build_index(docs, index_dir, glossary_files=glossary_files)\n"
-)
-
-
-def _start_background_index(docs, index_dir: Path, glossary_files: list) -> None:
-    """Write the whoosh index in a separate process; a newer rebuild replaces an unfinished one."""
-    import pickle
+def _replace_dir(src: Path, dst: Path) -> None:
     import shutil
-    import subprocess
-    import sys
-    import tempfile
 
-    index_dir = Path(index_dir)
-    running = _background_index.pop(str(index_dir), None)
-    if running is not None and running.poll() is None:
-        running.terminate()
-        running.wait(10)
-    for stale in index_dir.parent.glob(f".{index_dir.name}.tmp-*"):  # left by a terminated writer
-        shutil.rmtree(stale, ignore_errors=True)
-    fd, job = tempfile.mkstemp(prefix="kb-index-job-", suffix=".pickle")
-    with os.fdopen(fd, "wb") as f:
-        pickle.dump((list(docs), str(index_dir), [str(g) for g in glossary_files]), f)
-    # A fresh interpreter, not a fork: the live-reload server runs threads in this process.
-    # Quiet: `kb serve` may stop (and MkDocs delete its temporary site) before it is done.
-    _background_index[str(index_dir)] = subprocess.Popen(
-        [sys.executable, "-c", _INDEX_CHILD, job], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    if dst.exists():
+        shutil.rmtree(dst)
+    dst.parent.mkdir(parents=True, exist_ok=True)
+    shutil.move(str(src), str(dst))
 
 
-_HEAP_SETTLED = False
-_THRESHOLDS: list[int] = []  # the collector's thresholds before kb serve changed them
-
-
-def _settle_heap() -> None:
-    """kb serve, after the first build: collect once, then keep what survived (jieba's
-    dictionary, the remembered reads, segmentations, renders and search index) out of the
-    garbage collector's full passes.  Without this, a full pass over those millions of
-    long-lived objects lands in most rebuilds (0.3-0.5 s a save at 5,000 entries)."""
-    global _HEAP_SETTLED
-    if not _HEAP_SETTLED:
-        gc.collect()
-        gc.freeze()
-        # What stays unfrozen is small, so full passes would come several times a save:
-        # let them come about every tenth of the collections of the middle generation.
-        _THRESHOLDS[:] = gc.get_threshold()
-        young, middle, old = _THRESHOLDS
-        gc.set_threshold(young, middle, max(old, 100))
-        _HEAP_SETTLED = True
-
-
-def stop_serving() -> None:
-    """Leave `kb serve` mode: later builds in this process behave like `kb build` again."""
-    global _SERVING, _HEAP_SETTLED
-    from . import analyze, ingest, normalize, pages, pipeline
-
-    wait_for_background_index()
-    _SERVING = False
-    if _HEAP_SETTLED:
-        gc.unfreeze()
-        gc.set_threshold(*_THRESHOLDS)
-        _HEAP_SETTLED = False
-    analyze.keep_segments(False)
-    ingest.remember_reads(False)
-    pages.keep_renders(False)
-    normalize.keep_normalized(False)
-    pipeline.keep_search_docs(False)
-
-
-def wait_for_background_index(timeout: float | None = None) -> bool:
-    """Wait for the `kb serve` whoosh indexes; True when all finished well (or none was running)."""
-    import subprocess
-
-    ok = True
-    for process in list(_background_index.values()):
-        try:
-            ok = process.wait(timeout) == 0 and ok
-        except subprocess.TimeoutExpired:
-            ok = False
-    return ok
-
-
-class _IndexJob:
-    """Both search indexes built in a forked child process while MkDocs renders the pages.
-
-    The child segments every document once (`search.analyse_docs`), writes the
-    browser index into a scratch site and the whoosh index beside it; `finish`
-    moves them into the site.  Whenever anything fails the parent builds them
-    itself, the same way."""
-
-    def __init__(self, worker: parallel.Worker, tmp: Path, pipe: int):
-        self.worker, self.tmp, self.pipe = worker, tmp, pipe
-
-    @classmethod
-    def start(cls, entries, glossary_files, config, whoosh: bool = True) -> "_IndexJob | None":
-        """Fork the child with the search documents of `entries`, whose error signatures
-        are still to come (`send_errors`)."""
-        if _SERVING or not parallel.can_fork():
-            return None  # e.g. under `kb serve` (server threads): built in-process
-        import tempfile
-
-        docs = search_docs(entries, None)  # only when there is a child to give them to
-
-        site = Path(config.site_dir)
-        site.mkdir(parents=True, exist_ok=True)
-        # Inside the site being built: moved out of it on the same file system, and
-        # removed with it should the build be killed.
-        tmp = Path(tempfile.mkdtemp(prefix=".kb-index-", dir=site))
-        read_end, write_end = os.pipe()
-        try:
-            worker = parallel.Worker.fork()
-        except OSError:
-            shutil.rmtree(tmp, ignore_errors=True)
-            os.close(read_end)
-            os.close(write_end)
-            return None
-        if worker is None:  # the child: build, report, exit without running any parent cleanup
-            code = 1
-            try:
-                os.close(write_end)
-                import dataclasses
-                import pickle
-
-                from . import browser_index, search
-
-                # Segmenting is most of the work and needs no signatures (they teach
-                # the segmenter no words); the few documents that have some are
-                # analysed again once they arrive, exactly as a whole analysis would.
-                analysis = search.analyse_docs(docs, glossary_files)
-                with os.fdopen(read_end, "rb") as pipe:
-                    errors = pickle.loads(pipe.read())  # EOF without data: the parent gave up
-                docs = [dataclasses.replace(d, errors=errors[d.id]) if d.id in errors else d for d in docs]
-                analysis = dataclasses.replace(analysis, docs=tuple(docs), terms=tuple(
-                    search.doc_terms(d) if d.id in errors else t for d, t in zip(docs, analysis.terms)))
-                browser_index.write(tmp / "site", docs, config, glossary_files=glossary_files, analysis=analysis)
-                if whoosh:
-                    search.build_index(docs, tmp / "index", glossary_files=glossary_files, analysis=analysis).close()
-                (tmp / "done").write_text("ok")
-                code = 0
-            except BaseException:  # noqa: BLE001 - the parent builds the indexes itself
-                pass
-            finally:
-                os._exit(code)
-        os.close(read_end)
-        return cls(worker, tmp, write_end)
-
-    def send_errors(self, docs) -> None:
-        """The error signatures of the final documents (the rest of each is what the child has)."""
-        import pickle
-
-        payload = pickle.dumps({d.id: d.errors for d in docs if d.errors})
-        try:
-            with os.fdopen(self.pipe, "wb") as pipe:
-                pipe.write(payload)
-        except OSError:
-            pass  # the child is gone: finish() sees it and the indexes are built here
-        self.pipe = -1
-
-    def finish(self, site_dir, index_dir: Path | None) -> bool:
-        """Move the child's indexes into `site_dir`; False when it did not finish them."""
-        from . import browser_index
-
-        self._close_pipe()
-        try:
-            self.worker.wait()
-            if not (self.tmp / "done").is_file():
-                return False
-            browser_index.move_into(self.tmp / "site", site_dir)
-            if index_dir is not None:
-                index_dir = Path(index_dir)
-                if index_dir.exists():
-                    shutil.rmtree(index_dir)
-                index_dir.parent.mkdir(parents=True, exist_ok=True)
-                shutil.move(str(self.tmp / "index"), str(index_dir))
-            return True
-        except (OSError, parallel.WorkerFailed):
-            return False
-        finally:
-            shutil.rmtree(self.tmp, ignore_errors=True)
-
-    def _close_pipe(self) -> None:
-        if self.pipe >= 0:
-            os.close(self.pipe)  # never sent: the child reads EOF and gives up
-            self.pipe = -1
-
-    def cancel(self) -> None:
-        self._close_pipe()
-        self.worker.kill()
-        shutil.rmtree(self.tmp, ignore_errors=True)
-
-
-class _GeneratedFile(File):
-    """A generated page that MkDocs' dirty builds skip when its markdown is unchanged
-    (cache.PageRecord) or when the other process of a two-process render owns it."""
-
-    kb_unchanged = False
-    kb_elsewhere = False
-
-    def is_modified(self) -> bool:
-        return not self.kb_unchanged and not self.kb_elsewhere and super().is_modified()
-
-
-class _EntryListStash:
-    """Python-Markdown preprocessor: the entry lists `pages.entry_block` writes go into
-    the page as they are (no HTML parsing), their `.md` links turned into page URLs
-    the way MkDocs turns markdown links into URLs.
-
-    Only a block whose every line is an item exactly as `pages` writes it (escaped
-    text, no other markup) is passed through; anything else is left to Markdown."""
-
-    def __init__(self, md, file: File, files: Files):
-        self.md, self.file, self.files = md, file, files
-
-    def run(self, lines: list[str]) -> list[str]:
-        from .pages import ENTRY_LIST_END, ENTRY_LIST_START
-
-        out: list[str] = []
-        i, n = 0, len(lines)
-        while i < n:
-            if lines[i] == ENTRY_LIST_START:
-                j = i + 1
-                while j < n and _ENTRY_ITEM.fullmatch(lines[j]):
-                    j += 1
-                if j < n and j > i + 1 and lines[j] == ENTRY_LIST_END:
-                    block = "\n".join(lines[i:j + 1])
-                    out.extend(("", self.md.htmlStash.store(_HREF.sub(self._url, block)), ""))
-                    i = j + 1
-                    continue
-            out.append(lines[i])
-            i += 1
-        return out
-
-    def _url(self, m) -> str:
-        from mkdocs.utils import get_relative_url
-
-        target = m.group(1)
-        path, _, fragment = target.partition("#")
-        found = self.files.get_file_from_path(
-            posixpath.normpath(posixpath.join(posixpath.dirname(self.file.src_uri), path)))
-        if found is None:
-            log.warning("kb: '%s' links to '%s', which is not in the site", self.file.src_uri, target)
-            return m.group(0)
-        url = get_relative_url(found.url, self.file.url)
-        return f'href="{url}{"#" + fragment if fragment else ""}"'
-
-
-_ENTRY_ITEM = re.compile(r'<li><a href="[^"<>]*">[^<>]*</a>(?: <small class="kb-date">[^<>]*</small>)?'
-                         r'(?:<br><span class="kb-desc">[^<>]*</span>)?</li>')
-_HREF = re.compile(r'href="([^":#<>]+\.md(?:#[^"<>]*)?)"')
-
-
-def _can_reuse_markdown() -> bool:
-    """The MkDocs internals `_render_generated` mirrors are those of the pinned MkDocs."""
-    try:
-        from mkdocs.structure import pages as mk
-
-        return all(hasattr(mk, n) for n in ("_RawHTMLPreprocessor", "_ExtractAnchorsTreeprocessor",
-                                             "_RelativePathTreeprocessor", "_ExtractTitleTreeprocessor", "log"))
-    except ImportError:
-        return False
-
-
-_REUSE_MARKDOWN = _can_reuse_markdown()
-
-
-def _unmodified() -> bool:
-    return False
-
-
-# Splitting the pages between two processes: a page costs about as much as this many
-# characters of markdown before its text (template, extensions).
-_PAGE_COST = 1500
+def _report(generated: Generated, options) -> None:
+    corpus = generated.corpus
+    for finding in corpus.findings:
+        if finding.severity.value == "error":
+            log.warning("kb: %s: %s", finding.location(), finding.message)
+    if corpus.skipped and options.strict:
+        raise PluginError("kb: %d content files were skipped (strict mode):\n%s" % (
+            len(corpus.skipped), "\n".join(f"  {s.path}: {s.reason}" for s in corpus.skipped)))
+    unresolved = generated.graph.unresolved
+    if unresolved:
+        log.info("kb: %d references could not be resolved to entries", len(unresolved))
+        if options.strict_references:
+            raise PluginError("kb: unresolved references (strict_references):\n" + "\n".join(
+                f"  {entry_id}: {ref.text}" for entry_id, ref in unresolved[:50]))
 
 
 class _WarningCounter(logging.Handler):
@@ -673,20 +399,3 @@ class _WarningCounter(logging.Handler):
 
     def emit(self, record: logging.LogRecord) -> None:
         self.count += 1
-
-
-def _nav_uris(nav) -> set[str]:
-    found: set[str] = set()
-
-    def walk(item) -> None:
-        if isinstance(item, str):
-            found.add(item)
-        elif isinstance(item, dict):
-            for value in item.values():
-                walk(value)
-        elif isinstance(item, list):
-            for value in item:
-                walk(value)
-
-    walk(nav or [])
-    return {os.path.normpath(u).replace(os.sep, "/") for u in found}

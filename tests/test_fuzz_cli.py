@@ -46,8 +46,11 @@ _queries = st.one_of(
 def memory_index():
     from kb_builder import search
 
-    entries = read_corpus(HOSTILE).entries + read_corpus(REPO / "content").entries
-    return search.build_index(search.docs_from_entries(entries), None)
+    from kb_builder import pipeline
+
+    gathered = [pipeline.gather(pipeline.Settings(content_dir=d)) for d in (HOSTILE, REPO / "content")]
+    docs = [doc for g in gathered for doc in pipeline.search_docs(g.entries, g.graph)]
+    return search.build_index(docs, None)
 
 
 @settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])

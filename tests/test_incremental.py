@@ -11,7 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from kb_builder import cache, search
+from kb_builder import search
+from kb_builder.serving import SERVE_BUILD_TYPE, PageRecord, Serving
 from kb_builder.sitebuild import load_config
 
 REPO = Path(__file__).resolve().parents[1]
@@ -28,15 +29,23 @@ def _build(content: Path, site: Path, dirty: bool) -> None:
 
 @pytest.fixture()
 def serving():
-    """`kb serve` mode (remembered reads, renders and segmentations; background whoosh index)."""
-    from kb_builder import plugin
-
-    config, _ = load_config(REPO / "mkdocs.yml")
+    """`kb serve` mode: the kb plugin (MkDocs keeps one instance per process) holds one
+    `Serving` across rebuilds; yields the plugin."""
+    config, plugin = load_config(REPO / "mkdocs.yml")
     config.plugins.on_startup(command="serve", dirty=True)
     try:
         yield plugin
     finally:
         plugin.stop_serving()
+
+
+def _clean_build(plugin, content: Path, site: Path) -> None:
+    """A clean build in the middle of a serve session, which stays as it was."""
+    kept, plugin.serving = plugin.serving, None
+    try:
+        _build(content, site, dirty=False)
+    finally:
+        plugin.serving = kept
 
 
 def _pages(site: Path) -> dict[str, bytes]:
@@ -68,13 +77,11 @@ def content(tmp_path):
     src = REPO / "content"
     dest = tmp_path / "content"
     shutil.copytree(src, dest)
-    cache.forget_all()
     yield dest
-    cache.forget_all()
 
 
 def test_serve_uses_dirty_rebuilds():
-    assert cache.SERVE_BUILD_TYPE == "dirty"
+    assert SERVE_BUILD_TYPE == "dirty"
 
 
 def test_edit_one_entry_rebuilds_only_what_changed_and_matches_a_clean_build(content, tmp_path, serving):
@@ -111,7 +118,7 @@ def test_edit_one_entry_rebuilds_only_what_changed_and_matches_a_clean_build(con
     # Everything equals a clean build of the edited content: entry pages, tag pages
     # (the new tag's page included), hubs, related questions, backlinks, home, browser index.
     clean = tmp_path / "clean"
-    _build(content, clean, dirty=False)
+    _clean_build(serving, content, clean)
     live_pages, clean_pages = _pages(live), _pages(clean)
     assert sorted(live_pages) == sorted(clean_pages)
     differing = [p for p in clean_pages if live_pages[p] != clean_pages[p]]
@@ -120,7 +127,7 @@ def test_edit_one_entry_rebuilds_only_what_changed_and_matches_a_clean_build(con
                if p != "tags/index.html")
 
     # The whoosh index of the live site has the new text (written in the background).
-    assert serving.wait_for_background_index(300)
+    assert serving.serving.wait_for_index(300)
     index = search.open_index(search.index_dir_for_site(live))
     try:
         hits = search.search(index, "kbincremental")
@@ -129,24 +136,19 @@ def test_edit_one_entry_rebuilds_only_what_changed_and_matches_a_clean_build(con
     assert hits and hits[0].id == entry_id
 
 
-def test_remembered_segmentations_give_the_same_site(content, tmp_path):
-    """`kb serve` remembers segmentations across rebuilds (analyze.keep_segments)."""
+def test_remembered_segmentations_give_the_same_site(content, tmp_path, serving):
+    """`kb serve` remembers cuts across rebuilds: a title edit, then nothing, then a clean build."""
     import json
 
-    from kb_builder import analyze
-
     live = tmp_path / "live"
-    analyze.keep_segments(True)
-    try:
-        _build(content, live, dirty=True)
-        target = sorted(content.glob("*.md"))[2]
-        _set_front_matter(target, "title", '"记住分词 kbremembered"')
-        _build(content, live, dirty=True)
-        _build(content, live, dirty=True)
-    finally:
-        analyze.keep_segments(False)
+    _build(content, live, dirty=True)
+    target = sorted(content.glob("*.md"))[2]
+    _set_front_matter(target, "title", '"记住分词 kbremembered"')
+    _build(content, live, dirty=True)
+    _build(content, live, dirty=True)
+    assert serving.serving.wait_for_index(300)
     clean = tmp_path / "clean"
-    _build(content, clean, dirty=False)
+    _clean_build(serving, content, clean)
     live_pages, clean_pages = _pages(live), _pages(clean)
     assert sorted(live_pages) == sorted(clean_pages)
     assert [p for p in clean_pages if live_pages[p] != clean_pages[p]] == []
@@ -155,7 +157,7 @@ def test_remembered_segmentations_give_the_same_site(content, tmp_path):
     assert meta[0] == meta[1]
 
 
-def test_deleted_entry_leaves_no_stale_page(content, tmp_path):
+def test_deleted_entry_leaves_no_stale_page(content, tmp_path, serving):
     live = tmp_path / "live"
     _build(content, live, dirty=True)
     target = sorted(content.glob("*.md"))[5]
@@ -165,18 +167,17 @@ def test_deleted_entry_leaves_no_stale_page(content, tmp_path):
     _build(content, live, dirty=True)
     assert not (live / "q" / entry_id / "index.html").exists()
     clean = tmp_path / "clean"
-    _build(content, clean, dirty=False)
+    _clean_build(serving, content, clean)
     assert sorted(p for p in _pages(live) if p.endswith(".html")) == \
         sorted(p for p in _pages(clean) if p.endswith(".html"))
 
 
-def test_failed_build_makes_the_next_one_render_everything(content, tmp_path):
+def test_failed_build_makes_the_next_one_render_everything(content, tmp_path, serving):
     live = tmp_path / "live"
     _build(content, live, dirty=True)
-    assert cache.record_of(str(live))
-    record = cache.PageRecord(str(live), "fingerprint")  # a build that starts and never commits
-    assert cache.record_of(str(live)) == {}
-    del record
+    assert serving.serving.record_of(str(live))
+    record = serving.serving.page_record(str(live), "fingerprint")  # a build that starts and never commits
+    assert isinstance(record, PageRecord) and serving.serving.record_of(str(live)) == {}
 
 
 def test_answer_edit_added_and_deleted_entries_match_a_clean_build(content, tmp_path, serving):
@@ -187,26 +188,16 @@ def test_answer_edit_added_and_deleted_entries_match_a_clean_build(content, tmp_
     _build(content, live, dirty=True)
     files = sorted(content.glob("*.md"))
 
-    def serve(on: bool) -> None:
-        if on:
-            config, _ = load_config(REPO / "mkdocs.yml")
-            config.plugins.on_startup(command="serve", dirty=True)
-        else:
-            serving.stop_serving()
-
     def check() -> None:
-        _build(content, live, dirty=True)  # reuses what the last (warm) live build kept
-        assert serving.wait_for_background_index(300)  # it writes into the live site
-        serve(False)  # the clean build computes everything from scratch
+        _build(content, live, dirty=True)  # reuses what the session kept
+        assert serving.serving.wait_for_index(300)  # it writes into the live site
         clean = tmp_path / "clean"
         if clean.exists():
             shutil.rmtree(clean)
-        _build(content, clean, dirty=False)
+        _clean_build(serving, content, clean)  # computes everything from scratch
         live_pages, clean_pages = _pages(live), _pages(clean)
         assert sorted(live_pages) == sorted(clean_pages)
         assert [p for p in clean_pages if live_pages[p] != clean_pages[p]] == []
-        serve(True)
-        _build(content, live, dirty=True)  # warm again before the next edit
 
     # An answer only: the graph's inputs are unchanged, the entry page is not.
     target = files[1]
@@ -240,10 +231,9 @@ def test_serve_keeps_compiled_templates_until_their_source_changes(monkeypatch):
     templates are reused, and a template whose source changed is compiled again."""
     import jinja2
 
-    from kb_builder import plugin
-
-    cache = plugin._template_code()
-    assert plugin._template_code() is cache
+    serving = Serving()
+    cache = serving.template_code()
+    assert serving.template_code() is cache
     sources = {"t.html": "{{ x }}!"}
     first = jinja2.Environment(loader=jinja2.DictLoader(sources), bytecode_cache=cache)
     assert first.get_template("t.html").render(x=1) == "1!"

@@ -2,15 +2,18 @@
 from __future__ import annotations
 
 import json
+import re
 import time
 from pathlib import Path
 
 import pytest
 
-from kb_builder import link
+from kb_builder import hubs, link, references, similar
+from kb_builder.analyze import Analyzer, Segmentations
 from kb_builder.errors import extract_signatures, normalize_signature
 from kb_builder.ingest import read_corpus
 from kb_builder.model import Entry, NormalizedEntry, Reference, Tag
+from kb_builder.store import Store
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "link"
 CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus" / "nacos-faq"
@@ -109,8 +112,8 @@ def test_no_noise_from_ordinary_questions():
 
 # --------------------------------------------------------------------------- link resolution
 
-BY_PATH = {"NACOS-user-question-history11440.md": "question-history-11440", "guide/setup.md": "setup"}
-BY_ID = {"question-history-11440": "question-history-11440", "setup": "setup"}
+MAPS = references.LinkMaps((("NACOS-user-question-history11440.md", "question-history-11440"),
+                             ("guide/setup.md", "setup")))
 
 
 @pytest.mark.parametrize("target, expected", [
@@ -128,24 +131,24 @@ BY_ID = {"question-history-11440": "question-history-11440", "setup": "setup"}
     ("", None),
 ])
 def test_resolve_link(target, expected):
-    assert link.resolve_link(target, BY_PATH, BY_ID) == expected
+    assert references.resolve_link(target, MAPS) == expected
 
 
 def test_title_matching():
-    assert link.title_matches(link.title_key("专家经验：Nacos 客户端和服务端版本的兼容性问题"),
-                              link.title_key("nacos客户端和服务端的版本兼容性"))
+    assert references.title_matches(references.title_key("专家经验：Nacos 客户端和服务端版本的兼容性问题"),
+                              references.title_key("nacos客户端和服务端的版本兼容性"))
     # short titles only match exactly: "介绍" is not "端口介绍"
-    assert not link.title_matches(link.title_key("Nacos 介绍"), link.title_key("nacos 端口介绍"))
+    assert not references.title_matches(references.title_key("Nacos 介绍"), references.title_key("nacos 端口介绍"))
     # a version number is not a typo
-    assert not link.title_matches(link.title_key("升级到 2.2.3 以后无法启动服务端"),
-                                  link.title_key("升级到 2.3.2 以后无法启动服务端"))
+    assert not references.title_matches(references.title_key("升级到 2.2.3 以后无法启动服务端"),
+                                  references.title_key("升级到 2.3.2 以后无法启动服务端"))
 
 
 def test_near_identical():
-    assert link.near_identical(link.title_key("nacos 如何修改密码？"), link.title_key("nacos如何修改密码"))
-    assert not link.near_identical(link.title_key("docker 搭建单机配置中心的具体方法"),
-                                   link.title_key("docker 搭建集群配置中心的具体方法"))
-    assert not link.near_identical(link.title_key("客户端 2.2.1 报错"), link.title_key("客户端 2.2.3 报错"))
+    assert references.near_identical(references.title_key("nacos 如何修改密码？"), references.title_key("nacos如何修改密码"))
+    assert not references.near_identical(references.title_key("docker 搭建单机配置中心的具体方法"),
+                                   references.title_key("docker 搭建集群配置中心的具体方法"))
+    assert not references.near_identical(references.title_key("客户端 2.2.1 报错"), references.title_key("客户端 2.2.3 报错"))
 
 
 # --------------------------------------------------------------------------- the graph on fixtures
@@ -256,7 +259,7 @@ def test_self_reference_is_not_a_link():
 # --------------------------------------------------------------------------- hub rules
 
 def test_default_rules_load():
-    rules = link.load_hub_rules()
+    rules = hubs.load_hub_rules()
     slugs = [h.slug for h in rules.hubs]
     for wanted in ("startup", "auth", "connectivity", "deployment", "database", "upgrade", "config-refresh",
                    "registry", "cluster", "performance", "security", "monitoring", "client-integration"):
@@ -293,8 +296,8 @@ def test_site_rules_replace_defaults(tmp_path):
 def test_bad_rules_are_rejected(tmp_path, text):
     path = tmp_path / "hubs.yml"
     path.write_text(text, encoding="utf-8")
-    with pytest.raises(link.HubRulesError):
-        link.load_hub_rules(path)
+    with pytest.raises(hubs.HubRulesError):
+        hubs.load_hub_rules(path)
 
 
 # --------------------------------------------------------------------------- real corpus
@@ -319,12 +322,11 @@ def test_acceptance_on_real_corpus():
 
 
 def test_relative_links_are_read_from_the_linking_entrys_folder():
-    by_path = {"sub/a.md": "a", "b.md": "b", "sub/b.md": "sb"}
-    by_id = {"a": "a", "b": "b", "sb": "sb"}
-    assert link.resolve_link("./b.md", by_path, by_id, "sub/a.md") == "sb"
-    assert link.resolve_link("../b.md#part", by_path, by_id, "sub/a.md") == "b"
-    assert link.resolve_link("b.md", by_path, by_id) == "b"
-    assert link.resolve_link("https://example.org/b.md", by_path, by_id, "sub/a.md") is None
+    maps = references.LinkMaps((("sub/a.md", "a"), ("b.md", "b"), ("sub/b.md", "sb")))
+    assert references.resolve_link("./b.md", maps, "sub/a.md") == "sb"
+    assert references.resolve_link("../b.md#part", maps, "sub/a.md") == "b"
+    assert references.resolve_link("b.md", maps) == "b"
+    assert references.resolve_link("https://example.org/b.md", maps, "sub/a.md") is None
 
 
 # --------------------------------------------------------------------------- live preview (kb serve)
@@ -340,7 +342,7 @@ def _random_weights(rng, vocab: list[str], n: int) -> list[dict[str, float]]:
 
 @pytest.mark.parametrize("seed", range(6))
 def test_similar_after_a_change_equals_a_fresh_computation(seed):
-    """link._similar reuses the last build's vectors and neighbour lists: exactly the full result."""
+    """similar.similar reuses the previous result's vectors and neighbour lists: exactly the full result."""
     import random
 
     rng = random.Random(seed)
@@ -348,7 +350,7 @@ def test_similar_after_a_change_equals_a_fresh_computation(seed):
     weights = _random_weights(rng, vocab, 150)
     ids = tuple(f"e{i}" for i in range(len(weights)))
     limit, cap = 8, 40
-    previous = link._similar(ids, weights, limit, cap, None)
+    previous = similar.similar(None, ids, weights, limit, cap)
     for _ in range(4):
         weights = list(weights)
         for i in rng.sample(range(len(weights)), rng.choice((1, 1, 2, 5))):
@@ -356,13 +358,13 @@ def test_similar_after_a_change_equals_a_fresh_computation(seed):
             new.pop(rng.choice(list(new)), None)
             new[rng.choice(vocab)] = rng.choice((0.5, 1.0, 2.0))
             weights[i] = new
-        kept = link._similar(ids, weights, limit, cap, previous)
-        fresh = link._similar(ids, weights, limit, cap, None)
+        kept = similar.similar(previous, ids, weights, limit, cap)
+        fresh = similar.similar(None, ids, weights, limit, cap)
         assert [list(v.items()) for v in kept.vectors] == [list(v.items()) for v in fresh.vectors]
         assert kept.neighbours == fresh.neighbours
         assert kept.df == fresh.df
         previous = kept
-    assert link._similar(ids, weights, limit, cap, previous) is previous  # nothing changed: all reused
+    assert similar.similar(previous, ids, weights, limit, cap) is previous  # nothing changed: all reused
 
 
 def test_similar_redoes_only_the_lists_a_changed_doc_can_enter():
@@ -378,13 +380,13 @@ def test_similar_redoes_only_the_lists_a_changed_doc_can_enter():
         weights = [{t: rng.choice((0.5, 1.0, 2.0)) for t in rng.sample(vocab[:150], rng.randint(6, 12))
                     + rng.sample(vocab[150:], 2)} for _ in range(600)]
         ids = tuple(f"e{i}" for i in range(len(weights)))
-        previous = link._similar(ids, weights, 5, 60, None)
+        previous = similar.similar(None, ids, weights, 5, 60)
         assert all(f is not None for f in previous.floors)
         edited = list(weights)
         edited[17] = {**weights[17], rng.choice(vocab[150:]): 1.0}
-        kept = link._similar(ids, edited, 5, 60, previous)
-        assert kept.neighbours == link._similar(ids, edited, 5, 60, None).neighbours
-        postings = link._postings(kept.vectors)
+        kept = similar.similar(previous, ids, edited, 5, 60)
+        assert kept.neighbours == similar.similar(None, ids, edited, 5, 60).neighbours
+        postings = similar._postings(kept.vectors)
         redone += kept.recomputed
         sharing += len({j for t in weights[17].keys() | edited[17].keys()
                         if len(postings.get(t, ())) <= 60 for j, _ in postings.get(t, ())})
@@ -414,12 +416,10 @@ def _edited(entries: list[NormalizedEntry], k: int, **changes) -> list[Normalize
 
 
 def test_graph_kept_between_rebuilds_equals_a_clean_build():
-    """Under kb serve (segmentations kept) build_graph reuses what did not change; after each
+    """With a session's store (kb serve), build_graph reuses what did not change; after each
     edit (answer, title, question, tags, references, an added and a deleted entry) the graph
-    equals one built from scratch."""
+    equals one built from scratch, and verify mode finds no remembered value stale."""
     from dataclasses import replace
-
-    from kb_builder import analyze
 
     entries = _entries_for_serve()
     edits = [
@@ -433,18 +433,19 @@ def test_graph_kept_between_rebuilds_equals_a_clean_build():
         [replace(n, entry=replace(n.entry, title=n.entry.title + " 新")) if i % 3 == 0 else n
          for i, n in enumerate(entries)],
     ]
-    try:
-        for edited in edits:
-            analyze.keep_segments(True)
-            link.build_graph(entries)  # the build before the save
-            kept = link.build_graph(edited)
-            again = link.build_graph(edited)
-            analyze.keep_segments(False)
-            clean = link.build_graph(edited)
-            assert kept == clean
-            assert again == clean
-    finally:
-        analyze.keep_segments(False)
+    store, cuts = Store(verify=True), Segmentations()
+    analyzer = Analyzer.of((), cuts)
+    for edited in edits:
+        link.build_graph(entries, analyzer, store=store)  # the build before the save
+        store.end_build()
+        kept = link.build_graph(edited, analyzer, store=store)
+        store.end_build()
+        again = link.build_graph(edited, analyzer, store=store)
+        store.end_build()
+        clean = link.build_graph(edited, Analyzer())
+        assert kept == clean
+        assert again == clean
+    assert store.hits > 0
 
 
 @pytest.mark.corpus
@@ -452,22 +453,23 @@ def test_graph_kept_through_taught_word_changes_equals_a_clean_build_on_the_real
     """kb serve on real entries: a new Chinese tag (a word other entries' questions hold), a
     removed tag, a title cited by other entries and a question edit.  After each, the graph
     kept between rebuilds (neighbour lists redone only where a partial score can reach the
-    candidates, resolver answers carried over, segmentations kept across dictionary
-    states) equals a clean build."""
+    candidates, resolver answers carried over, cuts kept across analyzers) equals a clean
+    build, and verify mode finds no remembered value stale."""
     if not CORPUS.is_dir():
         pytest.skip("the nacos-faq corpus is not available")
     from collections import Counter
     from dataclasses import replace
 
-    from kb_builder import analyze, normalize
+    from kb_builder import analyze, normalize, pipeline
+    from kb_builder.session import Session
 
     raw = list(read_corpus(CORPUS).entries[:400])
     known = {t for e in raw for t in e.tags}
     # A four-character run several questions hold that is no tag yet: taught, it re-cuts them.
     runs = Counter(q[i:i + 4] for e in raw for q in {analyze.fold(e.question)} for i in range(len(q) - 3))
-    word = next(w for w, c in runs.most_common() if c >= 3 and analyze._CJK_RUN.fullmatch(w) and w not in known)
-    cited = Counter(link.title_key(r.text) for e in raw for r in e.references)
-    target = next(i for i, e in enumerate(raw) if cited.get(link.title_key(e.title), 0) >= 2)
+    word = next(w for w, c in runs.most_common() if c >= 3 and re.fullmatch("[\u4e00-\u9fff]+", w) and w not in known)
+    cited = Counter(references.title_key(r.text) for e in raw for r in e.references)
+    target = next(i for i, e in enumerate(raw) if cited.get(references.title_key(e.title), 0) >= 2)
     tagged = next(i for i, e in enumerate(raw) if len(e.tags) >= 2 and i != target)
     edits = [
         {10: replace(raw[10], tags=(word, *raw[10].tags))},
@@ -475,43 +477,37 @@ def test_graph_kept_through_taught_word_changes_equals_a_clean_build_on_the_real
         {target: replace(raw[target], title=raw[target].title + " 新版")},
         {25: replace(raw[25], question=raw[25].question + " 启动后心跳超时")},
     ]
+    settings = normalize.load_tag_settings()
 
-    def graph(entries):
-        analyze.reset_words()
+    def graph(entries, session):
+        analyzer, normalized = pipeline.normalized_entries(tuple(entries), settings, session=session)
         # A postings cap in proportion to 400 entries (the default suits thousands).
-        return link.build_graph(normalize.normalize_corpus(entries), max_postings=40)
+        found = link.build_graph(normalized, analyzer, max_postings=40, store=session.store)
+        session.end_build()
+        return found
 
+    live = Session(verify=True)
     current = raw
-    analyze.keep_segments(True)
-    try:
-        graph(current)
-        # A reference matched fuzzily: its entry's title and question change beyond recognition.
-        resolver = link._LAST["resolver"][1]
-        fuzzy = next(found for text, (found, _) in resolver.cache.items() if found)
-        at = next(i for i, e in enumerate(raw) if e.id == fuzzy)
-        edits.append({at: replace(raw[at], title="完全无关的新标题 kbunrelated", question="完全无关的新问题")})
-        for edit in edits:
-            edited = [edit.get(i, e) for i, e in enumerate(current)]
-            kept = graph(edited)
-            analyze.keep_segments(False)
-            clean = graph(edited)
-            analyze.keep_segments(True)
-            graph(current)  # warm again, with the segment memo made afresh
-            assert kept == graph(edited) == clean
-            current = edited
-    finally:
-        analyze.keep_segments(False)
-        analyze.reset_words()
+    first = graph(current, live)
+    # A reference matched fuzzily: its entry's title and question change beyond recognition.
+    fuzzy = next(t for e in first.links.values() for _, t in e.references if t)
+    at = next(i for i, e in enumerate(raw) if e.id == fuzzy)
+    edits.append({at: replace(raw[at], title="完全无关的新标题 kbunrelated", question="完全无关的新问题")})
+    for edit in edits:
+        edited = [edit.get(i, e) for i, e in enumerate(current)]
+        kept = graph(edited, live)
+        assert kept == graph(edited, Session())
+        current = edited
 
 
 def test_hub_keywords_match_latin_words_whole_and_chinese_anywhere():
-    pattern = link._keyword_regex(["spring cloud", "spring cloud alibaba", "nacos", "心跳"])
+    pattern = hubs._keyword_regex(["spring cloud", "spring cloud alibaba", "nacos", "心跳"])
     assert pattern.search("升级 spring cloud alibaba2 之后")  # the longer keyword fails its boundary, the shorter holds
     assert pattern.search("用 nacos-client 连接")
     assert not pattern.search("springcloud 与 nacosx")
     assert pattern.search("客户端心跳异常")
-    assert link._keyword_regex([]) is None
-    assert not link._keyword_regex(["nacos"]).search("2nacos")
+    assert hubs._keyword_regex([]) is None
+    assert not hubs._keyword_regex(["nacos"]).search("2nacos")
 
 
 def _cited_entries(cited: str, title: str = "服务实例注册失败排查和解决方法") -> list[NormalizedEntry]:
@@ -522,45 +518,32 @@ def _cited_entries(cited: str, title: str = "服务实例注册失败排查和�
 def test_kept_fuzzy_reference_answers_follow_taught_words():
     """Words taught between two rebuilds change how a cited title is cut, although no entry's
     own terms change: the kept graph resolves the reference as a clean build does."""
-    from kb_builder import analyze
-
     cited = "服务实例注册失败时排查和解决方法"
     entries = _cited_entries(cited)
+    store, cuts = Store(verify=True), Segmentations()
 
-    def refs(word):
-        analyze.reset_words()
-        if word:
-            analyze.add_words([word])
-        return link.build_graph(entries).links["e1"].references
+    def refs(words, store=store, cuts=cuts):
+        found = link.build_graph(entries, Analyzer.of(words, cuts), store=store).links["e1"].references
+        store.end_build()
+        return found
 
-    analyze.keep_segments(True)
-    try:
-        assert refs(None)[0][1] == "e0"  # matched fuzzily
-        kept = refs(cited)  # now one word: no term in common with e0 any more
-        analyze.keep_segments(False)
-        assert kept == refs(cited)
-    finally:
-        analyze.keep_segments(False)
-        analyze.reset_words()
+    assert refs(())[0][1] == "e0"  # matched fuzzily
+    kept = refs((cited,))  # now one word: no term in common with e0 any more
+    assert kept == refs((cited,), Store(), Segmentations())
 
 
 def test_kept_fuzzy_reference_answers_do_not_pile_up():
     """A live-preview session that keeps changing a cited text (and another entry's title, so
     the resolver is made again each time) keeps only the answers its last build asked for."""
-    from kb_builder import analyze
-
-    analyze.keep_segments(True)
-    try:
-        for i in range(30):
-            analyze.reset_words()
-            entries = [make("e0", "配置中心问题修改说明" + chr(0x4e00 + 3000 + i)),
-                       make("e1", "另外一个问题", refs=(Reference(f"某个引用的标题版本{i}号"),))] + \
-                [make(f"e{k}", f"无关条目{k}号说明") for k in range(2, 8)]
-            link.build_graph(entries)
-        assert len(link._LAST["resolver"][1].cache) <= 2
-    finally:
-        analyze.keep_segments(False)
-        analyze.reset_words()
+    store, analyzer = Store(), Analyzer.of((), Segmentations())
+    for i in range(30):
+        entries = [make("e0", "配置中心问题修改说明" + chr(0x4e00 + 3000 + i)),
+                   make("e1", "另外一个问题", refs=(Reference(f"某个引用的标题版本{i}号"),))] + \
+            [make(f"e{k}", f"无关条目{k}号说明") for k in range(2, 8)]
+        link.build_graph(entries, analyzer, store=store)
+        store.end_build()
+    resolver = store._derived_older[("kb_builder.link.new_resolver", None)][1]
+    assert len(resolver.cache) <= 2
 
 
 _GRAPH_JSON = """

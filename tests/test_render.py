@@ -1,58 +1,64 @@
-"""How generated pages are rendered (issue 8): entry lists are raw HTML blocks that the
-plugin passes through without Markdown parsing, with their `.md` links turned into page
-URLs; anything that is not exactly such a list is left to Markdown."""
+"""How generated pages are rendered: page templates write markdown, lists of entries are
+HTML fragments (kb/entries.html) put in after the markdown is converted, so they are
+never parsed as markdown; their links are page URLs."""
 from __future__ import annotations
 
 import re
 from pathlib import Path
 
-import markdown
-from mkdocs.structure.files import File, Files
-
-from kb_builder import pages
-from kb_builder.plugin import _EntryListStash
+from kb_builder import records
+from kb_builder.model import Entry
+from kb_builder.pages import Page, Templates
 from kb_builder.sitebuild import build_site
 
 REPO = Path(__file__).resolve().parents[1]
 
 
-def _stash(src_uri: str = "tags/x.md", targets=("q/a.md", "q/b.md")):
-    files = Files([File(u, src_dir=None, dest_dir="/site", use_directory_urls=True) for u in (src_uri, *targets)])
-    md = markdown.Markdown()
-    return md, _EntryListStash(md, files.get_file_from_path(src_uri), files)
+def _list_page(*entries: Entry, dates: bool = True) -> Page:
+    items = tuple(records.Item(e, records.url_link("tags/x.md", records.entry_uri(e.id))) for e in entries)
+    page = records.ListingPage("tags/x.md", "en", "tag", "x", len(items),
+                               (records.Section(None, records.EntryList(items, dates)),), "index.md")
+    return Templates().render("listing", page)
 
 
-def test_entry_items_are_escaped_html():
-    item = pages._entry_item("tags", "a", 'Why <script>alert(1)</script> & "quotes"?', "2024-01-02",
-                             "desc with <b>tags</b>")
-    assert "<script>" not in item and "&lt;script&gt;" in item and "&lt;b&gt;" in item
-    assert pages.entry_block([item]).strip().splitlines() == [pages.ENTRY_LIST_START, item, pages.ENTRY_LIST_END]
+def _entry(entry_id: str, title: str, date: str | None = None, description: str | None = None) -> Entry:
+    return Entry(id=entry_id, title=title, question=title, answer="", source_path=f"{entry_id}.md", date=date,
+                 description=description)
 
 
-def test_entry_lists_pass_through_with_page_urls():
-    md, stash = _stash()
-    item = pages._entry_item("tags", "a", "A <title>", "2024-01-02", "Some description")
-    other = pages._entry_item("tags", "b", "B", None, None)
-    lines = ["# T", "", pages.ENTRY_LIST_START, item, other, pages.ENTRY_LIST_END, "", "after"]
-    out = stash.run(lines)
-    assert len(md.htmlStash.rawHtmlBlocks) == 1
-    block = md.htmlStash.rawHtmlBlocks[0]
-    assert 'href="../../q/a/"' in block and 'href="../../q/b/"' in block and ".md" not in block
-    assert "A &lt;title&gt;" in block
-    assert out[0] == "# T" and out[-1] == "after" and pages.ENTRY_LIST_START not in out
+def test_entry_lists_are_escaped_html_fragments_with_page_urls():
+    page = _list_page(_entry("a", 'Why <script>alert(1)</script> & "quotes"?', "2024-01-02", "desc with <b>tags</b>"),
+                      _entry("b", "B"))
+    assert len(page.fragments) == 1 and "kb-entries" not in page.markdown  # markdown never sees the list
+    fragment = page.fragments[0]
+    assert "<script>" not in fragment and "&lt;script&gt;" in fragment and "&lt;b&gt;" in fragment
+    assert 'href="../../q/a/"' in fragment and 'href="../../q/b/"' in fragment and ".md" not in fragment
+    assert '<small class="kb-date">2024-01-02</small>' in fragment
 
 
-def test_anything_else_is_left_to_markdown():
-    md, stash = _stash()
-    good = pages._entry_item("tags", "a", "A", None, None)
-    for inner in (['<li><a href="../q/a.md">A</a><script>x()</script></li>'],  # markup an item never has
-                  [good, "- a markdown line"],
-                  []):  # an empty list
-        lines = [pages.ENTRY_LIST_START, *inner, pages.ENTRY_LIST_END]
-        assert stash.run(list(lines)) == lines
-    assert md.htmlStash.rawHtmlBlocks == []
-    unterminated = [pages.ENTRY_LIST_START, good]
-    assert stash.run(list(unterminated)) == unterminated
+def test_fragments_go_where_their_placeholders_are():
+    page = _list_page(_entry("a", "A"))
+    html = "<h1>x</h1>\n" + page.markdown.split("\n# x\n", 1)[1]
+    filled = page.fill(html)
+    assert '<ul class="kb-entries">' in filled and "kb:fragment" not in filled
+    assert page.text.count('<ul class="kb-entries">') == 1 and "kb:fragment" not in page.text
+
+
+def test_text_written_by_an_entry_never_becomes_a_fragment():
+    """A placeholder in an entry's own text is escaped by markdown, so it is never replaced."""
+    page = Page("x", ("<b>fragment</b>",))
+    assert page.fill("<p>&lt;!-- kb:fragment 0 --&gt;</p>") == "<p>&lt;!-- kb:fragment 0 --&gt;</p>"
+    assert page.fill("<code>&lt;!-- kb:fragment 0 --&gt;</code>").count("<b>") == 0
+
+
+def test_urls_follow_mkdocs_rules():
+    assert records.page_url("q/a.md") == "q/a/" and records.page_url("index.md") == ""
+    assert records.page_url("tags/index.md") == "tags/" and records.page_url("q/a.md", False) == "q/a.html"
+    assert records.url_link("tags/x.md", "q/a.md") == "../../q/a/"
+    assert records.url_link("index.md", "q/a.md") == "q/a/"
+    assert records.url_link("tags/index.md", "q/a.md") == "../q/a/"
+    assert records.url_link("q/b.md", "q/a.md") == "../a/"
+    assert records.url_link("tags/x.md", "q/a.md", directory_urls=False) == "../q/a.html"
 
 
 def test_built_pages_have_no_md_links_left(sample_content_dir, tmp_path):

@@ -7,31 +7,35 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
-from kb_builder import search
-from kb_builder.model import Entry, EntryLinks, Tag
+from kb_builder import pipeline, search
+from kb_builder.analyze import Analyzer
+from kb_builder.documents import SearchDoc, TERM_FIELDS, analyse_docs, doc_terms
+from kb_builder.model import Entry, NormalizedEntry, Tag
+from kb_builder.query import query_terms
+from kb_builder.ranking import FIELD_BOOSTS, GRAM_FIELD_BOOSTS
 
 SHARED = Path(__file__).resolve().parents[2] / "shared"
 
 DOCS = [
-    search.SearchDoc(id="hb", title="客户端不发送心跳检测怎么办", url="q/hb/",
+    SearchDoc(id="hb", title="客户端不发送心跳检测怎么办", url="q/hb/",
                      question="服务运行正常，但是客户端不再发送心跳。",
                      answer="检查客户端与服务端的网络，确认心跳线程没有阻塞。", tags=("心跳", "客户端")),
-    search.SearchDoc(id="ports", title="部署时需要开放哪些端口", url="q/ports/",
+    SearchDoc(id="ports", title="部署时需要开放哪些端口", url="q/ports/",
                      answer="需要开放 8848 和 9848 两个端口，防火墙放行即可。", tags=("端口", "部署")),
-    search.SearchDoc(id="auth", title="开启鉴权后登录失败", url="q/auth/",
+    SearchDoc(id="auth", title="开启鉴权后登录失败", url="q/auth/",
                      answer="开启鉴权以后需要配置用户名和密码。", tags=("鉴权",)),
-    search.SearchDoc(id="403", title="客户端报错 user not found", url="q/403/",
+    SearchDoc(id="403", title="客户端报错 user not found", url="q/403/",
                      answer="错误信息 NacosException: http error, code=403,msg=user not found! 表示用户不存在。",
                      errors=("NacosException: http error, code=403,msg=user not found!",)),
-    search.SearchDoc(id="intro", title="什么是nacos", url="q/intro/",
+    SearchDoc(id="intro", title="什么是nacos", url="q/intro/",
                      answer="Nacos 是一个服务发现和配置管理平台。", tags=("nacos",)),
-    search.SearchDoc(id="cfg", title="configuration refresh does not work", url="q/cfg/",
+    SearchDoc(id="cfg", title="configuration refresh does not work", url="q/cfg/",
                      answer="Check that the configuration listener is registered before publishing (when a < b & c).",
                      tags=("configuration",)),
-    search.SearchDoc(id="db", title="数据库连接被拒绝", url="q/db/",
+    SearchDoc(id="db", title="数据库连接被拒绝", url="q/db/",
                      answer="java.net.ConnectException: Connection refused 说明数据库没有启动。",
                      tags=("数据库",)),
-    search.SearchDoc(id="mem", title="启动时内存不足", url="q/mem/",
+    SearchDoc(id="mem", title="启动时内存不足", url="q/mem/",
                      answer="调整 JVM 参数 -Xms 和 -Xmx，避免 OutOfMemoryError。", tags=("内存",)),
 ]
 
@@ -103,28 +107,32 @@ def test_limit_and_empty_queries(index):
 
 
 def test_query_terms_include_synonyms():
-    terms = search.query_terms("heartbeat")
+    terms = query_terms("heartbeat")
     assert "heartbeat" in terms and "心跳" in terms
-    assert "密码" in search.query_terms("password")
-    assert "端口" in search.query_terms("PORT")
+    assert "密码" in query_terms("password")
+    assert "端口" in query_terms("PORT")
 
 
-def test_docs_from_entries_with_canonical_tags_and_errors():
+def test_a_search_document_holds_canonical_tags_keywords_and_the_graphs_signatures():
     entry = Entry(id="e1", title="启动报错", question="启动报错", answer="java.lang.IllegalStateException: boom",
                   source_path="e1.md", tags=("raw",))
-    (doc,) = search.docs_from_entries([entry])
-    assert doc.url == "q/e1/" and doc.tags == ("raw",)
-    assert any("IllegalStateException" in e for e in doc.errors)
-    (doc,) = search.docs_from_entries([entry], url_for=lambda e: f"x/{e.id}.html",
-                                      tags={"e1": (Tag("qi-dong", "启动"),)},
-                                      errors={"e1": EntryLinks(errors=("sig",))})
-    assert doc.url == "x/e1.html" and doc.tags == ("启动", "qi-dong") and doc.errors == ("sig",)
+    doc = pipeline.search_doc(NormalizedEntry(entry, tags=(Tag("qi-dong", "启动"),), keywords=("jvm",)), ("sig",))
+    assert doc.url == "q/e1/" and doc.tags == ("启动", "jvm") and doc.keywords == ("jvm",) and doc.errors == ("sig",)
 
 
-def test_extract_errors():
-    sigs = search.extract_errors("日志里有 com.foo.BarException: it broke。以及 http error, code=503")
-    assert "com.foo.BarException: it broke" in sigs
-    assert "code=503" in sigs
+def test_kb_search_of_a_content_folder_indexes_the_sites_error_signatures(tmp_path):
+    """One extractor: `kb search --content` holds the signatures the site's error index lists."""
+    content = tmp_path / "content"
+    content.mkdir()
+    (content / "a.md").write_text(
+        '---\nid: "a1"\ntitle: "启动报错 java.lang.IllegalStateException: boom happened"\ntags: ["启动"]\n---\n\n'
+        "## 用户问题 ：\n启动报错 java.lang.IllegalStateException: boom happened\n\n## 专家官方解答 ：\n\n重启。\n",
+        encoding="utf-8")
+    gathered = pipeline.gather(pipeline.Settings(content_dir=content))
+    (doc,) = pipeline.search_docs(gathered.entries, gathered.graph)
+    assert doc.errors == gathered.graph.links["a1"].errors and doc.errors
+    idx = pipeline.index_for_content(content, cache=False)
+    assert [h.id for h in idx.search("IllegalStateException boom happened")] == ["a1"]
 
 
 def test_build_to_directory_is_atomic_and_reopens(tmp_path):
@@ -149,9 +157,9 @@ def test_build_to_directory_is_atomic_and_reopens(tmp_path):
 def test_site_glossary_extends_the_shipped_one(tmp_path):
     extra = tmp_path / "_glossary.yml"
     extra.write_text("groups:\n  - [flux capacitor, 通量电容]\n", encoding="utf-8")
-    docs = [search.SearchDoc(id="fc", title="通量电容损坏", url="q/fc/"),
-            search.SearchDoc(id="other", title="其他问题", url="q/other/")]
-    idx = search.build_index(docs, None, glossary_files=[extra])
+    docs = [SearchDoc(id="fc", title="通量电容损坏", url="q/fc/"),
+            SearchDoc(id="other", title="其他问题", url="q/other/")]
+    idx = search.build_index(docs, None, search.default_analysis(docs, [extra]))
     assert [h.id for h in idx.search("flux capacitor broken", 1)] == ["fc"]
 
 
@@ -161,7 +169,7 @@ def test_index_for_content(tmp_path):
     (content / "a.md").write_text(
         '---\nid: "a1"\ntitle: "客户端心跳超时"\ndate: "2024-01-01"\ntags: ["心跳"]\n---\n\n## 用户问题 ：\n客户端心跳超时\n\n'
         "## 专家官方解答 ：\n\n调大超时时间。\n", encoding="utf-8")
-    idx = search.index_for_content(content, cache=False)
+    idx = pipeline.index_for_content(content, cache=False)
     assert [h.id for h in idx.search("heartbeat timeout")] == ["a1"]
 
 
@@ -170,7 +178,7 @@ def test_index_for_content(tmp_path):
 def test_random_queries_never_raise(index, query):
     hits = search.search(index, query, limit=5)
     assert isinstance(hits, list)
-    search.query_terms(query, index)
+    query_terms(query, index.vocabulary())
 
 
 @settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
@@ -191,10 +199,7 @@ def _dev_queries():
 @pytest.mark.skipif(not (SHARED / "corpus" / "nacos-faq").is_dir() or not (SHARED / "eval" / "queries_dev.jsonl").is_file(),
                     reason="needs ../shared/corpus/nacos-faq and ../shared/eval/queries_dev.jsonl")
 def test_dev_set_quality():
-    from kb_builder.ingest import read_corpus
-
-    corpus = read_corpus(SHARED / "corpus" / "nacos-faq")
-    idx = search.build_index(search.docs_from_entries(corpus.entries), None)
+    idx = pipeline.index_for_content(SHARED / "corpus" / "nacos-faq", cache=False)
     queries = _dev_queries()
     s5 = mrr = 0.0
     for item in queries:
@@ -213,7 +218,7 @@ def test_dev_set_quality():
 def _postings(idx: search.Index) -> dict:
     reader = idx.ix.reader()
     out = {}
-    for name in (*search.FIELD_BOOSTS, *search.GRAM_FIELD_BOOSTS):
+    for name in (*FIELD_BOOSTS, *GRAM_FIELD_BOOSTS):
         out[name] = ({t: list(reader.postings(name, t).items_as("weight")) for t in reader.lexicon(name)},
                      [reader.doc_field_length(d, name) for d in range(reader.doc_count_all())])
     out["stored"] = [reader.stored_fields(d) for d in range(reader.doc_count_all())]
@@ -221,30 +226,25 @@ def _postings(idx: search.Index) -> dict:
 
 
 def test_build_index_with_an_analysis_equals_without():
-    analysis = search.analyse_docs(DOCS)
-    given_ = search.build_index(DOCS, None, analysis=analysis)
-    search._LAST_ANALYSIS.clear()  # nothing to reuse: analysed again inside build_index
+    analysis = search.default_analysis(DOCS)
+    given_ = search.build_index(DOCS, None, analysis)
     alone = search.build_index(DOCS, None)
     assert given_.meta == alone.meta
     assert _postings(given_) == _postings(alone)
     assert top(given_, "心跳") == top(alone, "心跳") == ["hb"]
 
 
-def test_analysis_is_reused_only_when_it_fits(tmp_path):
-    analysis = search.analyse_docs(DOCS)
-    assert search.analysis_for(DOCS, analysis=analysis) is analysis
-    assert search.analysis_for(list(DOCS)) is analysis  # the latest analysis, same documents
-    assert search.analysis_for(DOCS[:-1], analysis=analysis) is not analysis
-    glossary = tmp_path / "g.yml"
-    glossary.write_text("groups:\n  - [心跳, heartbeat]\n", encoding="utf-8")
-    assert search.analysis_for(DOCS, [glossary], analysis=analysis) is not analysis
-    fresh = search.analyse_docs(DOCS)
-    assert fresh.terms == analysis.terms  # the same words taught again change nothing
+def test_an_analysis_of_other_documents_is_not_used():
+    other = search.default_analysis(DOCS[:-1])
+    idx = search.build_index(DOCS, None, other)
+    assert idx.doc_count == len(DOCS) and top(idx, "内存不足") == ["mem"]
 
 
 def test_doc_terms_fields():
-    terms = search.doc_terms(DOCS[3])
-    assert set(terms.fields) == set(search.TERM_FIELDS)
+    analyzer = Analyzer()
+    terms = doc_terms(DOCS[3], analyzer)
+    assert set(terms.fields) == set(TERM_FIELDS)
     assert "nacosexception" in terms.fields["errors"] and "nacos" in terms.fields["parts"]
     assert terms.fields["question"] == ()  # no question: not the title again
-    assert "心跳" in search.doc_terms(DOCS[0]).fields["tgrams"] or "心跳" in search.doc_terms(DOCS[0]).fields["title"]
+    first = doc_terms(DOCS[0], analyzer)
+    assert "心跳" in first.fields["tgrams"] or "心跳" in first.fields["title"]

@@ -1,0 +1,447 @@
+"""What each generated page shows: one frozen record per page, built by one function.
+
+A record holds every input of its page, resolved: the entries it shows (whole
+`Entry` values, so a template may show any field), the links it makes, its
+language.  Rendering a record (pages.py) reads nothing else, so a record is
+also its page's cache key: a new field of an entry reaches every page showing
+that entry with no cache code.  The builders here read the corpus-wide lookups
+(`Site`) and are cheap; the rendering they feed is what is remembered.
+"""
+from __future__ import annotations
+
+import hashlib
+import posixpath
+import re
+from collections import defaultdict
+from dataclasses import dataclass
+from functools import cached_property
+from itertools import groupby
+from typing import Callable, Iterable, Mapping, Sequence
+
+from .i18n import category_label
+from .model import Entry, EntryLinks, NormalizedEntry, Reference, Texts
+from .safe import is_safe_segment, safe_url
+
+ENTRY_DIR = "q"
+TAG_DIR = "tags"
+VERSION_DIR = "versions"
+CATEGORY_DIR = "categories"
+HUB_DIR = "troubleshooting"
+ERROR_PAGE = "errors/index.md"
+HOME = "index.md"
+TAG_INDEX = f"{TAG_DIR}/index.md"
+CATEGORY_INDEX = f"{CATEGORY_DIR}/index.md"
+HUB_INDEX = f"{HUB_DIR}/index.md"
+LATEST_ON_HOME = 10
+TOP_TAGS_ON_HOME = 30
+YEAR_GROUPS_FROM = 31  # listings this long are split by year
+
+
+# ----------------------------------------------------------------------------- paths
+
+def entry_uri(entry_id: str) -> str:
+    return f"{ENTRY_DIR}/{entry_id}.md"
+
+
+def tag_uri(slug: str) -> str:
+    return f"{TAG_DIR}/{slug}.md"
+
+
+def version_uri(version: str) -> str:
+    return f"{VERSION_DIR}/{version}.md"
+
+
+def category_uri(slug: str) -> str:
+    return f"{CATEGORY_DIR}/{slug}.md"
+
+
+def hub_uri(slug: str) -> str:
+    return f"{HUB_DIR}/{slug}.md"
+
+
+def category_slug(category: str) -> str:
+    slug = "".join(ch if ch.isalnum() or ch in "-_" else "-" for ch in category.strip()).strip("-")
+    return slug.lower() if slug and is_safe_segment(slug) else "uncategorised"
+
+
+def error_anchor(signature: str) -> str:
+    return "e-" + hashlib.sha1(signature.encode("utf-8")).hexdigest()[:10]
+
+
+def md_link(from_uri: str, to_uri: str) -> str:
+    """A markdown link target from one generated page to another (engines resolve .md links)."""
+    return posixpath.relpath(to_uri, posixpath.dirname(from_uri) or ".")
+
+
+def page_url(uri: str, directory_urls: bool = True) -> str:
+    """The URL a page's source path gets (MkDocs' rule): a/b.md -> a/b/, a/index.md -> a/."""
+    stem, _ = posixpath.splitext(uri)
+    if posixpath.basename(stem) in ("index", "README"):
+        folder = posixpath.dirname(stem)
+        return f"{folder}/" if folder else ""
+    return f"{stem}/" if directory_urls else f"{stem}.html"
+
+
+def url_link(from_uri: str, to_uri: str, directory_urls: bool = True) -> str:
+    """A relative URL from one page to another, for HTML that no engine rewrites."""
+    here, there = page_url(from_uri, directory_urls), page_url(to_uri, directory_urls)
+    base = here if here.endswith("/") or not here else posixpath.dirname(here) + "/"
+    rel = posixpath.relpath(there or ".", base.rstrip("/") or ".")
+    if rel == ".":
+        return "./"
+    return rel + "/" if there.endswith("/") and not rel.endswith("/") else rel
+
+
+# ----------------------------------------------------------------------------- records
+
+@dataclass(frozen=True)
+class Link:
+    text: str
+    target: str  # a markdown link target (.md path or a vetted URL)
+
+
+@dataclass(frozen=True)
+class Item:
+    """One entry in a list of entries (`href`: a relative URL from the list's page)."""
+
+    entry: Entry
+    href: str
+
+
+@dataclass(frozen=True)
+class EntryList:
+    items: tuple[Item, ...]
+    dates: bool = True  # whether the list shows each entry's date
+
+    def __bool__(self) -> bool:
+        return bool(self.items)
+
+    def __len__(self) -> int:
+        return len(self.items)
+
+
+@dataclass(frozen=True)
+class ReferenceLine:
+    text: str
+    target: str | None  # a link target, or None
+    unresolved: bool = False  # a bare title or unsafe link that no entry answers
+
+
+@dataclass(frozen=True)
+class EntryPage:
+    uri: str
+    lang: str
+    entry: Entry
+    description: str | None  # shortened, for the page's meta description
+    category: Link | None
+    tags: tuple[Link, ...]
+    versions: tuple[Link, ...]
+    edit_url: str | None
+    source: str
+    question: str  # sanitised markdown
+    answer: str
+    references: tuple[ReferenceLine, ...]
+    errors: tuple[Link, ...]  # error signatures and their anchors in the error index
+    also_asked: EntryList
+    related: EntryList
+    referenced_by: EntryList
+
+
+@dataclass(frozen=True)
+class Section:
+    title: str | None  # None: the list is not split
+    entries: EntryList
+
+
+@dataclass(frozen=True)
+class ListingPage:
+    """A tag, version or category page: a title, an intro and its entries by year."""
+
+    uri: str
+    lang: str
+    kind: str  # "tag" | "version" | "category"
+    label: str
+    count: int
+    sections: tuple[Section, ...]
+    index: str | None  # link to the index of this kind of page
+
+
+@dataclass(frozen=True)
+class Chip:
+    text: str
+    target: str
+    count: int
+
+
+@dataclass(frozen=True)
+class TagIndexPage:
+    uri: str
+    lang: str
+    tags: tuple[Chip, ...]
+    versions: tuple[Chip, ...]
+
+
+@dataclass(frozen=True)
+class CategoryIndexPage:
+    uri: str
+    lang: str
+    categories: tuple[Chip, ...]
+
+
+@dataclass(frozen=True)
+class HubSummary:
+    title: str
+    target: str
+    count: int
+    description: str
+
+
+@dataclass(frozen=True)
+class HubIndexPage:
+    uri: str
+    lang: str
+    hubs: tuple[HubSummary, ...]
+
+
+@dataclass(frozen=True)
+class HubPage:
+    uri: str
+    lang: str
+    title: str
+    description: str
+    groups: tuple[Section, ...]
+    index: str
+
+
+@dataclass(frozen=True)
+class ErrorRow:
+    signature: str
+    anchor: str
+    entries: tuple[Link, ...]
+
+
+@dataclass(frozen=True)
+class ErrorIndexPage:
+    uri: str
+    lang: str
+    count: int
+    letters: tuple[tuple[str, str, tuple[ErrorRow, ...]], ...]  # (letter, anchor, rows)
+
+
+@dataclass(frozen=True)
+class HomePage:
+    uri: str
+    lang: str
+    entries: int
+    categories: int
+    tags: int
+    errors: int
+    hubs: tuple[HubSummary, ...]
+    browse: tuple[Chip, ...]
+    extra_links: tuple[Link, ...]
+    latest: EntryList
+    top_tags: tuple[Chip, ...]
+
+
+# ----------------------------------------------------------------------------- the site
+
+def newest_first(members: Iterable[NormalizedEntry]) -> list[NormalizedEntry]:
+    return sorted(members, key=lambda n: (n.entry.date or "", n.entry.id), reverse=True)
+
+
+def _texts_in(value: Mapping | str | None, lang: str) -> str:
+    if isinstance(value, Texts):
+        return value.text(lang)
+    if isinstance(value, Mapping):
+        return Texts(value).text(lang)
+    return str(value or "")
+
+
+class Site:
+    """Corpus-wide lookups every record builder reads."""
+
+    def __init__(self, entries: Sequence[NormalizedEntry], graph: object, lang: str, directory_urls: bool = True,
+                 edit_url: Callable[[Entry], str | None] = lambda e: None,
+                 source_label: Callable[[Entry], str] = lambda e: e.source_path,
+                 body: Callable[[Entry, str, str], str] | None = None,
+                 extra_home_links: Sequence[tuple[str, str]] = ()):
+        self.entries, self.graph, self.lang = entries, graph, lang
+        self.directory_urls = directory_urls
+        self.edit_url, self.source_label, self.body = edit_url, source_label, body
+        self.extra_home_links = tuple(extra_home_links)
+        self.by_id: dict[str, NormalizedEntry] = {n.entry.id: n for n in entries}
+        self.links: Mapping[str, EntryLinks] = getattr(graph, "links", {}) or {}
+        self.tag_members: dict[str, list[NormalizedEntry]] = defaultdict(list)
+        self.tag_label: dict[str, str] = {}
+        self.version_members: dict[str, list[NormalizedEntry]] = defaultdict(list)
+        self.category_members: dict[str, list[NormalizedEntry]] = defaultdict(list)
+        self.category_name: dict[str, str] = {}
+        for n in entries:
+            for tag in n.tags:
+                if not is_safe_segment(tag.slug):
+                    continue  # normalize.py never makes these; refuse rather than write outside tags/
+                self.tag_members[tag.slug].append(n)
+                self.tag_label.setdefault(tag.slug, tag.label)
+            for version in n.versions:
+                if is_safe_segment(version):
+                    self.version_members[version].append(n)
+            if n.entry.category:
+                slug = category_slug(n.entry.category)
+                self.category_members[slug].append(n)
+                if slug not in self.category_name:  # the first entry's category names it
+                    self.category_name[slug] = category_label(n.entry.category, lang)
+
+    @cached_property
+    def hubs(self) -> tuple:
+        # A hub with no entries would be an empty page: leave it out of this site.
+        return tuple(h for h in (getattr(self.graph, "hubs", ()) or ()) if any(g.entry_ids for g in h.groups))
+
+    @cached_property
+    def error_index(self) -> Mapping[str, Sequence[str]]:
+        return getattr(self.graph, "error_index", {}) or {}
+
+    def entry_list(self, from_uri: str, members: Iterable[NormalizedEntry], dates: bool = True) -> EntryList:
+        return EntryList(tuple(Item(n.entry, url_link(from_uri, entry_uri(n.entry.id), self.directory_urls))
+                               for n in members), dates)
+
+    def by_year(self, from_uri: str, members: Sequence[NormalizedEntry]) -> tuple[Section, ...]:
+        """Newest first; long listings are split by year so they stay scannable."""
+        members = newest_first(members)
+        if len(members) < YEAR_GROUPS_FROM:
+            return (Section(None, self.entry_list(from_uri, members)),)
+        return tuple(Section(year, self.entry_list(from_uri, list(group)))
+                     for year, group in groupby(members, key=lambda n: (n.entry.date or "")[:4] or "—"))
+
+
+# ----------------------------------------------------------------------------- builders
+
+def _has_scheme(target: str) -> bool:
+    return ":" in target.split("/", 1)[0]
+
+
+def entry_page(site: Site, n: NormalizedEntry, shorten: Callable[[str | None, int], str]) -> EntryPage:
+    e = n.entry
+    uri = entry_uri(e.id)
+    links = site.links.get(e.id) or EntryLinks()
+    category = None
+    if e.category:
+        slug = category_slug(e.category)
+        category = Link(site.category_name.get(slug, e.category), md_link(uri, category_uri(slug)))
+    tags = tuple(Link(tag.label, md_link(uri, tag_uri(tag.slug)))
+                 for tag in n.tags if tag.slug in site.tag_members and is_safe_segment(tag.slug))
+    versions = tuple(Link(v, md_link(uri, version_uri(v))) for v in n.versions if v in site.version_members)
+    refs = links.references or tuple((r, None) for r in e.references)
+    body = site.body or (lambda entry, text, kind: text)
+    return EntryPage(
+        uri=uri, lang=site.lang, entry=e,
+        description=shorten(e.description, 300) if e.description else None,
+        category=category, tags=tags, versions=versions,
+        edit_url=safe_url(site.edit_url(e)), source=site.source_label(e),
+        # A question is prose: a leading '#' (as in "#what is X") is a hashtag, not a heading.
+        question=body(e, re.sub(r"^(\s{0,3})#", r"\1\\#", e.question, flags=re.M), "question"),
+        answer=body(e, e.answer, "answer") if e.answer else "",
+        references=tuple(_reference_line(site, uri, ref, resolved) for ref, resolved in refs),
+        errors=tuple(Link(sig, f"{md_link(uri, ERROR_PAGE)}#{error_anchor(sig)}") for sig in links.errors),
+        also_asked=site.entry_list(uri, [site.by_id[i] for i in links.also_asked if i in site.by_id]),
+        related=site.entry_list(uri, [site.by_id[r.entry_id] for r in links.related if r.entry_id in site.by_id],
+                                dates=False),
+        referenced_by=site.entry_list(uri, [site.by_id[i] for i in links.referenced_by if i in site.by_id],
+                                      dates=False),
+    )
+
+
+def _reference_line(site: Site, uri: str, ref: Reference, resolved: str | None) -> ReferenceLine:
+    if resolved and resolved in site.by_id:
+        return ReferenceLine(ref.text, md_link(uri, entry_uri(resolved)))
+    url = safe_url(ref.target) if ref.target else None
+    if url and url.startswith(("http://", "https://", "mailto:", "ftp://")):
+        return ReferenceLine(ref.text, url)
+    return ReferenceLine(ref.text, None, unresolved=ref.target is None or not url)
+
+
+def tag_page(site: Site, slug: str) -> ListingPage:
+    uri, members = tag_uri(slug), site.tag_members[slug]
+    return ListingPage(uri, site.lang, "tag", site.tag_label[slug], len(members), site.by_year(uri, members),
+                       md_link(uri, TAG_INDEX))
+
+
+def version_page(site: Site, version: str) -> ListingPage:
+    uri, members = version_uri(version), site.version_members[version]
+    return ListingPage(uri, site.lang, "version", version, len(members), site.by_year(uri, members), None)
+
+
+def category_page(site: Site, slug: str) -> ListingPage:
+    uri, members = category_uri(slug), site.category_members[slug]
+    return ListingPage(uri, site.lang, "category", site.category_name[slug], len(members),
+                       site.by_year(uri, members), None)
+
+
+def _version_key(version: str) -> tuple:
+    return tuple(int(p) if p.isdigit() else 0 for p in version.lstrip("vV").split("."))
+
+
+def tag_index(site: Site) -> TagIndexPage:
+    uri = TAG_INDEX
+    ordered = sorted(site.tag_members.items(), key=lambda kv: (-len(kv[1]), site.tag_label[kv[0]].lower()))
+    versions = sorted(site.version_members.items(), key=lambda kv: _version_key(kv[0]), reverse=True)
+    return TagIndexPage(uri, site.lang,
+                        tuple(Chip(site.tag_label[s], md_link(uri, tag_uri(s)), len(m)) for s, m in ordered),
+                        tuple(Chip(v, md_link(uri, version_uri(v)), len(m)) for v, m in versions))
+
+
+def category_index(site: Site) -> CategoryIndexPage:
+    uri = CATEGORY_INDEX
+    ordered = sorted(site.category_members.items(), key=lambda kv: -len(kv[1]))
+    return CategoryIndexPage(uri, site.lang, tuple(Chip(site.category_name[s], md_link(uri, category_uri(s)), len(m))
+                                                   for s, m in ordered))
+
+
+def _hub_summary(site: Site, uri: str, hub) -> HubSummary:
+    return HubSummary(_texts_in(hub.title, site.lang) or hub.slug, md_link(uri, hub_uri(hub.slug)),
+                      len({i for g in hub.groups for i in g.entry_ids}),
+                      _texts_in(getattr(hub, "description", None), site.lang))
+
+
+def hub_index(site: Site) -> HubIndexPage:
+    return HubIndexPage(HUB_INDEX, site.lang, tuple(_hub_summary(site, HUB_INDEX, h) for h in site.hubs))
+
+
+def hub_page(site: Site, hub, other: str) -> HubPage:
+    uri = hub_uri(hub.slug)
+    groups = []
+    for group in hub.groups:
+        members = [site.by_id[i] for i in group.entry_ids if i in site.by_id]
+        if members:
+            groups.append(Section(_texts_in(group.title, site.lang) or other,
+                                  site.entry_list(uri, newest_first(members), dates=False)))
+    return HubPage(uri, site.lang, _texts_in(hub.title, site.lang) or hub.slug,
+                   _texts_in(getattr(hub, "description", None), site.lang), tuple(groups), md_link(uri, HUB_INDEX))
+
+
+def error_index(site: Site) -> ErrorIndexPage:
+    uri, index = ERROR_PAGE, site.error_index
+    by_letter: dict[str, list[str]] = defaultdict(list)
+    for sig in sorted(index, key=lambda s: s.lower()):
+        first = sig.lstrip("[(\"'`")[:1].upper()
+        by_letter[first if first.isalpha() and first.isascii() else "#"].append(sig)
+    letters = []
+    for c in sorted(by_letter, key=lambda c: (c == "#", c)):
+        rows = tuple(ErrorRow(sig, error_anchor(sig),
+                              tuple(Link(site.by_id[i].entry.title, md_link(uri, entry_uri(i)))
+                                    for i in index[sig] if i in site.by_id))
+                     for sig in by_letter[c])
+        letters.append((c, f"letter-{'num' if c == '#' else c.lower()}", rows))
+    return ErrorIndexPage(uri, site.lang, len(index), tuple(letters))
+
+
+def home(site: Site) -> HomePage:
+    uri = HOME
+    browse = (Chip("error_index", md_link(uri, ERROR_PAGE), len(site.error_index)),
+              Chip("tag_index", md_link(uri, TAG_INDEX), len(site.tag_members)),
+              Chip("categories", md_link(uri, CATEGORY_INDEX), len(site.category_members)))
+    top = sorted(site.tag_members, key=lambda s: -len(site.tag_members[s]))[:TOP_TAGS_ON_HOME]
+    return HomePage(uri, site.lang, len(site.by_id), len(site.category_members), len(site.tag_members),
+                    len(site.error_index), tuple(_hub_summary(site, uri, h) for h in site.hubs), browse,
+                    tuple(Link(text, md_link(uri, target)) for text, target in site.extra_home_links),
+                    site.entry_list(uri, newest_first(site.by_id.values())[:LATEST_ON_HOME]),
+                    tuple(Chip(site.tag_label[s], md_link(uri, tag_uri(s)), len(site.tag_members[s])) for s in top))

@@ -1,0 +1,190 @@
+"""`kb serve`: one object for everything a live preview keeps between rebuilds.
+
+MkDocs' live-reload server rebuilds the site in this process after every save,
+keeping the kb plugin (it has `on_startup`).  `Serving` holds:
+
+* the build session (session.py): the store of derived values and the cuts,
+  so a rebuild recomputes only what an edit changed;
+* per site folder, which generated pages were written and from what page
+  (`PageRecord`): MkDocs' dirty rebuilds render only the pages that changed;
+* compiled theme templates (MkDocs makes a new Jinja environment per build);
+* the background process writing the whoosh index for `kb search`;
+* the collector settings (after the first build the long-lived heap is frozen).
+
+`stop()` ends serving: later builds in this process are clean builds again.
+"""
+from __future__ import annotations
+
+import gc
+import hashlib
+import os
+import pickle
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+from typing import Any, Iterable, Mapping
+
+from .session import Session
+
+SERVE_BUILD_TYPE = "dirty"  # what `kb serve` passes to mkdocs.commands.serve.serve
+
+
+def digest(text: str) -> str:
+    return hashlib.blake2b(text.encode("utf-8"), digest_size=16).hexdigest()
+
+
+def config_fingerprint(config: Any) -> str:
+    """The configuration file and theme overrides: a change to either renders every page again."""
+    h = hashlib.blake2b(digest_size=16)
+    path = getattr(config, "config_file_path", None)
+    if path and os.path.isfile(path):
+        h.update(Path(path).read_bytes())
+    for folder in getattr(getattr(config, "theme", None), "dirs", ()) or ():
+        if "site-packages" in str(folder) and "kb_builder" not in str(folder):
+            continue  # an installed theme changes only with its version, which the config names
+        for root, _, files in sorted(os.walk(folder)):
+            for name in sorted(files):
+                full = os.path.join(root, name)
+                try:
+                    st = os.stat(full)
+                except OSError:
+                    continue
+                h.update(f"{full}\0{st.st_size}\0{st.st_mtime_ns}\n".encode())
+    for key in ("site_url", "use_directory_urls", "markdown_extensions", "extra"):
+        h.update(repr(config.get(key)).encode())
+    return h.hexdigest()
+
+
+class PageRecord:
+    """The generated pages of the last build into one site folder (uri -> page digest)."""
+
+    def __init__(self, fingerprint: str, previous: Mapping[str, str]):
+        self.fingerprint = fingerprint
+        self.previous = previous
+        self.current: dict[str, str] = {}
+
+    def unchanged(self, uri: str, page: Any, dest_path: str) -> bool:
+        h = digest(page.markdown + "\0" + "\0".join(page.fragments))
+        self.current[uri] = h
+        return self.previous.get(uri) == h and os.path.isfile(dest_path)
+
+    def removed(self) -> list[str]:
+        """Pages of the previous build that this one no longer generates."""
+        return [uri for uri in self.previous if uri not in self.current]
+
+
+_INDEX_CHILD = (
+    "import os, pickle, sys\n"
+    "from kb_builder.serving import index_child\n"
+    "index_child(sys.argv[1])\n"
+)
+
+
+def index_child(job: str) -> None:
+    """The background whoosh index writer (a fresh interpreter, see `Serving.index_in_background`)."""
+    from . import parallel
+    from .analyze import Analyzer
+    from .documents import analyse_docs
+    from .search import build_index
+
+    with open(job, "rb") as f:
+        docs, words, glossary, index_dir, parent = pickle.load(f)
+    os.remove(job)
+    parallel.die_with_parent(parent)
+    build_index(docs, index_dir, analyse_docs(docs, Analyzer.of(words), glossary))
+
+
+class Serving:
+    def __init__(self) -> None:
+        self.session = Session(serving=self)
+        self._records: dict[str, tuple[str, dict[str, str]]] = {}
+        self._background: dict[str, subprocess.Popen] = {}
+        self._template_code: Any = None
+        self._thresholds: tuple[int, int, int] | None = None
+
+    # -- pages
+    def page_record(self, site_dir: str, fingerprint: str) -> PageRecord:
+        """The record of the last build into `site_dir`; taken until `commit`: a failed build
+        leaves nothing to trust, and the next one renders every page."""
+        fp, previous = self._records.pop(os.path.realpath(site_dir), ("", {}))
+        return PageRecord(fingerprint, previous if fp == fingerprint else {})
+
+    def commit(self, site_dir: str, record: PageRecord) -> None:
+        self._records[os.path.realpath(site_dir)] = (record.fingerprint, dict(record.current))
+
+    def record_of(self, site_dir: str) -> Mapping[str, str]:
+        """For tests: the committed record of a site folder."""
+        return self._records.get(os.path.realpath(site_dir), ("", {}))[1]
+
+    # -- theme templates
+    def template_code(self) -> Any:
+        """Compiled templates kept between rebuilds; Jinja checks each template's source
+        checksum, so an edited template is compiled again."""
+        if self._template_code is None:
+            import jinja2
+
+            class MemoryCode(jinja2.BytecodeCache):
+                def __init__(self) -> None:
+                    self.store: dict[str, bytes] = {}
+
+                def load_bytecode(self, bucket) -> None:
+                    data = self.store.get(bucket.key)
+                    if data is not None:
+                        bucket.bytecode_from_string(data)
+
+                def dump_bytecode(self, bucket) -> None:
+                    self.store[bucket.key] = bucket.bytecode_to_string()
+
+            self._template_code = MemoryCode()
+        return self._template_code
+
+    # -- the whoosh index
+    def index_in_background(self, docs: Iterable[Any], words: Iterable[str], glossary: Any, index_dir: Path) -> None:
+        """Write the whoosh index in another process; a newer rebuild replaces an unfinished one.
+        A fresh interpreter, not a fork: the live-reload server runs threads in this process."""
+        import shutil
+
+        index_dir = Path(index_dir)
+        running = self._background.pop(str(index_dir), None)
+        if running is not None and running.poll() is None:
+            running.terminate()
+            running.wait(10)
+        for stale in index_dir.parent.glob(f".{index_dir.name}.tmp-*"):  # left by a terminated writer
+            shutil.rmtree(stale, ignore_errors=True)
+        fd, job = tempfile.mkstemp(prefix="kb-index-job-", suffix=".pickle")
+        with os.fdopen(fd, "wb") as f:
+            pickle.dump((list(docs), frozenset(words), glossary, str(index_dir), os.getpid()), f)
+        # Quiet: `kb serve` may stop (and MkDocs delete its temporary site) before it is done.
+        self._background[str(index_dir)] = subprocess.Popen(
+            [sys.executable, "-c", _INDEX_CHILD, job], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+    def wait_for_index(self, timeout: float | None = None) -> bool:
+        """Wait for the background indexes; True when all finished well (or none was running)."""
+        ok = True
+        for process in list(self._background.values()):
+            try:
+                ok = process.wait(timeout) == 0 and ok
+            except subprocess.TimeoutExpired:
+                ok = False
+        return ok
+
+    # -- memory
+    def settle_heap(self) -> None:
+        """After the first build: collect once, then keep what survived (jieba's dictionary,
+        the store) out of the collector's full passes, which would otherwise walk millions
+        of long-lived objects in most rebuilds."""
+        if self._thresholds is None:
+            gc.collect()
+            gc.freeze()
+            self._thresholds = gc.get_threshold()
+            young, middle, old = self._thresholds
+            # What stays unfrozen is small: let full passes come about every tenth as often.
+            gc.set_threshold(young, middle, max(old, 100))
+
+    def stop(self) -> None:
+        self.wait_for_index()
+        if self._thresholds is not None:
+            gc.unfreeze()
+            gc.set_threshold(*self._thresholds)
+            self._thresholds = None

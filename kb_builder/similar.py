@@ -1,0 +1,177 @@
+"""Related entries: TF-IDF vectors of weighted terms and each entry's nearest neighbours.
+
+`similar` computes every entry's neighbour list by cosine similarity, candidates
+taken from an inverted index of rarer terms; given its previous result, it
+recomputes only the vectors and lists an edit can change (see its docstring).
+"""
+from __future__ import annotations
+
+import heapq
+import math
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from functools import lru_cache
+from itertools import repeat
+from operator import itemgetter, mul
+from typing import Mapping, Sequence
+
+
+def _same(a: Mapping[str, float], b: Mapping[str, float]) -> bool:
+    return a is b or a == b
+
+
+@lru_cache(maxsize=65536)
+def _df_step(d: int) -> float:
+    """A document frequency as idf sees it: exact up to 8, above that rounded to steps of
+    2**(1/8) (about 9 %), so that one edited entry rarely changes the idf of a common
+    term and with it the vector of every entry holding that term (`_similar`)."""
+    return d if d <= 8 else 2 ** (round(math.log2(d) * 8) / 8)
+
+
+def _vector(weights: Mapping[str, float], df: Mapping[str, int], n: int) -> dict[str, float]:
+    """One document's unit TF-IDF vector (log-scaled weights)."""
+    vec = {}
+    for t, w in weights.items():
+        idf = math.log(1 + n / _df_step(df[t]))
+        vec[t] = (1 + math.log(w)) * idf if w >= 1 else w * idf
+    norm = math.sqrt(sum(v * v for v in vec.values())) or 1.0
+    return {t: v / norm for t, v in vec.items()}
+
+
+def _document_frequencies(weights: Sequence[Mapping[str, float]]) -> Counter:
+    df: Counter = Counter()
+    for w in weights:
+        df.update(w.keys())
+    return df
+
+
+def _cosine(a: dict[str, float], b: dict[str, float]) -> float:
+    if len(a) > len(b):
+        a, b = b, a
+    return sum(map(mul, a.values(), map(b.get, a.keys(), repeat(0.0))))
+
+
+def _postings(vectors: Sequence[Mapping[str, float]]) -> dict[str, list[tuple[int, float]]]:
+    postings: dict[str, list[tuple[int, float]]] = defaultdict(list)
+    for i, vec in enumerate(vectors):
+        for t, v in vec.items():
+            postings[t].append((i, v))
+    return postings
+
+
+def _near(i: int, vectors: Sequence[dict[str, float]], postings: Mapping[str, list[tuple[int, float]]],
+          limit: int, max_postings: int) -> tuple[list[tuple[float, int]], float | None]:
+    """The best `limit` other docs for doc i by cosine (exact), candidates from rare terms;
+    and the candidate floor: the partial score of the last candidate kept, or None when
+    every candidate was kept.  A doc whose partial score with i stays below the floor
+    cannot enter i's list (`_similar` uses it to skip lists an edit cannot change)."""
+    vec = vectors[i]
+    acc: dict[int, float] = defaultdict(float)
+    for t, v in vec.items():
+        plist = postings[t]
+        if len(plist) > max_postings:
+            continue
+        for j, w in plist:
+            acc[j] += v * w
+    acc.pop(i, None)  # removing it afterwards leaves the others' order (the tie-break) as it was
+    # nlargest equals a stable sort by score, descending, cut to the first limit * 3.
+    top = heapq.nlargest(limit * 3, acc.items(), key=itemgetter(1))
+    floor = top[-1][1] if len(acc) > len(top) else None
+    scored = sorted(((_cosine(vec, vectors[j]), j) for j, _ in top), key=lambda sj: (-sj[0], sj[1]))
+    return scored[:limit], floor
+
+
+@dataclass
+class Similar:
+    """Vectors and neighbour lists of one corpus, and what they were computed from."""
+
+    ids: tuple[str, ...]
+    limit: int
+    cap: int
+    weights: list[dict[str, float]]
+    df: Counter
+    vectors: list[dict[str, float]]
+    neighbours: list[list[tuple[float, int]]]
+    floors: list[float | None]  # per doc, the candidate floor of its list (`_near`)
+    recomputed: int = field(default=0, compare=False)  # neighbour lists computed (the rest were reused)
+
+
+# Partial scores are sums of the same products in another order: allow for rounding.
+_FLOOR_MARGIN = 1e-9
+
+
+def _all_near(ids, weights, df, vectors, limit, cap) -> Similar:
+    postings = _postings(vectors)
+    found = [_near(i, vectors, postings, limit, cap) for i in range(len(ids))]
+    return Similar(ids, limit, cap, weights, df, vectors, [f[0] for f in found], [f[1] for f in found],
+                    len(ids))
+
+
+def similar(previous: Similar | None, ids: tuple[str, ...], weights: tuple[dict[str, float], ...], limit: int,
+            cap: int) -> Similar:
+    """Vectors and neighbours of all docs; given the previous result, only what changed is recomputed.
+
+    A doc's vector changes when its weights do or when the document frequency of one of
+    its terms does; those docs get new neighbour lists.  Another doc's list depends on a
+    changed doc only through their partial score (the rare terms they share): when that
+    score was and stays below the list's candidate floor, the changed doc was not and is
+    not a candidate, and the list stands.  Everything else is the previous build's result,
+    computed by the same code from the same numbers."""
+    n = len(ids)
+    same_shape = previous is not None and previous.ids == ids and previous.limit == limit and previous.cap == cap
+    moved = [i for i in range(n) if not _same(weights[i], previous.weights[i])] if same_shape else None
+    if moved is not None and not moved:
+        return previous
+    if moved is None or len(moved) > n // 4:
+        df = _document_frequencies(weights)
+        return _all_near(ids, weights, df, [_vector(w, df, n) for w in weights], limit, cap)
+    df = previous.df.copy()
+    touched: set[str] = set()
+    for i in moved:
+        old, new = previous.weights[i].keys(), weights[i].keys()
+        df.subtract(old)
+        df.update(new)
+        touched.update(old, new)
+    for t in touched:
+        if df[t] <= 0:
+            del df[t]
+    # A term changes other documents when its idf moves, or when it starts or stops
+    # selecting candidates (`_near` skips terms in more than `cap` documents).
+    idf_changed = {t for t in touched
+                   if _df_step(a := df.get(t, 0)) != _df_step(b := previous.df.get(t, 0)) or (a <= cap) != (b <= cap)}
+    vectors = list(previous.vectors)
+    changed = []
+    for i, w in enumerate(weights):
+        if _same(w, previous.weights[i]) and (not idf_changed or idf_changed.isdisjoint(w)):
+            continue
+        vectors[i] = _vector(w, df, n)
+        changed.append(i)
+    if len(changed) > n // 4:
+        return _all_near(ids, weights, df, vectors, limit, cap)
+    postings = _postings(vectors)
+    # The highest partial score, before or after, of any changed doc with each doc it
+    # shares a candidate-selecting term with.  An unchanged doc holds the same terms,
+    # values and term gating (a term crossing the cap changed every doc holding it).
+    reach: dict[int, float] = {}
+    for i in changed:
+        for vec in (previous.vectors[i], vectors[i]):
+            partial: dict[int, float] = defaultdict(float)
+            for t, v in vec.items():
+                plist = postings.get(t)
+                if plist is not None and len(plist) <= cap:
+                    for j, w in plist:
+                        partial[j] += v * w
+            for j, score in partial.items():
+                if score > reach.get(j, -1.0):
+                    reach[j] = score
+    redo = set(changed)
+    for j, score in reach.items():
+        floor = previous.floors[j]
+        if floor is None or score >= floor - _FLOOR_MARGIN:
+            redo.add(j)
+    if len(redo) > n // 2:
+        return _all_near(ids, weights, df, vectors, limit, cap)
+    neighbours, floors = list(previous.neighbours), list(previous.floors)
+    for j in redo:
+        neighbours[j], floors[j] = _near(j, vectors, postings, limit, cap)
+    return Similar(ids, limit, cap, weights, df, vectors, neighbours, floors, len(redo))

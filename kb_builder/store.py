@@ -1,0 +1,130 @@
+"""Derived values, memoised by their inputs, for one build or one serve session.
+
+Every step of a build that is worth keeping is a function of declared, frozen
+inputs: `Store.memo(fn, *args)` returns `fn(*args)`, computed once per distinct
+inputs (they are the key: hashed, then compared by value).  A clean build is the
+same code with an empty store; `kb serve` keeps one store across rebuilds, so a
+rebuild computes only what an edit changed.
+
+Some steps are cheaper to update than to redo (the neighbour lists of the link
+graph, the browser index): `Store.derive(fn, *args)` calls `fn(previous, *args)`
+with the value it gave last time, as a hint the function may use; the result
+must be what `fn(None, *args)` gives.
+
+`KB_VERIFY_CACHE=1` (or `Store(verify=True)`) recomputes every hit and every
+derived value from scratch and raises `StaleValue` when they differ: the test
+suite runs edit sequences under it.
+
+A store forgets what a build did not ask for: `end_build` keeps the values the
+build used (and those of the build before, until the next one ends).
+"""
+from __future__ import annotations
+
+import os
+from typing import Any, Callable, Hashable, TypeVar
+
+T = TypeVar("T")
+_MISSING = object()
+VERIFY_ENV = "KB_VERIFY_CACHE"
+
+
+class StaleValue(AssertionError):
+    """A remembered value differs from what its function computes now (verify mode)."""
+
+
+def _name(fn: Callable) -> str:
+    name = f"{fn.__module__}.{fn.__qualname__}"
+    if "<" in name:  # a lambda or a local function: its identity is not a declared input
+        raise TypeError(f"Store: {name} is not a module-level function")
+    return name
+
+
+def verify_from_environment() -> bool:
+    return os.environ.get(VERIFY_ENV, "").strip().lower() not in ("", "0", "false", "no")
+
+
+class Store:
+    def __init__(self, verify: bool | None = None):
+        self.verify = verify_from_environment() if verify is None else verify
+        self._values: dict[tuple[str, tuple], Any] = {}
+        self._older: dict[tuple[str, tuple], Any] = {}
+        self._derived: dict[tuple[str, Hashable], tuple[tuple, Any]] = {}
+        self._derived_older: dict[tuple[str, Hashable], tuple[tuple, Any]] = {}
+        self._objects: dict[str, Any] = {}
+        self.hits = 0
+        self.misses = 0
+
+    # -- memoised functions ---------------------------------------------------------
+    def memo(self, fn: Callable[..., T], *args: Hashable) -> T:
+        """`fn(*args)`, remembered by the value of `args`."""
+        key = (_name(fn), args)
+        value = self._values.get(key, _MISSING)
+        if value is _MISSING:
+            value = self._older.pop(key, _MISSING)
+            if value is _MISSING:
+                self.misses += 1
+                value = self._values[key] = fn(*args)
+                return value
+            self._values[key] = value
+        self.hits += 1
+        if self.verify:
+            fresh = fn(*args)
+            if fresh != value:
+                raise StaleValue(f"{key[0]}: a remembered value differs from a fresh one")
+        return value
+
+    def derive(self, fn: Callable[..., T], *args: Any, slot: Hashable = None,
+               same: Callable[[Any, Any], bool] | None = None) -> T:
+        """`fn(previous, *args)`, where `previous` is what `fn` gave in an earlier call for
+        the same `slot` (None the first time): equal inputs give the remembered value.
+
+        The inputs are compared, not hashed.  `same(fresh, kept)` says what "the same
+        result" means in verify mode (default: ==)."""
+        key = (_name(fn), slot)
+        # Taken out while `fn` runs: a function may update its previous value in place, and
+        # should it fail, no half-updated value may stay behind for these inputs.
+        known = self._derived.pop(key, None) or self._derived_older.pop(key, None)
+        if known is not None and known[0] == args:
+            value = known[1]
+            self.hits += 1
+        else:
+            self.misses += 1
+            value = fn(known[1] if known is not None else None, *args)
+        self._derived[key] = (args, value)
+        if self.verify:
+            fresh = fn(None, *args)
+            if not (same(fresh, value) if same is not None else fresh == value):
+                raise StaleValue(f"{key[0]}: an updated value differs from a fresh one")
+        return value
+
+    # -- objects a session keeps --------------------------------------------------------
+    def keep(self, name: str, make: Callable[[], T]) -> T:
+        """An object that lives as long as the store (a cache with rules of its own)."""
+        found = self._objects.get(name)
+        if found is None:
+            found = self._objects[name] = make()
+        return found
+
+    # -- generations ----------------------------------------------------------------------
+    def end_build(self) -> None:
+        """What this build did not ask for is kept one more build, then forgotten."""
+        self._older, self._values = self._values, {}
+        self._derived_older, self._derived = self._derived, {}
+        for obj in self._objects.values():
+            sweep = getattr(obj, "sweep", None)
+            if sweep is not None:
+                sweep()
+
+    def __len__(self) -> int:
+        return len(self._values) + len(self._older)
+
+
+def freeze(value: Any) -> Hashable:
+    """A hashable, comparable form of plain data (mappings, lists, sets, scalars)."""
+    if isinstance(value, dict) or hasattr(value, "items"):
+        return tuple(sorted((str(k), freeze(v)) for k, v in value.items()))
+    if isinstance(value, (list, tuple)):
+        return tuple(freeze(v) for v in value)
+    if isinstance(value, (set, frozenset)):
+        return frozenset(freeze(v) for v in value)
+    return value
