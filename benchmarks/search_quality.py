@@ -1,15 +1,20 @@
 """Search quality benchmark: judged queries against one or more search engines.
 
     python benchmarks/search_quality.py [--corpus DIR] [--queries FILE ...] [--engine NAME ...]
-                                        [--misses] [--json]
+                                        [--no-holdout] [--misses] [--detail] [--json]
 
 Query files are JSON lines {"q": "...", "rel": [NNNN, ...]}; an id NNNN stands
-for the entry "question-history-NNNN" (other ids are used as written).  By
-default the dev set in ../shared/eval and benchmarks/queries_extra.jsonl are
-scored over ../shared/corpus/nacos-faq.
+for the entry "question-history-NNNN" (other ids are used as written).  Other keys
+are allowed; a file whose lines carry "split" ("tune" or "holdout", as in
+queries_en.jsonl and queries_para.jsonl, see draw_targets.py) is scored as one set
+per split, so the holdout part is always reported apart.  By default every judged
+set is scored over ../shared/corpus/nacos-faq: the dev set in ../shared/eval,
+benchmarks/queries_extra.jsonl, queries_en.jsonl and queries_para.jsonl.
 
-Per engine and query set it prints success@1, success@5, MRR@10, recall@10,
-the number of queries with no result, and warm latency p50/p95 in ms.
+It prints one row per query set: success@1, success@5 and MRR@10 of each engine.
+--detail prints per engine and set also recall@10, the number of queries with no
+result, and warm latency p50/p95 in ms.  --misses lists the queries whose first hit
+is not relevant, except holdout ones (holdout queries are never looked at one by one).
 
 Adding an engine (e.g. the browser search, driven through a built site): write
 a factory `make(corpus_dir: Path) -> Callable[[str], list[str]]` that prepares
@@ -116,7 +121,14 @@ except ImportError:
     pass
 
 
+HOLDOUT = "holdout"
+BENCH = REPO / "benchmarks"
+DEFAULT_QUERIES = [SHARED / "eval" / "queries_dev.jsonl", BENCH / "queries_extra.jsonl",
+                   BENCH / "queries_en.jsonl", BENCH / "queries_para.jsonl"]
+
+
 def load_queries(path: Path) -> list[dict]:
+    """The judged queries of a file: {"q", "rel" (a set of entry ids), "split" (None if not given)}."""
     out = []
     for line in path.read_text(encoding="utf-8").splitlines():
         line = line.strip()
@@ -124,8 +136,24 @@ def load_queries(path: Path) -> list[dict]:
             continue
         obj = json.loads(line)
         rel = {r if isinstance(r, str) and not str(r).isdigit() else f"question-history-{r}" for r in obj["rel"]}
-        out.append({"q": obj["q"], "rel": rel})
+        out.append({"q": obj["q"], "rel": rel, "split": obj.get("split")})
     return out
+
+
+def query_sets(paths: list[Path], holdout: bool = True) -> dict[str, list[dict]]:
+    """Set name -> queries: a file is one set, or one per split ("queries_en.jsonl:tune")."""
+    groups: dict[tuple[int, bool, str], list[dict]] = {}
+    for i, path in enumerate(paths):
+        if not path.is_file():
+            continue
+        for item in load_queries(path):
+            split = item["split"]
+            if split == HOLDOUT and not holdout:
+                continue
+            name = path.name if split is None else f"{path.name}:{split}"
+            groups.setdefault((i, split == HOLDOUT, name), []).append(item)
+    # Within a file the holdout split comes after the others, whatever the line order.
+    return {name: items for (_, _, name), items in sorted(groups.items())}
 
 
 def score(engine: Engine, queries: list[dict]) -> tuple[dict, list[tuple[str, int | None, list[str]]]]:
@@ -159,41 +187,69 @@ def score(engine: Engine, queries: list[dict]) -> tuple[dict, list[tuple[str, in
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--corpus", type=Path, default=SHARED / "corpus" / "nacos-faq")
-    ap.add_argument("--queries", type=Path, nargs="*",
-                    default=[SHARED / "eval" / "queries_dev.jsonl", REPO / "benchmarks" / "queries_extra.jsonl"])
+    ap.add_argument("--queries", type=Path, nargs="*", default=DEFAULT_QUERIES)
     ap.add_argument("--engine", action="append", choices=sorted(ENGINES), help="default: all")
-    ap.add_argument("--misses", action="store_true", help="list queries whose first hit is not relevant")
+    ap.add_argument("--no-holdout", action="store_true", help="leave out the holdout splits (while tuning)")
+    ap.add_argument("--misses", action="store_true", help="list queries whose first hit is not relevant (not holdout)")
+    ap.add_argument("--detail", action="store_true", help="per engine and set: recall, empty results, latency")
     ap.add_argument("--json", action="store_true")
     args = ap.parse_args(argv)
     if not args.corpus.is_dir():
         print(f"corpus not found: {args.corpus} (skipped)")
         return 0
-    sets = {p.name: load_queries(p) for p in args.queries if p.is_file()}
+    sets = query_sets(args.queries, holdout=not args.no_holdout)
     if not sets:
         print("no query files found (skipped)")
         return 0
     rows = []
-    for name in args.engine or list(ENGINES):
+    engines = args.engine or list(ENGINES)
+    for name in engines:
         t = time.perf_counter()
         engine = ENGINES[name](args.corpus)
         setup = time.perf_counter() - t
         for qname, queries in sets.items():
             result, misses = score(engine, queries)
             rows.append({"engine": name, "queries": qname, "setup_s": setup, **result})
-            if args.misses:
+            if args.misses and not qname.endswith(":" + HOLDOUT):
                 for q, first, top in misses:
                     print(f"  [{name}/{qname}] {'miss' if first is None else f'rank {first + 1}'}: {q}  top={top}",
                           file=sys.stderr)
     if args.json:
         print(json.dumps(rows, ensure_ascii=False, indent=2))
-        return 0
-    head = f"{'engine':<20} {'queries':<22} {'n':>3} {'s@1':>5} {'s@5':>5} {'MRR@10':>6} {'R@10':>5} {'zero':>4} {'p50ms':>6} {'p95ms':>6}"
-    print(head)
-    print("-" * len(head))
-    for r in rows:
-        print(f"{r['engine']:<20} {r['queries']:<22} {r['n']:>3} {r['s@1']:>5.2f} {r['s@5']:>5.2f} {r['mrr@10']:>6.3f} "
-              f"{r['recall@10']:>5.2f} {r['zero']:>4} {r['p50_ms']:>6.1f} {r['p95_ms']:>6.1f}")
+    elif args.detail:
+        print(detail_table(rows))
+    else:
+        print(compact_table(rows, engines, list(sets)))
     return 0
+
+
+def compact_table(rows: list[dict], engines: list[str], sets: list[str]) -> str:
+    """One line per query set: s@1, s@5 and MRR@10 of each engine side by side."""
+    by = {(r["engine"], r["queries"]): r for r in rows}
+    width = max(len("queries"), *map(len, sets))
+    w = max(16, *map(len, engines))  # 16: "s@1  s@5 MRR@10"
+    metrics = f"{'s@1':>4} {'s@5':>4} {'MRR@10':>6}"
+    lines = [f"{'':<{width}} {'':>3} " + "".join(f"| {e:<{w}} " for e in engines),
+             f"{'queries':<{width}} {'n':>3} " + "".join(f"| {metrics:>{w}} " for _ in engines)]
+    lines.append("-" * len(lines[-1]))
+    for qname in sets:
+        found = [by.get((e, qname)) for e in engines]
+        n = next((r["n"] for r in found if r), 0)
+        cells = [f"{r['s@1']:>4.2f} {r['s@5']:>4.2f} {r['mrr@10']:>6.3f}" if r else "" for r in found]
+        lines.append(f"{qname:<{width}} {n:>3} " + "".join(f"| {c:>{w}} " for c in cells))
+    return "\n".join(line.rstrip() for line in lines)
+
+
+def detail_table(rows: list[dict]) -> str:
+    """One line per engine and set, with recall@10, empty results and warm latency too."""
+    width = max(len("queries"), *(len(r["queries"]) for r in rows))
+    head = (f"{'engine':<20} {'queries':<{width}} {'n':>3} {'s@1':>5} {'s@5':>5} {'MRR@10':>6} {'R@10':>5} "
+            f"{'zero':>4} {'p50ms':>6} {'p95ms':>6}")
+    lines = [head, "-" * len(head)]
+    for r in rows:
+        lines.append(f"{r['engine']:<20} {r['queries']:<{width}} {r['n']:>3} {r['s@1']:>5.2f} {r['s@5']:>5.2f} "
+                     f"{r['mrr@10']:>6.3f} {r['recall@10']:>5.2f} {r['zero']:>4} {r['p50_ms']:>6.1f} {r['p95_ms']:>6.1f}")
+    return "\n".join(lines)
 
 
 if __name__ == "__main__":
