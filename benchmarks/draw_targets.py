@@ -15,7 +15,7 @@ Each usable target gets one query, written by reading the entry:
   does not read Chinese types it into a search box;
 * queries_para.jsonl: a Chinese description of the problem in the user's own words,
   sharing at most one term with the target's title (checked here: both cut with
-  kb_builder.analyze.terms, with and without the corpus's taught words).
+  the analyzer's terms, with and without the corpus's taught words).
 
 `rel` lists every entry that answers the query (the target, its duplicates and other
 entries answering the same question), found by reading the corpus.
@@ -91,11 +91,13 @@ def _entries(corpus: Path) -> dict[int, Entry]:
     return entries
 
 
-def shared_title_terms(query: str, title: str) -> set[str]:
-    """Non-stopword terms the query and the title share, cut as analyze.terms cuts them."""
-    from kb_builder import analyze
+def shared_title_terms(query: str, title: str, analyzer=None) -> set[str]:
+    """Non-stopword terms the query and the title share, cut as the analyzer cuts them
+    (default: jieba's own dictionary)."""
+    from kb_builder.analyze import Analyzer
 
-    return set(analyze.terms(query)) & set(analyze.terms(title))
+    analyzer = analyzer or Analyzer()
+    return set(analyzer.terms(query)) & set(analyzer.terms(title))
 
 
 def check(drawn: dict[str, dict[int, str]], entries: dict[int, Entry]) -> list[str]:
@@ -169,13 +171,13 @@ def _check_titles(paras: list[tuple[str, str, int]], titles: dict[int, str],
 
     Cut once with jieba's own dictionary and once with the words a build teaches it
     (the corpus's tags), so a term kept whole by either counts."""
-    from kb_builder.normalize import normalize_corpus
+    from kb_builder import normalize, pipeline
 
     plain = [shared_title_terms(q, titles[target]) for _, q, target in paras]
-    normalize_corpus(tuple(entries.values()))
+    taught, _ = pipeline.normalized_entries(tuple(entries.values()), normalize.load_tag_settings())
     problems = []
     for (where, q, target), before in zip(paras, plain):
-        both = before | shared_title_terms(q, titles[target])
+        both = before | shared_title_terms(q, titles[target], taught)
         if len(both) > MAX_SHARED:
             problems.append(f"{where}: shares {len(both)} terms with the title of {target}: {sorted(both)}")
     return problems

@@ -9,7 +9,7 @@ import html
 import os
 import re
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Iterable
 
@@ -17,6 +17,8 @@ import yaml
 
 from .model import Corpus, Entry, Finding, Reference, Severity, SkippedFile
 from .schema import FRONT_MATTER, KNOWN_FIELDS, FieldError
+
+_ENTRY_FIELDS = frozenset(f.name for f in fields(Entry))
 
 MAX_ENTRY_BYTES = 2 * 1024 * 1024
 MAX_FRONT_MATTER_CHARS = 64 * 1024
@@ -517,10 +519,7 @@ def parse_text(text: str, rel_path: str, findings: _Findings) -> Entry | None:
                 findings.warning("field-type", str(exc), line)
                 values[spec.name] = exc.value
             else:
-                findings.error("missing-field" if "empty" in str(exc) and spec.required else
-                               "unsafe-id" if spec.name == "id" else
-                               "invalid-date" if spec.name == "date" else "field-type",
-                               str(exc), line)
+                findings.error(exc.kind, str(exc), line)
     for key in data:
         if key not in KNOWN_FIELDS:
             findings.add(Severity.INFO, "unknown-field", f"unknown front-matter key '{key}' is ignored",
@@ -546,21 +545,11 @@ def parse_text(text: str, rel_path: str, findings: _Findings) -> Entry | None:
                     f"the {field_name} links to {_clip(match.group(2))!r}; script URLs are removed when the site is built",
                     _line_containing(body, body_line, match.group(0)),
                 )
-    return Entry(
-        id=values["id"],
-        title=title,
-        question=sections.question or title,
-        answer=sections.answer,
-        source_path=rel_path,
-        date=values.get("date"),
-        category=values.get("category"),
-        description=values.get("description"),
-        tags=values.get("tags", ()),
-        keywords=values.get("keywords", ()),
-        references=references,
-        form=sections.form,
-        lang=values.get("lang"),
-    )
+    # Every front-matter key the schema declares fills the model field of its name.
+    declared = {spec.name: value for spec in FRONT_MATTER if spec.name in _ENTRY_FIELDS
+                and (value := values.get(spec.name, values.get(spec.fallback) if spec.fallback else None)) is not None}
+    return Entry(**declared, question=sections.question or title, answer=sections.answer, source_path=rel_path,
+                 references=references, form=sections.form)
 
 
 def read_entry(path: Path, rel_path: str, max_bytes: int = MAX_ENTRY_BYTES) -> _Result:

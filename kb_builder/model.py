@@ -93,6 +93,7 @@ class Entry:
     answer: str
     source_path: str  # path relative to the content directory, POSIX separators
     date: str | None = None  # ISO yyyy-mm-dd
+    updated: str | None = None  # ISO yyyy-mm-dd of the last change (front-matter `updated`, else `date`)
     category: str | None = None
     description: str | None = None
     tags: tuple[str, ...] = ()  # as written (after splitting), normalised later

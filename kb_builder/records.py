@@ -246,7 +246,12 @@ class HomePage:
 # ----------------------------------------------------------------------------- the site
 
 def newest_first(members: Iterable[NormalizedEntry]) -> list[NormalizedEntry]:
-    return sorted(members, key=lambda n: (n.entry.date or "", n.entry.id), reverse=True)
+    """Most recently updated first (an entry's `updated` date, else its `date`)."""
+    return sorted(members, key=lambda n: (_changed(n.entry), n.entry.id), reverse=True)
+
+
+def _changed(entry: Entry) -> str:
+    return entry.updated or entry.date or ""
 
 
 def _texts_in(value: Mapping | str | None, lang: str) -> str:
@@ -310,7 +315,7 @@ class Site:
         if len(members) < YEAR_GROUPS_FROM:
             return (Section(None, self.entry_list(from_uri, members)),)
         return tuple(Section(year, self.entry_list(from_uri, list(group)))
-                     for year, group in groupby(members, key=lambda n: (n.entry.date or "")[:4] or "—"))
+                     for year, group in groupby(members, key=lambda n: _changed(n.entry)[:4] or "—"))
 
 
 # ----------------------------------------------------------------------------- builders

@@ -18,12 +18,14 @@ LIST_SEPARATORS = re.compile(r"[,，、;；]")
 
 
 class FieldError(ValueError):
-    """A value that does not fit its field. `soft` ones are warnings: the value was repaired."""
+    """A value that does not fit its field. `soft` ones are warnings: the value was repaired.
+    `kind` is the finding code `kb check` reports it under."""
 
-    def __init__(self, message: str, soft: bool = False, value: Any = None):
+    def __init__(self, message: str, soft: bool = False, value: Any = None, kind: str = "field-type"):
         super().__init__(message)
         self.soft = soft
         self.value = value
+        self.kind = kind
 
 
 def _type_name(value: Any) -> str:
@@ -54,19 +56,19 @@ def safe_id_suggestion(raw: str) -> str:
 
 def coerce_id(value: Any) -> str:
     if isinstance(value, bool) or not isinstance(value, (str, int)):
-        raise FieldError(f"'id' must be a string, not {_type_name(value)}")
+        raise FieldError(f"'id' must be a string, not {_type_name(value)}", kind="unsafe-id")
     text = str(value).strip()
     if not text:
-        raise FieldError("'id' is empty")
+        raise FieldError("'id' is empty", kind="missing-field")
     if len(text) > MAX_ID_LENGTH:
         raise FieldError(
             f"'id' is {len(text)} characters long (at most {MAX_ID_LENGTH}); "
-            f"use a shorter one such as '{safe_id_suggestion(text)}'"
+            f"use a shorter one such as '{safe_id_suggestion(text)}'", kind="unsafe-id"
         )
     if not SAFE_ID.match(text) or ".." in text:
         raise FieldError(
             f"'id' {text!r} is not safe in a URL or file name "
-            f"(use letters, digits, '-', '_' and '.'); try '{safe_id_suggestion(text)}'"
+            f"(use letters, digits, '-', '_' and '.'); try '{safe_id_suggestion(text)}'", kind="unsafe-id"
         )
     return text
 
@@ -75,14 +77,14 @@ def coerce_text(name: str, required: bool) -> Callable[[Any], str | None]:
     def coerce(value: Any) -> str | None:
         if value is None:
             if required:
-                raise FieldError(f"'{name}' is empty")
+                raise FieldError(f"'{name}' is empty", kind="missing-field")
             return None
         if isinstance(value, bool) or not isinstance(value, (str, int, float)):
             raise FieldError(f"'{name}' must be a string, not {_type_name(value)}")
         # Control characters would reach terminals (kb search, kb check) as escape sequences.
         text = _CONTROL.sub("", str(value)).strip()
         if required and not text:
-            raise FieldError(f"'{name}' is empty")
+            raise FieldError(f"'{name}' is empty", kind="missing-field")
         return text or None
 
     return coerce
@@ -91,26 +93,29 @@ def coerce_text(name: str, required: bool) -> Callable[[Any], str | None]:
 _DATE_FORMATS = ("%Y-%m-%d", "%Y/%m/%d", "%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M")
 
 
-def coerce_date(value: Any) -> str | None:
-    if value is None or value == "":
-        return None
-    if isinstance(value, _dt.datetime):
-        return value.date().isoformat()
-    if isinstance(value, _dt.date):
-        return value.isoformat()
-    if isinstance(value, str):
-        text = value.strip()
-        for fmt in _DATE_FORMATS:
-            try:
-                return _dt.datetime.strptime(text, fmt).date().isoformat()
+def coerce_date(name: str) -> Callable[[Any], str | None]:
+    def coerce(value: Any) -> str | None:
+        if value is None or value == "":
+            return None
+        if isinstance(value, _dt.datetime):
+            return value.date().isoformat()
+        if isinstance(value, _dt.date):
+            return value.isoformat()
+        if isinstance(value, str):
+            text = value.strip()
+            for fmt in _DATE_FORMATS:
+                try:
+                    return _dt.datetime.strptime(text, fmt).date().isoformat()
+                except ValueError:
+                    continue
+            try:  # ISO forms with zones, e.g. 2024-04-23T10:00:00+08:00
+                return _dt.datetime.fromisoformat(text).date().isoformat()
             except ValueError:
-                continue
-        try:  # ISO forms with zones, e.g. 2024-04-23T10:00:00+08:00
-            return _dt.datetime.fromisoformat(text).date().isoformat()
-        except ValueError:
-            pass
-        raise FieldError(f"'date' {text!r} is not a valid date (expected YYYY-MM-DD)")
-    raise FieldError(f"'date' must be a date such as 2024-04-23, not {_type_name(value)}")
+                pass
+            raise FieldError(f"'{name}' {text!r} is not a valid date (expected YYYY-MM-DD)", kind="invalid-date")
+        raise FieldError(f"'{name}' must be a date such as 2024-04-23, not {_type_name(value)}", kind="invalid-date")
+
+    return coerce
 
 
 def coerce_list(name: str) -> Callable[[Any], tuple[str, ...]]:
@@ -145,15 +150,20 @@ def coerce_list(name: str) -> Callable[[Any], tuple[str, ...]]:
 
 @dataclass(frozen=True)
 class FieldSpec:
+    """One front-matter key: how its value is checked, and the model field it fills
+    (`Entry` has a field of the same name; `fallback`: another key's value when absent)."""
+
     name: str
     coerce: Callable[[Any], Any]
     required: bool = False
+    fallback: str | None = None
 
 
 FRONT_MATTER: tuple[FieldSpec, ...] = (
     FieldSpec("id", coerce_id, required=True),
     FieldSpec("title", coerce_text("title", required=True), required=True),
-    FieldSpec("date", coerce_date),
+    FieldSpec("date", coerce_date("date")),
+    FieldSpec("updated", coerce_date("updated"), fallback="date"),
     FieldSpec("category", coerce_text("category", required=False)),
     FieldSpec("description", coerce_text("description", required=False)),
     FieldSpec("tags", coerce_list("tags")),

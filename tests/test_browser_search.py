@@ -1,5 +1,5 @@
 """The site's search box: the browser index (kb_builder/browser_index.py) and the
-search worker that replaces Material's (overrides/assets/javascripts/kb-search-worker.js).
+search worker that replaces Material's (kb_builder/theme/assets/javascripts/kb-search-worker.js).
 
 The index tests run everywhere.  The `browser` tests build a site, serve it on
 127.0.0.1 and type into Material's search box in headless Chromium; they skip
@@ -18,10 +18,21 @@ import pytest
 from conftest import need_browser
 
 from kb_builder import browser_index
-from kb_builder.search import SearchDoc
+from kb_builder.analyze import Analyzer, Segmentations
+from kb_builder.documents import SearchDoc, analyse_docs, load_glossary, search_words
+from kb_builder.store import Store
 
 REPO = Path(__file__).resolve().parents[1]
-WORKER = REPO / "overrides" / "assets" / "javascripts" / "kb-search-worker.js"
+WORKER = REPO / "kb_builder" / "theme" / "assets" / "javascripts" / "kb-search-worker.js"
+
+
+def _analysis(docs, cuts=None, store=None):
+    groups = load_glossary()
+    return analyse_docs(docs, Analyzer.of(search_words(docs, groups), cuts), groups, store)
+
+
+def _build(docs):
+    return browser_index.build(None, _analysis(docs))
 
 
 def _doc(i: int, title: str, answer: str, tags=(), question: str = "") -> SearchDoc:
@@ -40,7 +51,7 @@ DOCS = [
 # --------------------------------------------------------------------------- the index
 
 def test_index_files_shards_and_postings():
-    index = browser_index.build(DOCS)
+    index = _build(DOCS)
     files, meta = index.files, index.meta
     material = json.loads(files[browser_index.MATERIAL_INDEX])
     assert material["docs"] == []  # the page text is no longer shipped
@@ -67,22 +78,15 @@ def test_index_files_shards_and_postings():
     assert "怎么办" in meta["stop"] or "怎么" in meta["stop"]
 
 
-def test_files_are_the_same_with_a_shared_analysis(tmp_path):
-    from kb_builder import search
-
-    analysis = search.analyse_docs(DOCS)
-    shared = browser_index.build(DOCS, analysis=analysis)
-    search._LAST_ANALYSIS.clear()  # analysed again inside build
-    alone = browser_index.build(DOCS)
-    assert shared.files == alone.files
-    # written files as well, and the whoosh index of the same analysis needs no second one
-    browser_index.write(tmp_path, DOCS, analysis=analysis)
-    assert (tmp_path / browser_index.MATERIAL_INDEX).read_bytes() == alone.files[browser_index.MATERIAL_INDEX]
-    assert search.analysis_for(DOCS, analysis=analysis) is analysis
+def test_written_files_are_the_built_ones(tmp_path):
+    index = _build(DOCS)
+    browser_index.write(tmp_path, index)
+    assert (tmp_path / browser_index.MATERIAL_INDEX).read_bytes() == index.files[browser_index.MATERIAL_INDEX]
+    assert {p.relative_to(tmp_path).as_posix() for p in tmp_path.rglob("*.json")} == set(index.files)
 
 
 def test_synonyms_and_traditional_table():
-    meta = browser_index.build(DOCS).meta
+    meta = _build(DOCS).meta
     members = {" ".join(m) for group in meta["glossary"] for m in group}
     assert {"heartbeat", "心跳"} <= members
     assert meta["t2s"].get("務") == "务" and meta["t2s"].get("體") is None  # only characters that occur
@@ -91,7 +95,7 @@ def test_synonyms_and_traditional_table():
 def test_write_replaces_material_index(tmp_path):
     (tmp_path / "search").mkdir()
     (tmp_path / "search" / "search_index.json").write_text('{"config":{},"docs":[{"text":"x"}]}')
-    sizes = browser_index.write(tmp_path, DOCS).sizes()
+    sizes = browser_index.write(tmp_path, _build(DOCS)).sizes()
     assert sizes["files"] > 3 and 0 < sizes["gzip"] < sizes["raw"]
     assert json.loads((tmp_path / "search" / "search_index.json").read_text())["docs"] == []
     assert (tmp_path / "search" / "kb" / "t" / "0.json").is_file()
@@ -111,109 +115,98 @@ def _many() -> list[SearchDoc]:
     return docs
 
 
-@pytest.fixture()
-def live_preview():
-    from kb_builder import analyze
+class _Live:
+    """A serve session's browser index: each write updates the index the last one made."""
 
-    analyze.keep_segments(True)
-    browser_index._STATE.clear()
-    try:
-        yield
-    finally:
-        analyze.keep_segments(False)
-        browser_index._STATE.clear()
+    def __init__(self, site: Path):
+        self.site, self.store, self.cuts = site, Store(verify=True), Segmentations()
+
+    def write(self, docs):
+        analysis = _analysis(docs, self.cuts, self.store)
+        index = self.store.derive(browser_index.build, analysis, None, same=browser_index.same_files)
+        self.store.end_build()
+        return browser_index.write(self.site, index)
 
 
 def _clean_build(docs, tmp_path):
-    from kb_builder import analyze
-
-    from kb_builder import search
-
-    analyze.keep_segments(False)
-    analyze.reset_words()  # taught afresh, as a new process would
-    browser_index._STATE.clear()
-    search._LAST_ANALYSIS.clear()  # analysed afresh too
     clean = tmp_path / "clean"
-    return browser_index.write(clean, docs), clean
+    return browser_index.write(clean, _build(docs)), clean
 
 
 def _tree(site: Path) -> dict[str, bytes]:
     return {p.relative_to(site).as_posix(): p.read_bytes() for p in site.rglob("*") if p.is_file()}
 
 
-def test_live_preview_rewrites_only_what_an_edit_changed(live_preview, tmp_path, monkeypatch):
+def test_live_preview_rewrites_only_what_an_edit_changed(tmp_path, monkeypatch):
     from dataclasses import replace
 
     monkeypatch.setattr(browser_index, "SHARD_TARGET_BYTES", 3000)  # a few dozen shards
     docs = _many()
-    live = tmp_path / "live"
-    browser_index.write(live, docs)
+    live = _Live(tmp_path / "live")
+    first = live.write(docs)
     edited = list(docs)
     # one entry gains a word no other holds and loses its tags; another one changes its title
     edited[7] = replace(docs[7], answer=docs[7].answer + " kbonlyhere 新增说明。", tags=())
     edited[300] = replace(docs[300], title="心跳 超时 的问题 300")
-    terms = len(browser_index._STATE[0].postings)
+    terms = len(first.state.postings)
     scored = []
     score = browser_index._Index._score
     monkeypatch.setattr(browser_index._Index, "_score", lambda self, pf: scored.append(1) or score(self, pf))
-    index = browser_index.write(live, edited)
+    live.store.verify = False  # counting the scoring of the update alone
+    index = live.write(edited)
     assert index.changed is not None  # applied to the last index, not made again
     assert 0 < len(scored) < terms / 10  # only terms whose documents changed are scored again
     assert index.meta["shards"] > 10
-    from kb_builder import search
-
-    kept = browser_index._STATE[0]
-    fresh = browser_index._Index(edited, search.analyse_docs(edited))
+    kept = index.state
+    fresh = browser_index._Index(edited, _analysis(edited))
     assert (kept.raw, kept.fragments) == (fresh.raw, fresh.fragments)  # the shard count's estimate too
     assert {"search/kb/d/0.json", "search/kb/d/2.json"} <= index.changed
     assert "search/kb/d/1.json" not in index.changed
     clean, clean_dir = _clean_build(edited, tmp_path)
     assert index.files == clean.files
-    assert _tree(live) == _tree(clean_dir)
+    assert _tree(live.site) == _tree(clean_dir)
     shard = json.loads(clean.files[f"search/kb/t/{browser_index._shard('kbonlyhere', clean.meta['shards'])}.json"])
     assert shard["p"]["kbonlyhere"][0] == 7
 
 
-def test_live_preview_applies_a_word_taught_by_a_new_tag(live_preview, tmp_path):
+def test_live_preview_applies_a_word_taught_by_a_new_tag(tmp_path):
     """New tags teach the segmenter words that two other documents hold: those are cut
     again (熔断降级 becomes one word), a word's frequency in the index's vocabulary moves
     (熔断), and the updated index equals a clean build."""
     from dataclasses import replace
 
-    from kb_builder import analyze
-
     docs = _many()
     for i in (10, 11):
         docs[i] = replace(docs[i], answer=docs[i].answer + " 触发熔断降级后限流。")
-    live = tmp_path / "live"
-    first = browser_index.write(live, docs)
-    assert analyze.jieba_freq("熔断") != 2000
+    live = _Live(tmp_path / "live")
+    first = live.write(docs)
+    assert Analyzer().freq("熔断") != 2000
     word_shard = f"search/kb/t/{browser_index._shard('熔断', first.meta['shards'])}.json"
     before = json.loads(first.files[word_shard])["w"]["熔断"]
     edited = list(docs)
     edited[7] = replace(docs[7], tags=("熔断降级", "熔断"))
-    index = browser_index.write(live, edited)
+    index = live.write(edited)
     assert index.changed is not None  # applied to the last index
-    assert "熔断降级" in browser_index._STATE[0].postings
+    assert "熔断降级" in index.state.postings
     assert json.loads(index.files[word_shard])["w"]["熔断"] != before
     clean, clean_dir = _clean_build(edited, tmp_path)
     assert index.files == clean.files
-    assert _tree(live) == _tree(clean_dir)
+    assert _tree(live.site) == _tree(clean_dir)
 
 
-def test_live_preview_makes_the_index_again_when_averages_move(live_preview, tmp_path):
+def test_live_preview_makes_the_index_again_when_averages_move(tmp_path):
     from dataclasses import replace
 
     docs = _many()
-    live = tmp_path / "live"
-    browser_index.write(live, docs)
+    live = _Live(tmp_path / "live")
+    live.write(docs)
     edited = list(docs)
     edited[5] = replace(docs[5], answer=" ".join(f"词{i} word{i}" for i in range(3000)))  # a long answer
     edited[6] = replace(docs[6], answer="")
-    index = browser_index.write(live, edited)
+    index = live.write(edited)
     assert index.changed is None
     clean, clean_dir = _clean_build(edited, tmp_path)
-    assert index.files == clean.files and _tree(live) == _tree(clean_dir)
+    assert index.files == clean.files and _tree(live.site) == _tree(clean_dir)
 
 
 def test_mute_material_search():

@@ -200,10 +200,10 @@ def test_jieba_imports_cleanly():
 
 
 def test_segment_works_with_all_warnings_as_errors():
-    # analyze._jieba() contains jieba's import-time warnings itself, so the
+    # segment._jieba() contains jieba's import-time warnings itself, so the
     # builder works even under `python -W error`.
     proc = _run(
-        "from kb_builder import analyze; print(' '.join(analyze.segment('Nacos客户端不发送心跳 code=403')))",
+        "from kb_builder.analyze import Analyzer; print(' '.join(Analyzer().segment('Nacos客户端不发送心跳 code=403')))",
         "-W", "error",
     )
     assert proc.returncode == 0, proc.stderr

@@ -305,9 +305,13 @@ def test_tags_on_most_entries_become_site_wide():
 
 
 def test_canonical_tags_are_taught_to_the_segmenter():
+    from kb_builder.analyze import Analyzer
+
     word = "灰鹊调度台"
-    N.normalize_corpus([entry(tags=(word,))], N.load_tag_settings())
-    assert word in analyze.segment(f"如何配置{word}的超时")
+    entries = [entry(tags=(word,))]
+    settings = N.corpus_settings(entries, N.load_tag_settings())
+    assert word in Analyzer.of(N.taught_words(entries, settings)).segment(f"如何配置{word}的超时")
+    assert word not in Analyzer().segment(f"如何配置{word}的超时")
 
 
 # --------------------------------------------------------------------------- report
@@ -427,7 +431,9 @@ def test_real_corpus_acceptance(real_entries):
 @pytest.mark.corpus
 def test_real_corpus_every_entry_keeps_a_tag_and_is_fast(real_entries):
     s = N.load_tag_settings(site_tags=["nacos"])
-    analyze.segment("预热")  # the segmenter's own start-up is not normalisation
+    from kb_builder.analyze import Analyzer
+
+    Analyzer().segment("预热")  # the segmenter's own start-up is not normalisation
     start = time.perf_counter()
     items = N.normalize_corpus(real_entries, s)
     elapsed = time.perf_counter() - start

@@ -205,7 +205,9 @@ def test_indexes_from_the_child_equal_indexes_built_in_process(corpus_dir, tmp_p
     from kb_builder import search
 
     forked = _build(corpus_dir, tmp_path / "forked", processes=2)
-    monkeypatch.setattr(kb_plugin._IndexJob, "start", classmethod(lambda cls, *a, **k: None))
+    from kb_builder import indexjob
+
+    monkeypatch.setattr(indexjob.IndexJob, "start", classmethod(lambda cls, *a, **k: None))
     local = _build(corpus_dir, tmp_path / "local", processes=1)
     a, b = _search_files(forked.site_dir), _search_files(local.site_dir)
     assert sorted(a) == sorted(b) and [k for k in a if a[k] != b[k]] == []
