@@ -138,15 +138,16 @@ def cmd_new(args) -> int:
 
 def cmd_export(args) -> int:
     import shutil
-    import tempfile
 
+    from . import outdir
     from .pipeline import generate
 
     settings = _content_settings(args)
-    generated = generate(settings)
+    outdir.check_target(args.out, outdir.protected(settings.content_dir, args.config))
     out = Path(args.out).resolve()
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.export-", dir=out.parent))
+    generated = generate(settings)
+    outdir.clean_leftovers(out)
+    tmp = outdir.temp_dir(out, "export")
     try:
         for uri, markdown in generated.pages.items():
             target = (tmp / uri).resolve()
@@ -154,9 +155,7 @@ def cmd_export(args) -> int:
                 raise ValueError(f"refusing to write outside the export folder: {uri}")
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_text(markdown, encoding="utf-8")
-        from .sitebuild import _swap_in
-
-        _swap_in(tmp, out)  # the old export stays whole until the new one is complete
+        outdir.swap_in(tmp, out)  # the old export stays whole until the new one is complete
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
@@ -204,14 +203,18 @@ def cmd_search(args) -> int:
 
 
 def cmd_index(args) -> int:
-    from . import search
+    from . import outdir, search
     from .pipeline import gather, search_docs
 
     settings = _content_settings(args)
+    site = Path(args.site_dir)
+    outdir.check_target(site, outdir.protected(settings.content_dir, args.config))
     corpus, entries, graph = gather(settings)
-    target = search.index_dir_for_site(Path(args.site_dir))
+    target = search.index_dir_for_site(site)
     search.build_index(search_docs(entries, graph), target,
                        glossary_files=[settings.glossary_file] if settings.glossary_file else ())
+    if not (site / outdir.MARKER).exists():
+        outdir.write_marker(site)  # the folder was empty or an older kb's site: kb's now
     print(f"indexed {len(entries)} entries into {target}")
     return 0
 
@@ -310,8 +313,12 @@ def main(argv: list[str] | None = None) -> int:
     except Exception as exc:  # noqa: BLE001 - one clear line instead of a traceback
         from mkdocs.exceptions import MkDocsException
 
+        from .outdir import UnsafeTarget
         from .sitebuild import BuildError
 
+        if isinstance(exc, UnsafeTarget):  # a usage error: nothing was changed
+            print(f"kb {args.command}: error: {exc}", file=sys.stderr)
+            return 2
         if isinstance(exc, (BuildError, MkDocsException, OSError)):
             print(f"kb {args.command}: error: {exc}", file=sys.stderr)
             return 1

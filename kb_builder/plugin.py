@@ -15,7 +15,7 @@ from mkdocs.exceptions import PluginError
 from mkdocs.plugins import BasePlugin, CombinedEvent, event_priority
 from mkdocs.structure.files import File, Files, InclusionLevel
 
-from . import parallel, partials
+from . import outdir, parallel, partials
 from .cache import PageRecord, config_fingerprint
 from .i18n import labels_for, site_language
 from .pages import CATEGORY_DIR, ERROR_PAGE, HOME, HUB_DIR, TAG_DIR
@@ -108,6 +108,10 @@ class KbPlugin(BasePlugin[KbPluginConfig]):
 
         # Our worker answers the search box; Material's plugin need not segment every page.
         browser_index.mute_material_search(config)
+        try:  # `mkdocs build` empties site_dir before kb's hooks write anything (outdir.py)
+            outdir.check_target(config.site_dir, outdir.protected(self.content_dir(config), config.config_file_path))
+        except outdir.UnsafeTarget as e:
+            raise PluginError(f"kb: site_dir {e}") from None
         self.provided_nav = False
         if self.config.nav and not config.nav:
             self.provided_nav = True
@@ -338,6 +342,7 @@ class KbPlugin(BasePlugin[KbPluginConfig]):
             self.progress("index", len(docs), len(docs))
         if record is not None:
             record.commit()
+        outdir.write_marker(config.site_dir)
         if _SERVING:
             _settle_heap()
 
