@@ -15,6 +15,7 @@ from typing import Iterable
 
 import yaml
 
+from . import content_files
 from .model import Corpus, Entry, Finding, Reference, Severity, SkippedFile
 from .schema import FRONT_MATTER, KNOWN_FIELDS, FieldError
 
@@ -564,16 +565,19 @@ def parse_text(text: str, rel_path: str, findings: _Findings) -> Entry | None:
 
 
 def read_entry(path: Path, rel_path: str, max_bytes: int = MAX_ENTRY_BYTES) -> _Result:
+    """The entry in the regular file at `path` (a link there is not followed: read_corpus
+    gives a vetted link's real path)."""
     findings = _Findings(rel_path)
     try:
-        size = path.stat().st_size
-        if size > max_bytes:
-            findings.error(
-                "file-too-large",
-                f"the file is {size / 1048576:.1f} MB, over the {max_bytes / 1048576:.0f} MB limit for one entry",
-            )
-            return _Result(None, findings)
-        data = path.read_bytes()
+        data = content_files.read_regular(path, max_bytes)
+    except content_files.TooLarge as exc:
+        limit = f"the {max_bytes / 1048576:.0f} MB limit for one entry"
+        findings.error("file-too-large", f"the file is {exc.size / 1048576:.1f} MB, over {limit}"
+                       if exc.size is not None else f"the file holds more than {limit}")
+        return _Result(None, findings)
+    except content_files.NotRegularFile as exc:
+        findings.error("not-a-file", f"not read: {exc}")
+        return _Result(None, findings)
     except OSError as exc:
         findings.error("unreadable", f"cannot read the file: {exc.strerror or exc}")
         return _Result(None, findings)
@@ -614,23 +618,9 @@ def _read_remembered(path: Path | str, rel_path: str, absolute: bool = False) ->
 
 
 def iter_content_files(root: Path) -> Iterable[Path]:
-    for dirpath, rel in _walk(root):
+    """Every file and link under `root` (see content_files.walk)."""
+    for dirpath, rel, _ in content_files.walk(root):
         yield Path(dirpath) / rel[-1]
-
-
-def _walk(root: Path) -> Iterable[tuple[str, tuple[str, ...]]]:
-    """(folder ending in a separator, path parts relative to root) of every file under
-    root, in sorted order: the folder plus the last part is the file's path."""
-    top = os.fspath(root)
-    for dirpath, dirnames, filenames in os.walk(top):
-        # Hidden folders are walked too, so their files are reported as skipped, not lost;
-        # only version-control metadata is left out entirely.
-        dirnames[:] = sorted(d for d in dirnames if d not in (".git", ".hg", ".svn"))
-        folder = os.path.relpath(dirpath, top)
-        prefix = () if folder == os.curdir else tuple(folder.split(os.sep))
-        dirpath = os.path.join(dirpath, "")  # joined once per folder, not per file
-        for name in sorted(filenames):
-            yield dirpath, prefix + (name,)
 
 
 def _is_hidden(path: Path, root: Path) -> bool:
@@ -660,13 +650,14 @@ def read_corpus(root: Path | str, display_base: Path | None = None,
     if files is None and root_is_dir and base == root:
         # The common case (a content folder): paths (strings) relative to it from the walk
         # itself, without pathlib work per file (live-preview rebuilds read thousands of files).
-        walked = [(folder + rel[-1], rel) for folder, rel in _walk(root)]
+        walked = [(folder + rel[-1], (rel, link)) for folder, rel, link in content_files.walk(root)]
         paths: list = [path for path, _ in walked]
-        known_rel: dict[str, tuple[str, ...]] | None = dict(walked)
+        known_rel: dict[str, tuple[tuple[str, ...], bool]] | None = dict(walked)
         absolute = os.path.abspath(root) == os.fspath(root)  # so is every path walked from it
     else:
         paths = list(files) if files is not None else ([root] if not root_is_dir else list(iter_content_files(root)))
         known_rel, absolute = None, False
+    root_real = os.path.realpath(root if root_is_dir else root.parent)
     entries: list[Entry] = []
     findings: list[Finding] = []
     skipped: list[SkippedFile] = []
@@ -674,14 +665,23 @@ def read_corpus(root: Path | str, display_base: Path | None = None,
     # page file on macOS and Windows file systems.
     first_by_id: dict[str, tuple[str, str, int | None]] = {}  # folded id -> (id, shown path, line)
     for path in paths:
-        rel = known_rel.get(path) if known_rel is not None else None
-        if rel is not None:
+        walked_as = known_rel.get(path) if known_rel is not None else None
+        if walked_as is not None:
+            rel, is_link = walked_as
             shown = rel_source = "/".join(rel)
             hidden = any(part.startswith(".") and part not in (".", "..") for part in rel)
             name = rel[-1]
         else:
             shown, rel_source, hidden = _display_path(path, base), None, _is_hidden(path, root)
-            name = path.name
+            name, is_link = path.name, os.path.islink(path)
+        read_path, read_absolute = path, absolute
+        if is_link:
+            kind, why, read_path = content_files.link_problem(path, root_real)
+            if kind is not None:
+                skipped.append(SkippedFile(shown, why))
+                findings.append(Finding(Severity.INFO if kind == "folder-link" else Severity.WARNING, kind, why, shown))
+                continue
+            read_absolute = True  # a real path
         if hidden:
             skipped.append(SkippedFile(shown, "hidden file"))
             findings.append(Finding(Severity.INFO, "hidden-file", "hidden file or folder; ignored", shown))
@@ -691,9 +691,9 @@ def read_corpus(root: Path | str, display_base: Path | None = None,
             findings.append(Finding(Severity.INFO, "not-markdown", "not a markdown file; ignored", shown))
             continue
         if rel_source is not None:
-            result = _read_remembered(path, rel_source, absolute)
+            result = _read_remembered(read_path, rel_source, read_absolute)
         else:
-            result = _read_remembered(path, _rel_source(path, root))
+            result = _read_remembered(read_path, _rel_source(path, root))
         located = [Finding(f.severity, f.kind, f.message, shown, f.line) for f in result.findings]
         entry = result.entry
         if entry is not None and entry.id.casefold() in first_by_id:
