@@ -9,6 +9,13 @@ from pathlib import Path
 DEFAULT_CONFIG = "mkdocs.yml"
 
 
+def _say(*values: object, file=None) -> None:
+    """print(), with each value made safe for a terminal or CI log (terminal.clean)."""
+    from .terminal import clean
+
+    print(*(clean(v) for v in values), file=file)
+
+
 def _settings_from_config(config_file: str, content: str | None):
     """Pipeline settings as the plugin would build them, without running MkDocs."""
     from .sitebuild import load_config
@@ -46,8 +53,8 @@ def cmd_build(args) -> int:
         print(f"{corpus.files_seen} entries in, {generated.entry_pages} pages, {len(corpus.skipped)} skipped"
               f" (+{len(generated.pages) - generated.entry_pages} listing pages) in {result.seconds:.1f} s")
         for skipped in corpus.skipped:
-            print(f"  skipped {skipped.path}: {skipped.reason}")
-        print(f"site written to {result.site_dir}")
+            _say(f"  skipped {skipped.path}: {skipped.reason}")
+        _say(f"site written to {result.site_dir}")
     return 0
 
 
@@ -131,7 +138,7 @@ def cmd_new(args) -> int:
                               entry_id=args.entry_id, tag_settings=tag_settings, site_url=site_url,
                               progress=progress)
     except NewEntryError as exc:
-        print(f"kb new: error: {exc}", file=sys.stderr)
+        _say(f"kb new: error: {exc}", file=sys.stderr)
         return 1
     return run(plan, yes=args.yes, dry_run=args.dry_run, content_arg=args.content)
 
@@ -159,7 +166,7 @@ def cmd_export(args) -> int:
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
-    print(f"{len(generated.pages)} pages written to {out}")
+    _say(f"{len(generated.pages)} pages written to {out}")
     return 0
 
 
@@ -176,7 +183,9 @@ def cmd_tags(args) -> int:
     )
     report = normalize.tag_report(corpus.entries, tag_settings)
     if args.json:
-        print(json.dumps(report, ensure_ascii=False, indent=2))
+        from .terminal import clean_json
+
+        print(clean_json(json.dumps(report, ensure_ascii=False, indent=2)))
     else:
         print(normalize.format_tag_report(report))
     return 0
@@ -190,13 +199,13 @@ def cmd_search(args) -> int:
     else:
         index_dir = search.index_dir_for_site(Path(args.site_dir))
         if not search.index_exists(index_dir):
-            print(f"kb search: no index under '{args.site_dir}'; run `kb build` first or pass --content DIR",
-                  file=sys.stderr)
+            _say(f"kb search: no index under '{args.site_dir}'; run `kb build` first or pass --content DIR",
+                 file=sys.stderr)
             return 2
         index = search.open_index(index_dir)
     hits = search.search(index, args.query, limit=args.limit)
     if args.json:
-        print(json.dumps([hit.as_dict() for hit in hits], ensure_ascii=False, indent=2))
+        print(search.hits_json(hits))
     else:
         print(search.format_hits(hits))
     return 0
@@ -215,7 +224,7 @@ def cmd_index(args) -> int:
                        glossary_files=[settings.glossary_file] if settings.glossary_file else ())
     if not (site / outdir.MARKER).exists():
         outdir.write_marker(site)  # the folder was empty or an older kb's site: kb's now
-    print(f"indexed {len(entries)} entries into {target}")
+    _say(f"indexed {len(entries)} entries into {target}")
     return 0
 
 
@@ -317,10 +326,10 @@ def main(argv: list[str] | None = None) -> int:
         from .sitebuild import BuildError
 
         if isinstance(exc, UnsafeTarget):  # a usage error: nothing was changed
-            print(f"kb {args.command}: error: {exc}", file=sys.stderr)
+            _say(f"kb {args.command}: error: {exc}", file=sys.stderr)
             return 2
         if isinstance(exc, (BuildError, MkDocsException, OSError)):
-            print(f"kb {args.command}: error: {exc}", file=sys.stderr)
+            _say(f"kb {args.command}: error: {exc}", file=sys.stderr)
             return 1
         raise
 

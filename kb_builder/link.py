@@ -32,6 +32,7 @@ from . import analyze
 from .analyze import fold, terms
 from .errors import Signature, SignatureIndex, extract_signatures
 from .model import EntryLinks, NormalizedEntry, Reference, Related
+from .terminal import clean_lines
 
 DEFAULT_HUBS = Path(__file__).parent / "data" / "hubs.yml"
 DEFAULT_MIN_SCORE = 0.12
@@ -1223,4 +1224,4 @@ def format_summary(stats: dict) -> str:
     if top:
         lines.append("warning: unresolved references (most cited first):")
         lines.extend(f"  {count:>4} x {text}" for text, count in top[:10])
-    return "\n".join(lines)
+    return clean_lines(lines)

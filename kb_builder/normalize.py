@@ -39,6 +39,7 @@ import yaml
 
 from . import analyze
 from .model import Entry, NormalizedEntry, Tag
+from .terminal import clean_lines
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
 ALIASES_FILE = "tag_aliases.yml"
@@ -990,4 +991,4 @@ def format_tag_report(report: Mapping, limit: int | None = None) -> str:
         more(report["suggestions"])
     else:
         lines.append("No likely duplicates left.")
-    return "\n".join(lines)
+    return clean_lines(lines)

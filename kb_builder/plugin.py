@@ -22,6 +22,7 @@ from .pages import CATEGORY_DIR, ERROR_PAGE, HOME, HUB_DIR, TAG_DIR
 from .pipeline import Generated, Settings, generate, search_docs
 from .safe import sanitize_html
 from .sitebuild import CONTENT_ENV, NoDirtyWarning
+from .terminal import clean
 
 log = logging.getLogger("mkdocs.plugins.kb")
 
@@ -111,7 +112,7 @@ class KbPlugin(BasePlugin[KbPluginConfig]):
         try:  # `mkdocs build` empties site_dir before kb's hooks write anything (outdir.py)
             outdir.check_target(config.site_dir, outdir.protected(self.content_dir(config), config.config_file_path))
         except outdir.UnsafeTarget as e:
-            raise PluginError(f"kb: site_dir {e}") from None
+            raise PluginError(f"kb: site_dir {clean(e)}") from None
         self.provided_nav = False
         if self.config.nav and not config.nav:
             self.provided_nav = True
@@ -129,7 +130,7 @@ class KbPlugin(BasePlugin[KbPluginConfig]):
     def on_files(self, files: Files, config) -> Files:
         content = self.content_dir(config)
         if not content.is_dir():
-            raise PluginError(f"kb: content directory '{content}' does not exist")
+            raise PluginError(f"kb: content directory '{clean(content)}' does not exist")
         settings = self.settings(config)
         self._glossary_files = [settings.glossary_file] if settings.glossary_file else []
         self._index_job = None
@@ -153,16 +154,16 @@ class KbPlugin(BasePlugin[KbPluginConfig]):
         corpus = generated.corpus
         for finding in corpus.findings:
             if finding.severity.value == "error":
-                log.warning("kb: %s: %s", finding.location(), finding.message)
+                log.warning("kb: %s: %s", clean(finding.location()), clean(finding.message))
         if corpus.skipped and self.config.strict:
             raise PluginError("kb: %d content files were skipped (strict mode):\n%s" % (
-                len(corpus.skipped), "\n".join(f"  {s.path}: {s.reason}" for s in corpus.skipped)))
+                len(corpus.skipped), "\n".join(f"  {clean(s.path)}: {clean(s.reason)}" for s in corpus.skipped)))
         unresolved = generated.graph.unresolved
         if unresolved:
             log.info("kb: %d references could not be resolved to entries", len(unresolved))
             if self.config.strict_references:
                 raise PluginError("kb: unresolved references (strict_references):\n" + "\n".join(
-                    f"  {entry_id}: {ref.text}" for entry_id, ref in unresolved[:50]))
+                    f"  {entry_id}: {clean(ref.text)}" for entry_id, ref in unresolved[:50]))
         if self.provided_nav:
             # Pages the site author wrote in docs/ follow the generated sections.
             config.nav.extend(f.src_uri for f in files.documentation_pages()

@@ -46,6 +46,7 @@ from whoosh.fields import ID, STORED, TEXT, Schema
 from whoosh.filedb.filestore import RamStorage
 
 from . import analyze
+from .terminal import clean_json, clean_lines
 
 INDEX_FORMAT = 1
 META_FILE = "kb_meta.json"
@@ -1107,8 +1108,8 @@ def format_hits(hits: Sequence[Hit], query: str | None = None) -> str:
         lines.append(f"    {hit.url}")
         if hit.highlight:
             lines.append(f"    {hit.highlight}")
-    return "\n".join(lines)
+    return clean_lines(lines)
 
 
 def hits_json(hits: Sequence[Hit]) -> str:
-    return json.dumps([h.as_dict() for h in hits], ensure_ascii=False, indent=2)
+    return clean_json(json.dumps([h.as_dict() for h in hits], ensure_ascii=False, indent=2))
