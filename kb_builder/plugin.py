@@ -392,12 +392,17 @@ def _template_code():
 
 
 _background_index: dict = {}  # index dir -> the process writing it under `kb serve`
+# The job file is read and removed first, then the child ties its life to kb serve's
+# (a kill -9 of kb serve left it indexing at full CPU).
 _INDEX_CHILD = (
     "import os, pickle, sys\n"
-    "from kb_builder import search\n"
     "with open(sys.argv[1], 'rb') as f:\n"
-    "    docs, index_dir, glossary_files = pickle.load(f)\n"
+    "    job = f.read()\n"
     "os.remove(sys.argv[1])\n"
+    "from kb_builder.parallel import die_with_parent\n"
+    "die_with_parent(int(sys.argv[2]))\n"
+    "from kb_builder import search\n"
+    "docs, index_dir, glossary_files = pickle.loads(job)\n"
     "search.build_index(docs, index_dir, glossary_files=glossary_files)\n"
 )
 
@@ -423,7 +428,8 @@ def _start_background_index(docs, index_dir: Path, glossary_files: list) -> None
     # A fresh interpreter, not a fork: the live-reload server runs threads in this process.
     # Quiet: `kb serve` may stop (and MkDocs delete its temporary site) before it is done.
     _background_index[str(index_dir)] = subprocess.Popen(
-        [sys.executable, "-c", _INDEX_CHILD, job], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        [sys.executable, "-c", _INDEX_CHILD, job, str(os.getpid())], stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL)
 
 
 _HEAP_SETTLED = False
