@@ -175,7 +175,7 @@ def cmd_tags(args) -> int:
     from .ingest import read_corpus
 
     settings = _content_settings(args)
-    corpus = read_corpus(settings.content_dir)
+    corpus = read_corpus(settings.content_dir, max_tags=settings.max_tags, max_keywords=settings.max_keywords)
     tag_settings = normalize.load_tag_settings(
         extra_aliases=dict(settings.tag_aliases) or None,
         site_tags=list(settings.site_tags) or None,

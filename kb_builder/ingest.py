@@ -17,7 +17,7 @@ import yaml
 
 from . import content_files
 from .model import Corpus, Entry, Finding, Reference, Severity, SkippedFile
-from .schema import FRONT_MATTER, KNOWN_FIELDS, FieldError
+from .schema import FRONT_MATTER, KNOWN_FIELDS, MAX_KEYWORDS, MAX_TAGS, FieldError, capped
 
 MAX_ENTRY_BYTES = 2 * 1024 * 1024
 MAX_FRONT_MATTER_CHARS = 64 * 1024
@@ -483,7 +483,8 @@ def _line_of(lines: dict[str, int], key: str, default: int) -> int:
     return lines.get(key, default)
 
 
-def parse_text(text: str, rel_path: str, findings: _Findings) -> Entry | None:
+def parse_text(text: str, rel_path: str, findings: _Findings, max_tags: int = MAX_TAGS,
+               max_keywords: int = MAX_KEYWORDS) -> Entry | None:
     split = split_front_matter(text)
     if split is None:
         if _FM_BOUNDARY.match(text):
@@ -522,6 +523,10 @@ def parse_text(text: str, rel_path: str, findings: _Findings) -> Entry | None:
                                "unsafe-id" if spec.name == "id" else
                                "invalid-date" if spec.name == "date" else "field-type",
                                str(exc), line)
+    for name, limit in (("tags", max_tags), ("keywords", max_keywords)):
+        values[name], warning = capped(name, values.get(name, ()), limit)
+        if warning:
+            findings.warning(f"too-many-{name}", warning, _line_of(key_lines, name, 1))
     for key in data:
         if key not in KNOWN_FIELDS:
             findings.add(Severity.INFO, "unknown-field", f"unknown front-matter key '{key}' is ignored",
@@ -564,9 +569,10 @@ def parse_text(text: str, rel_path: str, findings: _Findings) -> Entry | None:
     )
 
 
-def read_entry(path: Path, rel_path: str, max_bytes: int = MAX_ENTRY_BYTES) -> _Result:
+def read_entry(path: Path, rel_path: str, max_bytes: int = MAX_ENTRY_BYTES, max_tags: int = MAX_TAGS,
+               max_keywords: int = MAX_KEYWORDS) -> _Result:
     """The entry in the regular file at `path` (a link there is not followed: read_corpus
-    gives a vetted link's real path)."""
+    gives a vetted link's real path), with at most `max_tags` tags and `max_keywords` keywords."""
     findings = _Findings(rel_path)
     try:
         data = content_files.read_regular(path, max_bytes)
@@ -584,12 +590,12 @@ def read_entry(path: Path, rel_path: str, max_bytes: int = MAX_ENTRY_BYTES) -> _
     text = decode(data, findings)
     if text is None:
         return _Result(None, findings)
-    return _Result(parse_text(text, rel_path, findings), findings)
+    return _Result(parse_text(text, rel_path, findings, max_tags, max_keywords), findings)
 
 
 # `kb serve` rebuilds in one process: files whose size, inode and mtime are unchanged
 # since the last read are not parsed again (None: every read parses).
-_REMEMBERED: dict[tuple[str, str], tuple[tuple[int, int, int], _Result]] | None = None
+_REMEMBERED: dict[tuple[str, str], tuple[tuple, _Result]] | None = None
 
 
 def remember_reads(enabled: bool = True) -> None:
@@ -597,22 +603,23 @@ def remember_reads(enabled: bool = True) -> None:
     _REMEMBERED = {} if enabled else None
 
 
-def _read_remembered(path: Path | str, rel_path: str, absolute: bool = False) -> _Result:
-    """`read_entry`, or the last result while the file is unchanged (`absolute`: the path
-    is absolute and normalised already)."""
+def _read_remembered(path: Path | str, rel_path: str, absolute: bool = False,
+                     caps: tuple[int, int] = (MAX_TAGS, MAX_KEYWORDS)) -> _Result:
+    """`read_entry`, or the last result while the file and the `caps` (max tags, max
+    keywords) are unchanged (`absolute`: the path is absolute and normalised already)."""
     if _REMEMBERED is None:
-        return read_entry(Path(path), rel_path)
+        return read_entry(Path(path), rel_path, max_tags=caps[0], max_keywords=caps[1])
     # An absolute path is key enough: the stamp (inode included) is of the file it names.
     key = (path if absolute else os.path.abspath(path), rel_path)
     try:
         st = os.stat(path)
-        stamp = (st.st_size, st.st_ino, st.st_mtime_ns)
+        stamp = (st.st_size, st.st_ino, st.st_mtime_ns, caps)
     except OSError:
-        return read_entry(Path(path), rel_path)
+        return read_entry(Path(path), rel_path, max_tags=caps[0], max_keywords=caps[1])
     known = _REMEMBERED.get(key)
     if known is not None and known[0] == stamp:
         return known[1]
-    result = read_entry(Path(path), rel_path)
+    result = read_entry(Path(path), rel_path, max_tags=caps[0], max_keywords=caps[1])
     _REMEMBERED[key] = (stamp, result)
     return result
 
@@ -641,9 +648,10 @@ def _display_path(path: Path, base: Path | None) -> str:
     return path.as_posix()
 
 
-def read_corpus(root: Path | str, display_base: Path | None = None,
-                files: Iterable[Path] | None = None) -> Corpus:
-    """Read every file under `root` (or the given files); check ids across files."""
+def read_corpus(root: Path | str, display_base: Path | None = None, files: Iterable[Path] | None = None,
+                max_tags: int = MAX_TAGS, max_keywords: int = MAX_KEYWORDS) -> Corpus:
+    """Read every file under `root` (or the given files); check ids across files.
+    Each entry keeps at most `max_tags` tags and `max_keywords` keywords (warned)."""
     root = Path(root)
     root_is_dir = root.is_dir()
     base = display_base if display_base is not None else (root if root_is_dir else root.parent)
@@ -691,9 +699,9 @@ def read_corpus(root: Path | str, display_base: Path | None = None,
             findings.append(Finding(Severity.INFO, "not-markdown", "not a markdown file; ignored", shown))
             continue
         if rel_source is not None:
-            result = _read_remembered(read_path, rel_source, read_absolute)
+            result = _read_remembered(read_path, rel_source, read_absolute, (max_tags, max_keywords))
         else:
-            result = _read_remembered(read_path, _rel_source(path, root))
+            result = _read_remembered(read_path, _rel_source(path, root), caps=(max_tags, max_keywords))
         located = [Finding(f.severity, f.kind, f.message, shown, f.line) for f in result.findings]
         entry = result.entry
         if entry is not None and entry.id.casefold() in first_by_id:

@@ -13,6 +13,7 @@ from typing import Callable, Iterable, Mapping
 
 from . import analyze, link, normalize
 from .ingest import read_corpus
+from .schema import MAX_KEYWORDS, MAX_TAGS
 from .model import Corpus, Entry, NormalizedEntry
 from .pages import RenderContext, entry_uri, render_pages
 
@@ -29,6 +30,8 @@ class Settings:
     related_limit: int = 5
     edit_url: str | None = None  # template with {path}, the source path relative to the repository
     source_prefix: str = ""  # how the content dir is shown in "source" labels and edit links
+    max_tags: int = MAX_TAGS  # per entry; the rest are dropped with a warning
+    max_keywords: int = MAX_KEYWORDS
 
 
 @dataclass
@@ -58,7 +61,7 @@ def gather(settings: Settings, progress: ProgressFn = _no_progress,
     # The segmenter's user words are taught anew from this content (a live-preview
     # rebuild in the same process must cut text as a fresh build does).
     analyze.reset_words()
-    corpus = read_corpus(settings.content_dir)
+    corpus = read_corpus(settings.content_dir, max_tags=settings.max_tags, max_keywords=settings.max_keywords)
     progress("read", len(corpus.entries), corpus.files_seen)
     tag_settings = normalize.load_tag_settings(
         extra_aliases=dict(settings.tag_aliases) or None,

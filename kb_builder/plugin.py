@@ -21,6 +21,7 @@ from .i18n import labels_for, site_language
 from .pages import CATEGORY_DIR, ERROR_PAGE, HOME, HUB_DIR, TAG_DIR
 from .pipeline import Generated, Settings, generate, search_docs
 from .safe import sanitize_html
+from .schema import MAX_KEYWORDS, MAX_TAGS
 from .sitebuild import CONTENT_ENV, NoDirtyWarning
 from .terminal import clean
 
@@ -40,6 +41,8 @@ class KbPluginConfig(base.Config):
     strict_references = c.Type(bool, default=False)  # an unresolved reference fails the build
     search_index = c.Type(bool, default=True)  # write the whoosh index for `kb search --site-dir`
     nav = c.Type(bool, default=True)  # provide a short navigation when mkdocs.yml has none
+    max_tags = c.Type(int, default=MAX_TAGS)  # per entry: the rest are dropped with a warning
+    max_keywords = c.Type(int, default=MAX_KEYWORDS)
 
 
 class KbPlugin(BasePlugin[KbPluginConfig]):
@@ -102,6 +105,8 @@ class KbPlugin(BasePlugin[KbPluginConfig]):
             related_limit=self.config.related,
             edit_url=edit_url if inside_repo else None,
             source_prefix=prefix,
+            max_tags=self.config.max_tags,
+            max_keywords=self.config.max_keywords,
         )
 
     def on_config(self, config):
