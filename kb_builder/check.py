@@ -8,6 +8,7 @@ from typing import Iterable, Sequence
 
 from .ingest import iter_content_files, read_corpus
 from .model import Corpus, Finding, Severity
+from .terminal import clean, clean_json, clean_lines
 
 
 def collect_files(paths: Sequence[str | Path]) -> list[Path]:
@@ -57,12 +58,12 @@ def format_text(corpus: Corpus, verbose: bool = False) -> str:
         if kinds:
             hidden = " (shown with -v)" if severity is Severity.INFO and not verbose else ""
             lines.append(f"  {severity.value}s by kind: " + ", ".join(f"{k} {n}" for k, n in kinds) + hidden)
-    return "\n".join(lines)
+    return clean_lines(lines)
 
 
 def format_json(corpus: Corpus) -> str:
     counts = Counter(f"{f.severity.value}:{f.kind}" for f in corpus.findings)
-    return json.dumps(
+    return clean_json(json.dumps(
         {
             "files": corpus.files_seen,
             "entries": len(corpus.entries),
@@ -73,14 +74,16 @@ def format_json(corpus: Corpus) -> str:
         },
         ensure_ascii=False,
         indent=2,
-    )
+    ))
 
 
 def _gh_escape(text: str, is_property: bool = False) -> str:
+    """Workflow-command escaping (a raw line break would end the command and let the
+    next line be one), then `clean` for the other control characters."""
     text = text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
     if is_property:
         text = text.replace(":", "%3A").replace(",", "%2C")
-    return text
+    return clean(text)
 
 
 def format_github(corpus: Corpus) -> str:

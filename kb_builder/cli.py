@@ -9,6 +9,13 @@ from pathlib import Path
 DEFAULT_CONFIG = "mkdocs.yml"
 
 
+def _say(*values: object, file=None) -> None:
+    """print(), with each value made safe for a terminal or CI log (terminal.clean)."""
+    from .terminal import clean
+
+    print(*(clean(v) for v in values), file=file)
+
+
 def _settings_from_config(config_file: str, content: str | None):
     """Pipeline settings as the plugin would build them, without running MkDocs."""
     from .sitebuild import load_config
@@ -46,8 +53,8 @@ def cmd_build(args) -> int:
         print(f"{corpus.files_seen} entries in, {generated.entry_pages} pages, {len(corpus.skipped)} skipped"
               f" (+{len(generated.pages) - generated.entry_pages} listing pages) in {result.seconds:.1f} s")
         for skipped in corpus.skipped:
-            print(f"  skipped {skipped.path}: {skipped.reason}")
-        print(f"site written to {result.site_dir}")
+            _say(f"  skipped {skipped.path}: {skipped.reason}")
+        _say(f"site written to {result.site_dir}")
     return 0
 
 
@@ -131,22 +138,23 @@ def cmd_new(args) -> int:
                               entry_id=args.entry_id, tag_settings=tag_settings, site_url=site_url,
                               progress=progress)
     except NewEntryError as exc:
-        print(f"kb new: error: {exc}", file=sys.stderr)
+        _say(f"kb new: error: {exc}", file=sys.stderr)
         return 1
     return run(plan, yes=args.yes, dry_run=args.dry_run, content_arg=args.content)
 
 
 def cmd_export(args) -> int:
     import shutil
-    import tempfile
 
+    from . import outdir
     from .pipeline import generate
 
     settings = _content_settings(args)
-    generated = generate(settings)
+    outdir.check_target(args.out, outdir.protected(settings.content_dir, args.config))
     out = Path(args.out).resolve()
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.export-", dir=out.parent))
+    generated = generate(settings)
+    outdir.clean_leftovers(out)
+    tmp = outdir.temp_dir(out, "export")
     try:
         for uri, markdown in generated.pages.items():
             target = (tmp / uri).resolve()
@@ -154,13 +162,11 @@ def cmd_export(args) -> int:
                 raise ValueError(f"refusing to write outside the export folder: {uri}")
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_text(markdown.text, encoding="utf-8")
-        from .sitebuild import _swap_in
-
-        _swap_in(tmp, out)  # the old export stays whole until the new one is complete
+        outdir.swap_in(tmp, out)  # the old export stays whole until the new one is complete
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
-    print(f"{len(generated.pages)} pages written to {out}")
+    _say(f"{len(generated.pages)} pages written to {out}")
     return 0
 
 
@@ -169,7 +175,7 @@ def cmd_tags(args) -> int:
     from .ingest import read_corpus
 
     settings = _content_settings(args)
-    corpus = read_corpus(settings.content_dir)
+    corpus = read_corpus(settings.content_dir, max_tags=settings.max_tags, max_keywords=settings.max_keywords)
     tag_settings = normalize.load_tag_settings(
         extra_aliases=dict(settings.tag_aliases) or None,
         site_tags=list(settings.site_tags) or None,
@@ -177,7 +183,9 @@ def cmd_tags(args) -> int:
     )
     report = normalize.tag_report(corpus.entries, tag_settings)
     if args.json:
-        print(json.dumps(report, ensure_ascii=False, indent=2))
+        from .terminal import clean_json
+
+        print(clean_json(json.dumps(report, ensure_ascii=False, indent=2)))
     else:
         print(normalize.format_tag_report(report))
     return 0
@@ -193,28 +201,32 @@ def cmd_search(args) -> int:
     else:
         index_dir = search.index_dir_for_site(Path(args.site_dir))
         if not search.index_exists(index_dir):
-            print(f"kb search: no index under '{args.site_dir}'; run `kb build` first or pass --content DIR",
-                  file=sys.stderr)
+            _say(f"kb search: no index under '{args.site_dir}'; run `kb build` first or pass --content DIR",
+                 file=sys.stderr)
             return 2
         index = search.open_index(index_dir)
     hits = search.search(index, args.query, limit=args.limit)
     if args.json:
-        print(json.dumps([hit.as_dict() for hit in hits], ensure_ascii=False, indent=2))
+        print(search.hits_json(hits))
     else:
         print(search.format_hits(hits))
     return 0
 
 
 def cmd_index(args) -> int:
-    from . import search
+    from . import outdir, search
     from .pipeline import analysis, gather, search_docs
 
     settings = _content_settings(args)
+    site = Path(args.site_dir)
+    outdir.check_target(site, outdir.protected(settings.content_dir, args.config))
     gathered = gather(settings)
-    target = search.index_dir_for_site(Path(args.site_dir))
+    target = search.index_dir_for_site(site)
     docs = search_docs(gathered.entries, gathered.graph)
     search.build_index(docs, target, analysis(gathered, docs)).close()
-    print(f"indexed {len(gathered.entries)} entries into {target}")
+    if not (site / outdir.MARKER).exists():
+        outdir.write_marker(site)  # the folder was empty or an older kb's site: kb's now
+    _say(f"indexed {len(gathered.entries)} entries into {target}")
     return 0
 
 
@@ -312,10 +324,14 @@ def main(argv: list[str] | None = None) -> int:
     except Exception as exc:  # noqa: BLE001 - one clear line instead of a traceback
         from mkdocs.exceptions import MkDocsException
 
+        from .outdir import UnsafeTarget
         from .sitebuild import BuildError
 
+        if isinstance(exc, UnsafeTarget):  # a usage error: nothing was changed
+            _say(f"kb {args.command}: error: {exc}", file=sys.stderr)
+            return 2
         if isinstance(exc, (BuildError, MkDocsException, OSError)):
-            print(f"kb {args.command}: error: {exc}", file=sys.stderr)
+            _say(f"kb {args.command}: error: {exc}", file=sys.stderr)
             return 1
         raise
 

@@ -28,6 +28,7 @@ from .references import (LinkMaps, References, ResolverInput, TitleResolver, bod
                          resolve_references, title_key)
 from .similar import Similar, similar
 from .store import Store
+from .terminal import clean_lines
 
 DEFAULT_MIN_SCORE = 0.12
 MAX_POSTINGS = 400  # terms in more entries than this do not generate candidates
@@ -426,4 +427,4 @@ def format_summary(stats: dict) -> str:
     if top:
         lines.append("warning: unresolved references (most cited first):")
         lines.extend(f"  {count:>4} x {text}" for text, count in top[:10])
-    return "\n".join(lines)
+    return clean_lines(lines)

@@ -30,6 +30,7 @@ from .references import loose_key, near_identical, title_key
 from .model import Entry
 from .progress import no_progress
 from .schema import LIST_SEPARATORS, MAX_ID_LENGTH, SAFE_ID, FieldError, coerce_id
+from .terminal import clean, clean_lines
 
 SIMILAR = 5
 TEMPLATE_MARK = "kb new:"  # in the placeholder comments; `kb check` warns while one is left
@@ -402,7 +403,7 @@ def format_similar(plan: Plan) -> str:
         mark = "  << near-identical" if item.near_identical else ""
         lines.append(f"  {n:>{width}}. {item.entry.title}{mark}")
         lines.append(f"  {'':>{width}}  {item.url}   ({item.path})")
-    return "\n".join(lines)
+    return clean_lines(lines)
 
 
 def _shown_path(path: Path) -> str:
@@ -430,11 +431,11 @@ def run(plan: Plan, *, yes: bool = False, dry_run: bool = False, stdin: TextIO |
             except (AttributeError, ValueError):
                 interactive = False
         if not interactive:
-            print(f"kb new: not created: '{first.entry.title}' ({first.path}) already asks this question.\n"
+            print(f"kb new: not created: '{clean(first.entry.title)}' ({clean(first.path)}) already asks this question.\n"
                   "  Improve that entry instead, or run again with --yes to create a new one anyway.",
                   file=stderr)
             return 1
-        stdout.write(f"'{first.entry.title}' ({first.path}) already asks this question.\n"
+        stdout.write(f"'{clean(first.entry.title)}' ({clean(first.path)}) already asks this question.\n"
                      "Create a new entry anyway? [y/N] ")
         stdout.flush()
         answer = stdin.readline()

@@ -41,6 +41,7 @@ from . import analyze
 from .analyze import Analyzer
 from .segment import base_total
 from .model import Entry, NormalizedEntry, Tag
+from .terminal import clean_lines
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
 ALIASES_FILE = "tag_aliases.yml"
@@ -989,4 +990,4 @@ def format_tag_report(report: Mapping, limit: int | None = None) -> str:
         more(report["suggestions"])
     else:
         lines.append("No likely duplicates left.")
-    return "\n".join(lines)
+    return clean_lines(lines)

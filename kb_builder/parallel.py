@@ -119,8 +119,9 @@ _PARENT: int | None = None  # in a forked child: the parent's pid
 
 
 def die_with_parent(parent: int) -> None:
-    """In a forked child: be killed when the parent dies (Linux), so a killed build
-    leaves no process writing into its temporary directory."""
+    """In a child process (forked, or `kb serve`'s index writer): be killed when the
+    parent dies (Linux), so a killed build leaves no process writing into its
+    temporary directory."""
     import sys
 
     if sys.platform.startswith("linux"):

@@ -14,7 +14,8 @@ from typing import Any, Callable, Mapping
 from . import link, normalize
 from .analyze import Analyzer
 from .documents import (Analysis, SearchDoc, analyse_docs, glossary_from_texts, glossary_texts, glossary_words)
-from .ingest import read_corpus
+from .ingest import parse_bytes, read_corpus
+from .schema import MAX_KEYWORDS, MAX_TAGS
 from .model import Corpus, Entry, NormalizedEntry
 from .normalize import TagSettings
 from .pages import Page, RenderContext, Templates, entry_uri, render_pages
@@ -36,6 +37,8 @@ class Settings:
     source_prefix: str = ""  # how the content dir is shown in "source" labels and edit links
     template_dirs: tuple[str, ...] = ()  # theme folders whose kb/ templates override the package's
     directory_urls: bool = True  # the site's page URLs are folders (MkDocs' use_directory_urls)
+    max_tags: int = MAX_TAGS  # per entry; the rest are dropped with a warning
+    max_keywords: int = MAX_KEYWORDS
 
     @property
     def glossary_files(self) -> tuple[Path, ...]:
@@ -118,7 +121,8 @@ def gather(settings: Settings, progress: ProgressFn = _no_progress,
     needs only the entries can start there; its `graph` is None)."""
     session = session or Session()
     store = session.store
-    corpus = read_corpus(settings.content_dir)
+    corpus = read_corpus(settings.content_dir, max_tags=settings.max_tags, max_keywords=settings.max_keywords,
+                         parse=lambda *args: store.memo(parse_bytes, *args))
     progress("read", len(corpus.entries), corpus.files_seen)
     glossary = store.memo(glossary_from_texts, glossary_texts(settings.glossary_files))
     analyzer, entries = normalized_entries(corpus.entries, site_tag_settings(settings, session), glossary, session)

@@ -18,14 +18,16 @@ from mkdocs.exceptions import PluginError
 from mkdocs.plugins import BasePlugin, CombinedEvent, event_priority
 from mkdocs.structure.files import Files
 
-from . import browser_index, indexjob, mkdocs_adapter, parallel, partials, pipeline, search, site_theme
+from . import browser_index, indexjob, mkdocs_adapter, outdir, parallel, partials, pipeline, search, site_theme
 from .i18n import labels_for, site_language
 from .pages import CATEGORY_DIR, ERROR_PAGE, HOME, HUB_DIR, TAG_DIR
 from .pipeline import Generated, Settings
 from .safe import sanitize_html
+from .schema import MAX_KEYWORDS, MAX_TAGS
 from .serving import Serving, config_fingerprint
 from .session import Session
 from .sitebuild import CONTENT_ENV, NoDirtyWarning
+from .terminal import clean
 
 log = logging.getLogger("mkdocs.plugins.kb")
 
@@ -47,6 +49,8 @@ class KbPluginConfig(base.Config):
     strict_references = c.Type(bool, default=False)  # an unresolved reference fails the build
     search_index = c.Type(bool, default=True)  # write the whoosh index for `kb search --site-dir`
     nav = c.Type(bool, default=True)  # provide a short navigation when mkdocs.yml has none
+    max_tags = c.Type(int, default=MAX_TAGS)  # per entry: the rest are dropped with a warning
+    max_keywords = c.Type(int, default=MAX_KEYWORDS)
 
 
 class KbPlugin(BasePlugin[KbPluginConfig]):
@@ -127,6 +131,8 @@ class KbPlugin(BasePlugin[KbPluginConfig]):
             source_prefix=prefix,
             template_dirs=(config.theme.custom_dir,) if config.theme.custom_dir else (),
             directory_urls=bool(config.use_directory_urls),
+            max_tags=self.config.max_tags,
+            max_keywords=self.config.max_keywords,
         )
 
     def on_config(self, config):
@@ -137,6 +143,10 @@ class KbPlugin(BasePlugin[KbPluginConfig]):
             raise PluginError(f"kb: {e}") from None
         # Our worker answers the search box; Material's plugin need not segment every page.
         browser_index.mute_material_search(config)
+        try:  # `mkdocs build` empties site_dir before kb's hooks write anything (outdir.py)
+            outdir.check_target(config.site_dir, outdir.protected(self.content_dir(config), config.config_file_path))
+        except outdir.UnsafeTarget as e:
+            raise PluginError(f"kb: site_dir {clean(e)}") from None
         self.provided_nav = False
         if self.config.nav and not config.nav:
             self.provided_nav = True
@@ -154,7 +164,7 @@ class KbPlugin(BasePlugin[KbPluginConfig]):
     def on_files(self, files: Files, config) -> Files:
         content = self.content_dir(config)
         if not content.is_dir():
-            raise PluginError(f"kb: content directory '{content}' does not exist")
+            raise PluginError(f"kb: content directory '{clean(content)}' does not exist")
         settings = self.settings(config)
         session = self.session
         whoosh = self.config.search_index
@@ -303,6 +313,7 @@ class KbPlugin(BasePlugin[KbPluginConfig]):
         self._write_indexes(config)
         if record is not None:
             self.serving.commit(config.site_dir, record)
+        outdir.write_marker(config.site_dir)
         self.session.end_build()
         if self.serving is not None:
             self.serving.settle_heap()
@@ -378,16 +389,16 @@ def _report(generated: Generated, options) -> None:
     corpus = generated.corpus
     for finding in corpus.findings:
         if finding.severity.value == "error":
-            log.warning("kb: %s: %s", finding.location(), finding.message)
+            log.warning("kb: %s: %s", clean(finding.location()), clean(finding.message))
     if corpus.skipped and options.strict:
         raise PluginError("kb: %d content files were skipped (strict mode):\n%s" % (
-            len(corpus.skipped), "\n".join(f"  {s.path}: {s.reason}" for s in corpus.skipped)))
+            len(corpus.skipped), "\n".join(f"  {clean(s.path)}: {clean(s.reason)}" for s in corpus.skipped)))
     unresolved = generated.graph.unresolved
     if unresolved:
         log.info("kb: %d references could not be resolved to entries", len(unresolved))
         if options.strict_references:
             raise PluginError("kb: unresolved references (strict_references):\n" + "\n".join(
-                f"  {entry_id}: {ref.text}" for entry_id, ref in unresolved[:50]))
+                f"  {entry_id}: {clean(ref.text)}" for entry_id, ref in unresolved[:50]))
 
 
 class _WarningCounter(logging.Handler):

@@ -172,3 +172,14 @@ FRONT_MATTER: tuple[FieldSpec, ...] = (
 )
 
 KNOWN_FIELDS = frozenset(spec.name for spec in FRONT_MATTER)
+
+# Per entry: each tag becomes a page, so one entry with 10,000 tags made a 200 MB site.
+MAX_TAGS = 50
+MAX_KEYWORDS = 50
+
+
+def capped(name: str, items: tuple[str, ...], limit: int) -> tuple[tuple[str, ...], str | None]:
+    """The first `limit` of an entry's `name` (tags, keywords), and a warning when it had more."""
+    if len(items) <= limit:
+        return items, None
+    return items[:limit], f"{len(items)} {name}; only the first {limit} are kept (max_{name})"

@@ -40,6 +40,7 @@ from .query import Group, Vocabulary, parse, stem
 from .ranking import ALT_TIEBREAK, BM25_B, COORD_WEIGHT, FIELD_BOOSTS, K1
 from .segment import base_total
 from .snippets import fold_aligned, make_snippet
+from .terminal import clean_json, clean_lines
 
 INDEX_FORMAT = 1
 META_FILE = "kb_meta.json"
@@ -408,8 +409,8 @@ def format_hits(hits: Sequence[Hit], query: str | None = None) -> str:
         lines.append(f"    {hit.url}")
         if hit.highlight:
             lines.append(f"    {hit.highlight}")
-    return "\n".join(lines)
+    return clean_lines(lines)
 
 
 def hits_json(hits: Sequence[Hit]) -> str:
-    return json.dumps([h.as_dict() for h in hits], ensure_ascii=False, indent=2)
+    return clean_json(json.dumps([h.as_dict() for h in hits], ensure_ascii=False, indent=2))

@@ -74,24 +74,27 @@ class PageRecord:
         return [uri for uri in self.previous if uri not in self.current]
 
 
+# The job file is read and removed first, then the child ties its life to kb serve's
+# (a kill -9 of kb serve left it indexing at full CPU), before the slow imports.
 _INDEX_CHILD = (
-    "import os, pickle, sys\n"
+    "import os, sys\n"
+    "with open(sys.argv[1], 'rb') as f:\n"
+    "    job = f.read()\n"
+    "os.remove(sys.argv[1])\n"
+    "from kb_builder.parallel import die_with_parent\n"
+    "die_with_parent(int(sys.argv[2]))\n"
     "from kb_builder.serving import index_child\n"
-    "index_child(sys.argv[1])\n"
+    "index_child(job)\n"
 )
 
 
-def index_child(job: str) -> None:
+def index_child(job: bytes) -> None:
     """The background whoosh index writer (a fresh interpreter, see `Serving.index_in_background`)."""
-    from . import parallel
     from .analyze import Analyzer
     from .documents import analyse_docs
     from .search import build_index
 
-    with open(job, "rb") as f:
-        docs, words, glossary, index_dir, parent = pickle.load(f)
-    os.remove(job)
-    parallel.die_with_parent(parent)
+    docs, words, glossary, index_dir = pickle.loads(job)
     build_index(docs, index_dir, analyse_docs(docs, Analyzer.of(words), glossary))
 
 
@@ -154,10 +157,11 @@ class Serving:
             shutil.rmtree(stale, ignore_errors=True)
         fd, job = tempfile.mkstemp(prefix="kb-index-job-", suffix=".pickle")
         with os.fdopen(fd, "wb") as f:
-            pickle.dump((list(docs), frozenset(words), glossary, str(index_dir), os.getpid()), f)
+            pickle.dump((list(docs), frozenset(words), glossary, str(index_dir)), f)
         # Quiet: `kb serve` may stop (and MkDocs delete its temporary site) before it is done.
         self._background[str(index_dir)] = subprocess.Popen(
-            [sys.executable, "-c", _INDEX_CHILD, job], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            [sys.executable, "-c", _INDEX_CHILD, job, str(os.getpid())], stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL)
 
     def wait_for_index(self, timeout: float | None = None) -> bool:
         """Wait for the background indexes; True when all finished well (or none was running)."""

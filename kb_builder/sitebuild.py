@@ -3,13 +3,12 @@ from __future__ import annotations
 
 import logging
 import os
-import re
 import shutil
 import sys
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from . import outdir
 from .pipeline import Generated
 
 CONTENT_ENV = "KB_CONTENT_DIR"  # lets `kb serve`/`kb build --content` point the plugin elsewhere
@@ -56,68 +55,6 @@ def load_config(config_file: str | Path, content: str | Path | None = None, site
     return config, plugin
 
 
-def _exchange(a: Path, b: Path) -> bool:
-    """Atomically swap two paths (Linux renameat2 RENAME_EXCHANGE); False when unsupported."""
-    if not sys.platform.startswith("linux"):
-        return False
-    try:
-        import ctypes
-
-        libc = ctypes.CDLL(None, use_errno=True)
-        renameat2 = libc.renameat2
-    except (OSError, AttributeError):
-        return False
-    at_fdcwd, rename_exchange = -100, 2
-    if renameat2(at_fdcwd, os.fsencode(a), at_fdcwd, os.fsencode(b), rename_exchange) == 0:
-        return True
-    return False  # e.g. EINVAL on file systems without exchange support: use two renames
-
-
-def _swap_in(tmp: Path, final: Path) -> None:
-    """Put the finished build in place; the previous site is never missing on Linux."""
-    if final.is_dir() and not final.is_symlink() and _exchange(tmp, final):
-        shutil.rmtree(tmp, ignore_errors=True)  # tmp now holds the previous site
-        return
-    old = None
-    if final.exists() or final.is_symlink():
-        old = final.with_name(f".{final.name}.old-{os.getpid()}")
-        os.replace(final, old)
-    os.replace(tmp, final)
-    if old is not None:
-        shutil.rmtree(old, ignore_errors=True)
-
-
-_LEFTOVER = re.compile(r"\.(?P<name>.+)\.(?:building|old)-(?P<pid>\d+)(?:-.*)?")
-
-
-def _pid_alive(pid: int) -> bool:
-    if pid == os.getpid():
-        return True
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except OSError:  # exists but belongs to someone else, or the platform cannot tell
-        return True
-    return True
-
-
-def clean_leftovers(final: Path) -> list[Path]:
-    """Remove temp dirs beside `final` left by builds that were killed (their process is gone)."""
-    removed = []
-    try:
-        siblings = list(final.parent.iterdir())
-    except OSError:
-        return removed
-    for path in siblings:
-        match = _LEFTOVER.fullmatch(path.name)
-        if match and match.group("name") == final.name and path.is_dir() and not path.is_symlink() \
-                and not _pid_alive(int(match.group("pid"))):
-            shutil.rmtree(path, ignore_errors=True)
-            removed.append(path)
-    return removed
-
-
 def setup_logging(verbose: bool = False, quiet: bool = False) -> None:
     logger = logging.getLogger("mkdocs")
     handler = next((h for h in logger.handlers if getattr(h, "_kb", False)), None)
@@ -158,17 +95,19 @@ def build_site(config_file: str | Path = "mkdocs.yml", content: str | Path | Non
     from mkdocs.commands.build import build
 
     started = time.perf_counter()
+    # Checked before MkDocs reads the configuration (which has its own, narrower, checks)
+    # and again once the configuration names the content folder.
+    if site_dir is not None:
+        outdir.check_not_protected(site_dir, outdir.protected(content, config_file))
     config, plugin = load_config(config_file, content, site_dir)
     if strict:
         plugin.config.strict = True
     plugin.progress = progress
     final = Path(config.site_dir).resolve()
-    final.parent.mkdir(parents=True, exist_ok=True)
-    clean_leftovers(final)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{final.name}.building-{os.getpid()}-", dir=final.parent))
-    umask = os.umask(0)
-    os.umask(umask)
-    tmp.chmod(0o777 & ~umask)  # mkdtemp makes it 0700; a site is published like any new folder
+    outdir.check_target(site_dir if site_dir is not None else final,
+                        outdir.protected(plugin.content_dir(config), config.config_file_path))
+    outdir.clean_leftovers(final)
+    tmp = outdir.temp_dir(final, "building")
     config.site_dir = str(tmp)
     # The directory is empty, so MkDocs' dirty mode renders every page, and a page
     # can say it is not modified: how two processes share the rendering (parallel.py).
@@ -180,7 +119,7 @@ def build_site(config_file: str | Path = "mkdocs.yml", content: str | Path | Non
     try:
         build(config, dirty=True)
         _child_never_returns(pid)
-        _swap_in(tmp, final)
+        outdir.swap_in(tmp, final)
     except BaseException:
         _child_never_returns(pid)
         shutil.rmtree(tmp, ignore_errors=True)

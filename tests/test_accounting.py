@@ -177,3 +177,37 @@ def test_small_build_lists_each_skipped_file(tmp_path):
     assert set(skipped) == {"binary.md", "empty.md", "id_dotdot.md", "notes.txt"}
     assert "binary" in skipped["binary.md"] and "empty" in skipped["empty.md"]
     assert "not safe" in skipped["id_dotdot.md"]
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="needs FIFOs")
+def test_links_and_special_files_are_accounted_for_and_never_published(tmp_path):
+    """Issue 14: links out of the content folder (to a file, to a folder), a link to a
+    folder inside it, a link to /dev/zero and a FIFO are each skipped and named; the
+    secret behind the link is nowhere in the site or its search indexes."""
+    outside = tmp_path / "outside"
+    (outside / "dir").mkdir(parents=True)
+    secret = "---\nid: secret\ntitle: TOPSECRET title\ntags: [nacos]\n---\nTOPSECRET answer\n"
+    (outside / "secret.md").write_text(secret, encoding="utf-8")
+    (outside / "dir" / "also.md").write_text(secret.replace("id: secret", "id: also"), encoding="utf-8")
+    content = tmp_path / "content"
+    shutil.copytree(HOSTILE, content)
+    (content / "sub").mkdir()
+    (content / "sub" / "nested.md").write_bytes(EXTRAS["sub/nested-entry.md"])
+    os.symlink("../outside/secret.md", content / "leak.md")
+    os.symlink(str(outside / "dir"), content / "etcdir")
+    os.symlink("sub", content / "alias")
+    os.symlink("/dev/zero", content / "zero.md")
+    os.mkfifo(content / "x.md")
+    site = tmp_path / "site"
+    proc = kb("build", "--content", str(content), "--site-dir", str(site), timeout=120)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    n_in, n_pages, n_skipped = map(int, SUMMARY.search(proc.stdout).groups())
+    hostile = len(list(HOSTILE.glob("*.md")))
+    assert (n_in, n_pages, n_skipped) == (hostile + 6, hostile + 1, 5)
+    skipped = dict(SKIPPED.findall(proc.stdout))
+    assert set(skipped) == {"leak.md", "etcdir", "alias", "zero.md", "x.md"}
+    assert "outside the content folder" in skipped["leak.md"] and "outside" in skipped["etcdir"]
+    assert "outside" in skipped["zero.md"] and "FIFO" in skipped["x.md"]
+    published = [p.relative_to(site).as_posix() for p in site.rglob("*")
+                 if p.is_file() and b"topsecret" in p.read_bytes().lower()]
+    assert published == []

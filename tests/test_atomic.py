@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from kb_builder import sitebuild
+from kb_builder import outdir, sitebuild
 
 from test_accounting import HOSTILE, kb, leftovers, tree_hash
 
@@ -91,7 +91,7 @@ def test_killed_builds_leave_the_previous_site_intact(previous_site, corpus_copy
     for name in observed["early"] + observed["midway"]:
         assert name.startswith(f".{site.name}.building-"), observed
     assert len(observed["midway"]) >= 1
-    assert not any(p.name.startswith(".") for p in site.iterdir())
+    assert [p.name for p in site.iterdir() if p.name.startswith(".")] == [outdir.MARKER]
 
     # 3. the next build succeeds, replaces the site and removes the dead builds' leftovers
     content = tmp_path / "content"
@@ -141,15 +141,15 @@ def _make(path: Path, text: str) -> Path:
 @pytest.mark.parametrize("exchange", [True, False], ids=["renameat2", "two-renames"])
 def test_swap_in_replaces_the_site(tmp_path, monkeypatch, exchange):
     if not exchange:
-        monkeypatch.setattr(sitebuild, "_exchange", lambda a, b: False)
+        monkeypatch.setattr(outdir, "_exchange", lambda a, b: False)
     final = _make(tmp_path / "site", "old")
     new = _make(tmp_path / ".site.building-1-x", "new")
-    sitebuild._swap_in(new, final)
+    outdir.swap_in(new, final)
     assert (final / "index.html").read_text(encoding="utf-8") == "new"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["site"]
     # first build: nothing to replace
     first = _make(tmp_path / ".other.building-1-y", "first")
-    sitebuild._swap_in(first, tmp_path / "other")
+    outdir.swap_in(first, tmp_path / "other")
     assert (tmp_path / "other" / "index.html").read_text(encoding="utf-8") == "first"
 
 
@@ -163,7 +163,7 @@ def test_clean_leftovers_only_removes_dead_builds(tmp_path):
         dead_dir = _make(tmp_path / f".site.building-{dead.pid}-def", "stale")
         old_dir = _make(tmp_path / f".site.old-{dead.pid}", "stale")
         other = _make(tmp_path / f".other.building-{dead.pid}-ghi", "another site's")
-        removed = sitebuild.clean_leftovers(final)
+        removed = outdir.clean_leftovers(final)
         assert sorted(removed) == sorted([dead_dir, old_dir])
         assert live_dir.is_dir() and other.is_dir() and final.is_dir()
     finally:

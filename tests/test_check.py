@@ -17,7 +17,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from kb_builder.check import check_paths, exit_code, format_github, format_json, format_text
-from kb_builder.ingest import _Findings, parse_text, read_corpus, read_entry
+from kb_builder.frontmatter import Findings
+from kb_builder.ingest import parse_text, read_corpus, read_entry
 from kb_builder.model import Entry, Severity
 from kb_builder.schema import SAFE_ID, safe_id_suggestion
 
@@ -205,7 +206,7 @@ def test_bigger_alias_bomb_is_rejected_quickly(tmp_path):
     ],
 )
 def test_hostile_front_matter(front_matter, kind, line):
-    findings = _Findings("x.md")
+    findings = Findings("x.md")
     assert parse_text(f"---\n{front_matter}\n---\nanswer\n", "x.md", findings) is None
     errors = [f for f in findings if f.severity is Severity.ERROR]
     assert [(f.kind, f.line) for f in errors][:1] == [(kind, line)], [f.as_dict() for f in findings]
@@ -226,14 +227,14 @@ def test_pathological_lines_parse_quickly(line):
     text = "---\nid: slow\ntitle: t\ntags: [x]\ndate: 2024-01-01\n---\n## Question\nq\n## Answer\n" + \
         (line + "\n") * 3 + "## References\n" + line + "\n"
     started = time.perf_counter()
-    findings = _Findings("x.md")
+    findings = Findings("x.md")
     entry = parse_text(text, "x.md", findings)
     assert time.perf_counter() - started < 2
     assert entry is not None
 
 
 def test_duplicate_keys_warn_with_both_lines():
-    findings = _Findings("x.md")
+    findings = Findings("x.md")
     entry = parse_text("---\nid: a\ntitle: first\ntitle: second\ntags: [x]\ndate: 2024-01-01\n---\nanswer\n", "x.md", findings)
     assert entry is not None and entry.title == "second"
     (finding,) = [f for f in findings if f.kind == "duplicate-key"]
@@ -277,7 +278,7 @@ def test_format_github_one_annotation_per_finding():
 
 
 def test_format_github_escapes_newlines():
-    findings = _Findings("x.md")
+    findings = Findings("x.md")
     parse_text("---\nid: a\ntitle: t\nx: [\n---\nanswer\n", "x.md", findings)
     from kb_builder.model import Corpus
 
@@ -371,7 +372,7 @@ _keys = st.one_of(st.sampled_from(["id", "title", "date", "tags", "keywords", "c
 @given(st.dictionaries(_keys, _values, max_size=8), st.text(max_size=200))
 def test_random_front_matter_mapping_never_raises(mapping, body):
     text = "---\n" + yaml.safe_dump(mapping, allow_unicode=True) + "---\n" + body
-    findings = _Findings("x.md")
+    findings = Findings("x.md")
     entry = parse_text(text, "x.md", findings)
     _assert_outcome(entry, findings, text)
 
@@ -388,7 +389,7 @@ _yaml_bits = st.sampled_from([
        st.sampled_from(["", "## Question\nq\n## Answer\na\n", "## 用户问题 ：\nq\n## 专家官方解答 ：\na\n"]))
 def test_random_yaml_text_never_raises(fm_text, body):
     text = "---\n" + fm_text + "\n---\n" + body
-    findings = _Findings("x.md")
+    findings = Findings("x.md")
     entry = parse_text(text, "x.md", findings)
     _assert_outcome(entry, findings, text)
 
@@ -396,7 +397,7 @@ def test_random_yaml_text_never_raises(fm_text, body):
 @settings(max_examples=300, deadline=None)
 @given(st.text(max_size=400))
 def test_random_text_never_raises(text):
-    findings = _Findings("x.md")
+    findings = Findings("x.md")
     entry = parse_text(text, "x.md", findings)
     _assert_outcome(entry, findings, text)
 

@@ -9,15 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from kb_builder.ingest import (
-    decode,
-    parse_references,
-    read_corpus,
-    read_entry,
-    split_front_matter,
-    split_sections,
-    _Findings,
-)
+from kb_builder.frontmatter import Findings, decode, split_front_matter
+from kb_builder.ingest import read_corpus, read_entry
+from kb_builder.sections import parse_references, split_sections
 from kb_builder.model import Severity
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "content"
@@ -104,7 +98,7 @@ def test_references_parse_links_and_bare_titles():
     ],
 )
 def test_decode_rejects(data, kind):
-    findings = _Findings("x.md")
+    findings = Findings("x.md")
     assert decode(data, findings) is None
     assert [f.kind for f in findings if f.severity is Severity.ERROR] == [kind]
 
@@ -113,7 +107,7 @@ def test_decode_accepts_boms_and_gbk():
     text = "---\nid: a\ntitle: 客户端设定\n---\n答案\n"
     for data in (text.encode("utf-8-sig"), text.encode("utf-16"), text.encode("gbk"),
                  text.replace("\n", "\r\n").encode("utf-8")):
-        findings = _Findings("x.md")
+        findings = Findings("x.md")
         assert decode(data, findings) == text, data[:10]
         assert not findings.failed
 

@@ -235,3 +235,60 @@ def search_docs_of(result):
     from kb_builder.pipeline import search_docs
 
     return search_docs(result.generated.entries, result.generated.graph)
+
+
+_SERVE_PARENT = """
+import random, sys, time
+from pathlib import Path
+from kb_builder.documents import SearchDoc
+from kb_builder.serving import Serving
+rng = random.Random(1)
+chars = [chr(c) for c in range(0x4e00, 0x4e00 + 3000)]
+def text(n): return "".join(rng.choice(chars) for _ in range(n))
+# About 15 s of segmenting and indexing for the child.
+docs = [SearchDoc(id=f"e{i}", title=text(20), url=f"q/e{i}/", question=text(60), answer=text(600))
+        for i in range(400)]
+serving = Serving()
+serving.index_in_background(docs, (), (), Path(sys.argv[1]))
+print(serving._background[sys.argv[1]].pid, flush=True)
+time.sleep(600)
+"""
+
+
+def _running(pid: int) -> bool:
+    """Alive and not a zombie waiting for whoever adopted it."""
+    try:
+        with open(f"/proc/{pid}/stat", encoding="ascii") as f:
+            return f.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except FileNotFoundError:
+        return False
+
+
+@pytest.mark.skipif(not os.path.isdir("/proc/self"), reason="Linux only (PR_SET_PDEATHSIG, /proc)")
+def test_the_serve_index_writer_dies_with_kb_serve(tmp_path):
+    """Issue 14: after kill -9 of `kb serve`, its background whoosh writer kept running."""
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    parent = subprocess.Popen([sys.executable, "-c", _SERVE_PARENT, str(tmp_path / "_kb_index")],
+                              stdout=subprocess.PIPE, text=True, env=env)
+    child = 0
+    try:
+        child = int(parent.stdout.readline())
+        time.sleep(1.5)  # past its start-up: indexing
+        assert _running(child)
+        parent.send_signal(signal.SIGKILL)
+        parent.wait(10)
+        deadline = time.monotonic() + 5
+        while _running(child) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert not _running(child), "the index writer outlived kb serve"
+    finally:
+        if parent.poll() is None:
+            parent.kill()
+            parent.wait()
+        if child and _running(child):
+            os.kill(child, signal.SIGKILL)

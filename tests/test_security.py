@@ -20,7 +20,8 @@ from pathlib import Path
 import pytest
 from conftest import need_browser
 
-from kb_builder.ingest import _Findings, parse_text, read_corpus
+from kb_builder.frontmatter import Findings
+from kb_builder.ingest import parse_text, read_corpus
 from kb_builder.safe import is_safe_segment, safe_url, sanitize_html, sanitize_markdown
 
 from sitecheck import parse_page
@@ -180,7 +181,7 @@ def test_unsafe_references_keep_their_text_only(hostile_site):
 @pytest.mark.parametrize("raw_id", ["../x", "..", "a/../../b", "/abs", "a\\b", "%2e%2e", ".hidden", "x/..",
                                     "C:\\x", "~/x", "..%2fetc", "a..b", "q/../../x", "\u2025", "x\u0000"])
 def test_traversal_ids_are_rejected_by_check(raw_id):
-    findings = _Findings("x.md")
+    findings = Findings("x.md")
     text = "---\nid: " + '"' + raw_id.replace("\\", "\\\\").replace("\x00", "\\0") + '"' + "\ntitle: t\n---\nanswer\n"
     assert parse_text(text, "x.md", findings) is None
     assert [f.kind for f in findings if f.severity.value == "error"] == ["unsafe-id"], [f.as_dict() for f in findings]
@@ -230,7 +231,8 @@ def test_no_site_top_level_surprises(hostile_site):
     site, _, _ = hostile_site
     top = {p.name for p in site.iterdir()}
     allowed = {"index.html", "404.html", "sitemap.xml", "sitemap.xml.gz", "assets", "search", "q", "tags",
-               "categories", "troubleshooting", "errors", "versions", "about", "_kb_index"}
+               "categories", "troubleshooting", "errors", "versions", "about", "_kb_index",
+               ".kb-output"}  # outdir.MARKER: kb made this folder
     assert top <= allowed | {p.name for p in (REPO / "docs").iterdir() if p.is_dir()} | {
         p.stem for p in (REPO / "docs").glob("*.md")}, top - allowed
 

@@ -1,0 +1,117 @@
+"""Special files and links in the content folder (issue 14, items 4 and 5): only regular
+files are read, never more than the limit; links whose real path leaves the content
+folder are skipped and named, links to folders are reported, never silently dropped.
+"""
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from kb_builder.ingest import read_corpus, read_entry
+from kb_builder.model import Severity
+
+REPO = Path(__file__).resolve().parents[1]
+ENTRY = "---\nid: {id}\ntitle: {title}\ntags: [nacos]\n---\n\n## Question\n\nq\n\n## Answer\n\n{answer}\n"
+
+
+def _entry(path: Path, entry_id: str, title: str = "A title", answer: str = "An answer.") -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(ENTRY.format(id=entry_id, title=title, answer=answer), encoding="utf-8")
+    return path
+
+
+@pytest.fixture
+def linked(tmp_path) -> Path:
+    """content/ with links out of it and into it; outside/ holds a secret."""
+    outside = tmp_path / "outside"
+    _entry(outside / "secret.md", "secret", "TOPSECRET title", "TOPSECRET answer")
+    _entry(outside / "dir" / "also-secret.md", "also-secret", "TOPSECRET too")
+    content = tmp_path / "content"
+    _entry(content / "plain.md", "plain")
+    _entry(content / "sub" / "nested.md", "nested")
+    (content / "sub" / "entry.txt").write_text(ENTRY.format(id="via-link", title="Read through a link",
+                                                            answer="a"), encoding="utf-8")
+    os.symlink("../outside/secret.md", content / "leak.md")
+    os.symlink(str(outside / "dir"), content / "etcdir")
+    os.symlink("sub", content / "alias")
+    os.symlink("sub/entry.txt", content / "inside.md")
+    return content
+
+
+def test_links_leaving_the_content_folder_are_skipped_and_named(linked):
+    corpus = read_corpus(linked)
+    ids = {e.id for e in corpus.entries}
+    assert ids == {"plain", "nested", "via-link"}
+    skipped = {s.path: s.reason for s in corpus.skipped}
+    assert "outside the content folder" in skipped["leak.md"]
+    assert "folder outside the content folder" in skipped["etcdir"]
+    assert "folder inside the content folder" in skipped["alias"]
+    assert "not a markdown file" in skipped["sub/entry.txt"]
+    assert set(skipped) == {"leak.md", "etcdir", "alias", "sub/entry.txt"}
+    assert corpus.files_seen == len(corpus.entries) + len(corpus.skipped) == 7
+    kinds = {f.path: (f.severity, f.kind) for f in corpus.findings}
+    assert kinds["leak.md"] == (Severity.WARNING, "link-outside")
+    assert kinds["etcdir"] == (Severity.WARNING, "link-outside")
+    assert kinds["alias"] == (Severity.INFO, "folder-link")
+    assert not any("TOPSECRET" in e.title + e.answer for e in corpus.entries)
+    # a link inside the folder is read, under its own name
+    via = next(e for e in corpus.entries if e.id == "via-link")
+    assert via.source_path == "inside.md"
+
+
+def test_kb_check_names_the_links(linked):
+    proc = subprocess.run([sys.executable, "-m", "kb_builder", "check", str(linked)], cwd=REPO,
+                          capture_output=True, text=True, timeout=300)
+    assert "leak.md: warning: a link to a file outside the content folder" in proc.stdout, proc.stdout
+    assert "etcdir: warning: a link to a folder outside the content folder" in proc.stdout
+
+
+def _special(content: Path) -> None:
+    _entry(content / "ok.md", "ok")
+    os.mkfifo(content / "x.md")
+    os.symlink("/dev/zero", content / "zero.md")
+    os.mkfifo(content / "pipe")
+    os.symlink("pipe", content / "p.md")  # a link inside the folder, to a FIFO
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo") or not os.path.exists("/dev/zero"), reason="needs FIFOs and /dev/zero")
+def test_fifo_and_device_links_are_not_read(tmp_path):
+    """In a child with a 1 GB address-space cap and a time limit: reading /dev/zero used
+    to grow without end, and opening a FIFO to wait for a writer forever."""
+    content = tmp_path / "content"
+    _special(content)
+    code = ("import resource, sys\n"
+            "resource.setrlimit(resource.RLIMIT_AS, (1 << 30, 1 << 30))\n"
+            "from kb_builder.ingest import read_corpus\n"
+            "c = read_corpus(sys.argv[1])\n"
+            "print(sorted(e.id for e in c.entries))\n"
+            "for s in c.skipped: print(s.path, '|', s.reason)\n")
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    proc = subprocess.run([sys.executable, "-c", code, str(content)], capture_output=True, text=True,
+                          timeout=60, env=env)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    lines = proc.stdout.splitlines()
+    assert lines[0] == "['ok']"
+    reasons = dict(line.split(" | ", 1) for line in lines[1:])
+    assert "FIFO" in reasons["x.md"] and "not a regular file" in reasons["x.md"]
+    assert "outside the content folder" in reasons["zero.md"]
+    assert "FIFO" in reasons["p.md"] and "not a markdown file" in reasons["pipe"]
+
+
+@pytest.mark.skipif(not os.path.exists("/proc/self/status"), reason="needs /proc")
+def test_the_size_limit_counts_what_is_read_not_what_the_size_says():
+    """/proc files say they hold 0 bytes."""
+    assert os.stat("/proc/self/status").st_size == 0
+    result = read_entry(Path("/proc/self/status"), "status.md", max_bytes=64)
+    (finding,) = result.findings
+    assert finding.kind == "file-too-large" and "more than" in finding.message
+
+
+def test_a_character_device_is_not_opened(tmp_path):
+    result = read_entry(Path("/dev/null"), "null.md")
+    (finding,) = result.findings
+    assert finding.kind == "not-a-file" and "character device" in finding.message
