@@ -171,10 +171,10 @@ def _check_titles(paras: list[tuple[str, str, int]], titles: dict[int, str],
 
     Cut once with jieba's own dictionary and once with the words a build teaches it
     (the corpus's tags), so a term kept whole by either counts."""
-    from kb_builder import normalize, pipeline
+    from kb_builder import pipeline, tags
 
     plain = [shared_title_terms(q, titles[target]) for _, q, target in paras]
-    taught, _ = pipeline.normalized_entries(tuple(entries.values()), normalize.load_tag_settings())
+    taught, _ = pipeline.normalized_entries(tuple(entries.values()), tags.load_tag_settings())
     problems = []
     for (where, q, target), before in zip(paras, plain):
         both = before | shared_title_terms(q, titles[target], taught)

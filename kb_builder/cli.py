@@ -84,10 +84,10 @@ def _check_tag_settings(args):
     if not Path(args.config).is_file():
         return None
     try:
-        from . import normalize
+        from . import tags
 
         settings = _settings_from_config(args.config, None)
-        return normalize.load_tag_settings(
+        return tags.load_tag_settings(
             extra_aliases=dict(settings.tag_aliases) or None,
             site_tags=list(settings.site_tags) or None,
             extra_labels=dict(settings.tag_labels) or None,
@@ -113,7 +113,7 @@ def cmd_check(args) -> int:
 
 
 def cmd_new(args) -> int:
-    from . import normalize
+    from . import tags
     from .new import NewEntryError, plan_entry, run
     from .pipeline import Settings
     from .progress import Progress
@@ -127,7 +127,7 @@ def cmd_new(args) -> int:
         site_url = config.site_url
     else:
         settings = Settings(content_dir=Path(args.content or "content").resolve())
-    tag_settings = normalize.load_tag_settings(
+    tag_settings = tags.load_tag_settings(
         extra_aliases=dict(settings.tag_aliases) or None,
         site_tags=list(settings.site_tags) or None,
         extra_labels=dict(settings.tag_labels) or None,
@@ -171,23 +171,23 @@ def cmd_export(args) -> int:
 
 
 def cmd_tags(args) -> int:
-    from . import normalize
+    from . import tagreport, tags
     from .ingest import read_corpus
 
     settings = _content_settings(args)
     corpus = read_corpus(settings.content_dir, max_tags=settings.max_tags, max_keywords=settings.max_keywords)
-    tag_settings = normalize.load_tag_settings(
+    tag_settings = tags.load_tag_settings(
         extra_aliases=dict(settings.tag_aliases) or None,
         site_tags=list(settings.site_tags) or None,
         extra_labels=dict(settings.tag_labels) or None,
     )
-    report = normalize.tag_report(corpus.entries, tag_settings)
+    report = tagreport.tag_report(corpus.entries, tag_settings)
     if args.json:
         from .terminal import clean_json
 
         print(clean_json(json.dumps(report, ensure_ascii=False, indent=2)))
     else:
-        print(normalize.format_tag_report(report))
+        print(tagreport.format_tag_report(report))
     return 0
 
 

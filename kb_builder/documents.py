@@ -7,11 +7,10 @@ segments the synonym glossary the same way.  Nothing here knows an index.
 """
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from pathlib import Path
 from sys import intern
-from typing import Any, Callable, Iterable, Mapping, Sequence
+from typing import Iterable, Mapping, Sequence
 
 from . import analyze
 from .analyze import Analyzer

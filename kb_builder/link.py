@@ -321,7 +321,6 @@ def build_graph(entries: Sequence[NormalizedEntry], analyzer: Analyzer | None = 
 
     # --- duplicates and related (one representative per duplicate group)
     linked = store.derive(duplicates_and_related, ids, keys, sim, related_limit, min_score)
-    duplicate_groups, group_of, related = linked.duplicate_groups, linked.group_of, linked.related
 
     # --- references and backlinks
     given = ResolverInput(ids, tuple((n.entry.title, n.entry.question) for n in entries),

@@ -32,7 +32,7 @@ from difflib import SequenceMatcher
 from pathlib import Path
 from typing import Iterable, Mapping, Sequence
 
-from . import link, normalize
+from . import link, normalize, tagreport, tags
 from .analyze import Analyzer
 from .hubs import HubRules
 from .references import LinkMaps, loose_key, near_identical, resolve_link, title_key
@@ -207,23 +207,23 @@ def duplicate_findings(items: Sequence[_Item], graph: link.Graph, severity: Seve
     return out
 
 
-def _forms(tag: str, settings: normalize.TagSettings) -> set[str]:
+def _forms(tag: str, settings: tags.TagSettings) -> set[str]:
     """The folded ways of writing a canonical tag that need no correction: its slug and labels."""
     label = settings.labels.get(tag)
     labels = label.values() if isinstance(label, Mapping) else [label] if isinstance(label, str) else []
-    return {tag} | {normalize.fold_tag(v) for v in labels if isinstance(v, str)}
+    return {tag} | {tags.fold_tag(v) for v in labels if isinstance(v, str)}
 
 
-def tag_findings(items: Sequence[_Item], settings: normalize.TagSettings, severity: Severity,
+def tag_findings(items: Sequence[_Item], settings: tags.TagSettings, severity: Severity,
                  lines: _Lines, notes: bool) -> list[Finding]:
     """Tags not in the canonical set, with the canonical tag to use."""
     counts: Counter = Counter()
     for item in items:
         raw = item.entry.tags or item.entry.keywords
-        counts.update({normalize.classify_tag(t, settings).tag for t in raw} - {None})
+        counts.update({tags.classify_tag(t, settings).tag for t in raw} - {None})
     canonical = set(settings.known) | {t for t, n in counts.items() if n >= 2}
     suggestions: dict[str, dict] = {}
-    for s in normalize.suggest_duplicates(counts, settings):
+    for s in tagreport.suggest_duplicates(counts, settings):
         if s["canonical"] in canonical:
             suggestions.setdefault(s["variant"], s)
     out = []
@@ -232,14 +232,14 @@ def tag_findings(items: Sequence[_Item], settings: normalize.TagSettings, severi
             continue
         seen: set[str] = set()
         for raw in item.entry.tags:
-            result = normalize.classify_tag(raw, settings)
+            result = tags.classify_tag(raw, settings)
             tag = result.tag
             if not tag or raw in seen:
                 continue
             seen.add(raw)
             line = lines.find_in_key(item.file, "tags", raw)
-            label = settings.label_for(tag, "zh" if normalize.has_cjk(item.entry.title) else "en")
-            if result.rule in ("alias", "prefix") and normalize.fold_tag(raw) not in _forms(tag, settings):
+            label = settings.label_for(tag, "zh" if tags.has_cjk(item.entry.title) else "en")
+            if result.rule in ("alias", "prefix") and tags.fold_tag(raw) not in _forms(tag, settings):
                 out.append(Finding(severity, "tag-variant",
                                    f"the tag '{raw}' is not canonical: write '{label}' (the tag this site uses)",
                                    item.shown, line))
@@ -315,11 +315,11 @@ def stale_findings(items: Iterable[_Item], stale_days: int, today: _dt.date, lin
 
 def lint_items(items: Sequence[_Item], *, severity: Severity = Severity.WARNING,
                stale_days: int | None = DEFAULT_STALE_DAYS, today: _dt.date | None = None,
-               tag_settings: normalize.TagSettings | None = None, new_tag_notes: bool = True) -> list[Finding]:
+               tag_settings: tags.TagSettings | None = None, new_tag_notes: bool = True) -> list[Finding]:
     """The corpus checks over `items` (the whole corpus); findings only for checked items."""
     lines = _Lines()
     entries = [i.entry for i in items]
-    base = tag_settings or normalize.default_settings()
+    base = tag_settings or tags.default_settings()
     settings = normalize.corpus_settings(entries, base)
     analyzer = Analyzer.of(normalize.taught_words(entries, settings))
     normalized = normalize.normalize_corpus(entries, base, analyzer)
@@ -355,7 +355,7 @@ def _with(corpus: Corpus, extra: Sequence[Finding]) -> Corpus:
 
 def check(paths: Sequence[str | Path], content: str | Path | None = None, *,
           stale_days: int | None = DEFAULT_STALE_DAYS, today: _dt.date | None = None,
-          tag_settings: normalize.TagSettings | None = None, display_base: Path | None = None) -> Corpus:
+          tag_settings: tags.TagSettings | None = None, display_base: Path | None = None) -> Corpus:
     """`kb check`: each file on its own (check.check_paths), then the corpus checks.
 
     The corpus checks run when a directory is among `paths` or when `content` names

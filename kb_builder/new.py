@@ -20,11 +20,11 @@ import json
 import os
 import re
 import sys
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterable, Sequence, TextIO
 
-from . import normalize
+from . import normalize, tags
 from .analyze import has_cjk
 from .references import loose_key, near_identical, title_key
 from .model import Entry
@@ -97,7 +97,7 @@ def id_scheme(ids: Iterable[str]) -> tuple[str, int, int] | None:
 
 def slug_id(title: str) -> str:
     """An ASCII id made from a title: words, with Chinese as pinyin ('修改密码' -> 'xiu-gai-mi-ma')."""
-    text = normalize.fold_tag(title)  # NFKC, Simplified, lower case, separators -> '-'
+    text = tags.fold_tag(title)  # NFKC, Simplified, lower case, separators -> '-'
     words: list[str] = []
     for run in re.findall(r"[a-z0-9]+|[^\x00-\x7f]+", text):
         if run.isascii():
@@ -158,13 +158,13 @@ def split_tags(raw: str | Sequence[str] | None) -> list[str]:
     return out
 
 
-def _written_form(tag: str, settings: normalize.TagSettings, lang: str | None) -> str:
+def _written_form(tag: str, settings: tags.TagSettings, lang: str | None) -> str:
     """The tag's label in the entry's language when it reads back as the same tag, else its slug."""
     label = settings.label_for(tag, lang)
-    return label if normalize.classify_tag(label, settings).tag == tag else tag
+    return label if tags.classify_tag(label, settings).tag == tag else tag
 
 
-def choose_tags(raw_tags: Sequence[str], title: str, settings: normalize.TagSettings,
+def choose_tags(raw_tags: Sequence[str], title: str, settings: tags.TagSettings,
                 lang: str | None = None) -> TagChoice:
     """Canonical tags for the front-matter, as the site will show them.
 
@@ -176,14 +176,14 @@ def choose_tags(raw_tags: Sequence[str], title: str, settings: normalize.TagSett
     written: list[str] = []
     notes: list[str] = []
     for raw in raw_tags:
-        result = normalize.classify_tag(raw, settings)
+        result = tags.classify_tag(raw, settings)
         if result.tag:
             form = _written_form(result.tag, settings, lang)
             if result.version:
                 written.append(result.version)
             if form not in written:
                 written.append(form)
-            if normalize.fold_tag(form) != normalize.fold_tag(raw):
+            if tags.fold_tag(form) != tags.fold_tag(raw):
                 notes.append(f"'{raw}' is written '{form}' on this site")
         elif result.kind == "version" and result.version:
             if result.version not in written:
@@ -196,7 +196,7 @@ def choose_tags(raw_tags: Sequence[str], title: str, settings: normalize.TagSett
             reason = {"empty": "empty", "stopword": "too common to be a tag", "short": "too short",
                       "number": "a number"}.get(result.kind, result.kind)
             notes.append(f"'{raw}' left out: {reason}")
-    if any(normalize.classify_tag(t, settings).tag for t in written):
+    if any(tags.classify_tag(t, settings).tag for t in written):
         return TagChoice(tuple(written), tuple(notes))
     extracted = []
     for slug in normalize.extract_tags(title, "", settings):
@@ -319,7 +319,7 @@ class Plan:
 
 def plan_entry(title: str, content_dir: Path | str, *, tags: str | Sequence[str] | None = None,
                lang: str | None = None, entry_id: str | None = None,
-               tag_settings: normalize.TagSettings | None = None, site_url: str | None = None,
+               tag_settings: tags.TagSettings | None = None, site_url: str | None = None,
                today: _dt.date | None = None, limit: int = SIMILAR, shown_from: Path | None = None,
                progress=no_progress) -> Plan:
     from .ingest import iter_content_files, read_corpus
@@ -361,7 +361,7 @@ def plan_entry(title: str, content_dir: Path | str, *, tags: str | Sequence[str]
     if path.exists():
         raise NewEntryError(f"{path} already exists; kb new never overwrites a file (choose another --id)")
 
-    base = tag_settings or normalize.default_settings()
+    base = tag_settings or tags.default_settings()
     effective = normalize.corpus_settings(entries, base) if entries else base
     choice = choose_tags(split_tags(tags), title, effective, lang)
 

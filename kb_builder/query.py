@@ -17,7 +17,7 @@ from typing import Mapping, Sequence
 from . import analyze
 from .analyze import Analyzer
 from .documents import analyse_glossary, glossary_words, load_glossary
-from .ranking import (FIELD_BOOSTS, FUZZY_WEIGHT, GRAM_FIELD_BOOSTS, GRAM_WEIGHT, STEM_WEIGHT, STOPWORD_FIELDS,
+from .ranking import (FUZZY_WEIGHT, GRAM_FIELD_BOOSTS, GRAM_WEIGHT, STEM_WEIGHT, STOPWORD_FIELDS,
                       STOPWORD_WEIGHT, SUBWORD_ALT_WEIGHT, SUBWORD_WEIGHT, SYNONYM_WEIGHT)
 from .segment import Segmenter, VocabSegmenter
 

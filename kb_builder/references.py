@@ -13,10 +13,10 @@ from __future__ import annotations
 import posixpath
 import re
 from collections import Counter, defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from difflib import SequenceMatcher
 from functools import cached_property, lru_cache
-from typing import Iterable, Mapping, Sequence
+from typing import Iterable, Sequence
 from urllib.parse import unquote, urlsplit
 
 from .analyze import Analyzer, fold

@@ -15,7 +15,6 @@ whoosh serving as the postings store.
 """
 from __future__ import annotations
 
-import hashlib
 import heapq
 import json
 import math

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from kb_builder import hubs, link, references, similar
+from kb_builder import hubs, link, references, similar, tags
 from kb_builder.analyze import Analyzer, Segmentations
 from kb_builder.errors import extract_signatures, normalize_signature
 from kb_builder.ingest import read_corpus
@@ -460,7 +460,7 @@ def test_graph_kept_through_taught_word_changes_equals_a_clean_build_on_the_real
     from collections import Counter
     from dataclasses import replace
 
-    from kb_builder import analyze, normalize, pipeline
+    from kb_builder import analyze, pipeline
     from kb_builder.session import Session
 
     raw = list(read_corpus(CORPUS).entries[:400])
@@ -477,7 +477,7 @@ def test_graph_kept_through_taught_word_changes_equals_a_clean_build_on_the_real
         {target: replace(raw[target], title=raw[target].title + " 新版")},
         {25: replace(raw[25], question=raw[25].question + " 启动后心跳超时")},
     ]
-    settings = normalize.load_tag_settings()
+    settings = tags.load_tag_settings()
 
     def graph(entries, session):
         analyzer, normalized = pipeline.normalized_entries(tuple(entries), settings, session=session)
@@ -549,7 +549,7 @@ def test_kept_fuzzy_reference_answers_do_not_pile_up():
 _GRAPH_JSON = """
 import json, sys
 from pathlib import Path
-from kb_builder import link, normalize
+from kb_builder import link, normalize, tags
 from kb_builder.ingest import read_corpus
 graph = link.build_graph(normalize.normalize_corpus(read_corpus(Path(sys.argv[1])).entries))
 print(json.dumps({k: [[(r.entry_id, r.score) for r in v.related], [t for _, t in v.references], v.also_asked]

@@ -9,8 +9,9 @@ from pathlib import Path
 import pytest
 from hypothesis import example, given, settings as hsettings, strategies as st
 
-from kb_builder import analyze
 from kb_builder import normalize as N
+from kb_builder import tags as T
+from kb_builder import tagreport as R
 from kb_builder.ingest import read_corpus
 from kb_builder.model import Entry, NormalizedEntry, Tag
 
@@ -19,14 +20,14 @@ CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus" / "nacos-faq"
 
 
 @pytest.fixture(scope="module")
-def s() -> N.TagSettings:
+def s() -> T.TagSettings:
     """Shipped table plus a product name, as a Nacos site would configure it."""
-    return N.load_tag_settings(site_tags=["nacos"])
+    return T.load_tag_settings(site_tags=["nacos"])
 
 
 @pytest.fixture(scope="module")
-def acme() -> N.TagSettings:
-    return N.load_tag_settings(site_tags=["Acme"])
+def acme() -> T.TagSettings:
+    return T.load_tag_settings(site_tags=["Acme"])
 
 
 @pytest.fixture(scope="module")
@@ -66,19 +67,19 @@ def entry(**kw) -> Entry:
     ("-_-", ""),
 ])
 def test_fold_tag(raw, folded):
-    assert N.fold_tag(raw) == folded
+    assert T.fold_tag(raw) == folded
 
 
 @pytest.mark.parametrize("raw", ["../etc/passwd", "a/b\\c", ".hidden", "x\x00y\x1f", "a?b#c%d", "con", "..", "/"])
 def test_slugs_are_safe_path_segments(raw, s):
-    tag = N.normalize_tag(raw, s)
-    assert tag is None or N.is_safe_slug(tag), tag
+    tag = T.normalize_tag(raw, s)
+    assert tag is None or T.is_safe_slug(tag), tag
 
 
 def test_long_tags_are_cut_to_80_characters(s):
-    tag = N.normalize_tag("word-" * 40, s)
-    assert tag and len(tag) <= N.MAX_SLUG_LENGTH and N.is_safe_slug(tag)
-    assert N.normalize_tag("长" * 200, s) == "长" * 80
+    tag = T.normalize_tag("word-" * 40, s)
+    assert tag and len(tag) <= T.MAX_SLUG_LENGTH and T.is_safe_slug(tag)
+    assert T.normalize_tag("长" * 200, s) == "长" * 80
 
 
 # --------------------------------------------------------------------------- the real variants
@@ -101,21 +102,21 @@ def test_long_tags_are_cut_to_80_characters(s):
     ("C#", "csharp"),
 ])
 def test_aliases(raw, canonical, s):
-    assert N.normalize_tag(raw, s) == canonical
+    assert T.normalize_tag(raw, s) == canonical
 
 
 @pytest.mark.parametrize("raw", ["nacos", "Nacos", "NACOS", "opensource", "OpenSource", "nacos-opensource",
                                  "开源", "開源", "open-source", "open source"])
 def test_site_wide_tags_are_not_tags(raw, s):
-    result = N.classify_tag(raw, s)
+    result = T.classify_tag(raw, s)
     assert result.kind == "site" and result.tag is None
     assert result.site in s.site_tags
 
 
 @pytest.mark.parametrize("raw", ["", " ", "问题", "方法", "遇到", "过", "使用", "吗", "not", "found", "a", "B"])
 def test_empty_stopword_and_single_character_tags_are_dropped(raw, s):
-    assert N.normalize_tag(raw, s) is None
-    assert N.classify_tag(raw, s).kind in ("empty", "stopword", "short")
+    assert T.normalize_tag(raw, s) is None
+    assert T.classify_tag(raw, s).kind in ("empty", "stopword", "short")
 
 
 @pytest.mark.parametrize("raw, version", [
@@ -124,29 +125,29 @@ def test_empty_stopword_and_single_character_tags_are_dropped(raw, s):
     ("nacos223", "2.2.3"), ("Nacos20", "2.0"), ("nacos2x", "2.x"), ("2.3.0-beta", "2.3.0-beta"),
 ])
 def test_versions_go_to_the_versions_facet(raw, version, s):
-    result = N.classify_tag(raw, s)
+    result = T.classify_tag(raw, s)
     assert result.kind == "version" and result.tag is None
     assert result.version == version
-    assert N.normalize_version(raw, s) == version
+    assert T.normalize_version(raw, s) == version
 
 
 def test_product_component_with_version_keeps_the_component(s):
-    result = N.classify_tag("nacos-client223", s)
+    result = T.classify_tag("nacos-client223", s)
     assert (result.tag, result.version) == ("nacos-client", "2.2.3")
-    assert N.classify_tag("nacos-server-221", s).version == "2.2.1"
+    assert T.classify_tag("nacos-server-221", s).version == "2.2.1"
 
 
 @pytest.mark.parametrize("raw, kind", [("403", "tag"), ("503", "tag"), ("8848", "tag"),
                                        ("127001", "number"), ("00009849", "number")])
 def test_numbers_that_are_not_versions(raw, kind, s):
     """HTTP status codes and ports stay tags; long numbers (ids, addresses) are dropped."""
-    assert N.classify_tag(raw, s).kind == kind
+    assert T.classify_tag(raw, s).kind == kind
 
 
 def test_bare_digits_can_be_left_alone():
-    plain = N.TagSettings(expand_bare_digits=False)
-    assert N.classify_tag("223", plain).tag == "223"
-    assert N.classify_tag("v2.2.3", plain).version == "2.2.3"
+    plain = T.TagSettings(expand_bare_digits=False)
+    assert T.classify_tag("223", plain).tag == "223"
+    assert T.classify_tag("v2.2.3", plain).version == "2.2.3"
 
 
 # --------------------------------------------------------------------------- settings and labels
@@ -159,54 +160,54 @@ def test_labels(s):
     assert s.label_for("client", "en") == "Client"
     assert s.label_for("client") == "Client"
     assert s.label_for("no-such-tag", "zh") == "no-such-tag"
-    zh = N.load_tag_settings(lang="zh")
+    zh = T.load_tag_settings(lang="zh")
     assert zh.label_for("client") == "客户端"
 
 
 def test_site_extends_the_table():
-    s = N.load_tag_settings(
+    s = T.load_tag_settings(
         extra_aliases={"ACME Server": "acme-server", "acme-db": ["acmedb", "adb"],
                        "widget": {"label": {"zh": "小部件", "en": "Widget"}, "aliases": ["widgets", "小组件"]}},
         site_tags=["Acme"],
         extra_labels={"acme-server": "Acme Server", "kubernetes": {"en": "Kubernetes (K8s)"}},
         extra_stopwords=["thing"],
     )
-    assert N.normalize_tag("acme_server", s) == "acme-server"
-    assert N.normalize_tag("ADB", s) == "acme-db"
-    assert N.normalize_tag("小組件", s) == "widget"
+    assert T.normalize_tag("acme_server", s) == "acme-server"
+    assert T.normalize_tag("ADB", s) == "acme-db"
+    assert T.normalize_tag("小組件", s) == "widget"
     assert s.label_for("widget", "zh") == "小部件"
     assert s.label_for("acme-server") == "Acme Server"
     assert s.label_for("kubernetes", "en") == "Kubernetes (K8s)"
-    assert N.normalize_tag("k8s", s) == "kubernetes"  # shipped aliases still apply
+    assert T.normalize_tag("k8s", s) == "kubernetes"  # shipped aliases still apply
     assert "acme" in s.site_tags and "opensource" in s.site_tags
-    assert N.normalize_tag("thing", s) is None
+    assert T.normalize_tag("thing", s) is None
 
 
 def test_site_can_reverse_a_shipped_alias():
-    s = N.load_tag_settings(extra_aliases={"kubernetes": "k8s"})
-    assert N.normalize_tag("Kubernetes", s) == "k8s"
-    assert N.normalize_tag("kube", s) == "k8s"
+    s = T.load_tag_settings(extra_aliases={"kubernetes": "k8s"})
+    assert T.normalize_tag("Kubernetes", s) == "k8s"
+    assert T.normalize_tag("kube", s) == "k8s"
 
 
 def test_alias_cycles_and_bad_values_are_errors():
     with pytest.raises(ValueError, match="cycle"):
-        N.load_tag_settings(extra_aliases={"aaa": "bbb", "bbb": "ccc", "ccc": "aaa"})
+        T.load_tag_settings(extra_aliases={"aaa": "bbb", "bbb": "ccc", "ccc": "aaa"})
     with pytest.raises(ValueError):
-        N.load_tag_settings(extra_aliases={"": "x"})
+        T.load_tag_settings(extra_aliases={"": "x"})
     with pytest.raises(ValueError):
-        N.load_tag_settings(extra_labels={"x": 3})
+        T.load_tag_settings(extra_labels={"x": 3})
 
 
 def test_shipped_table_is_consistent():
-    s = N.load_tag_settings()
+    s = T.load_tag_settings()
     for variant, canonical in s.aliases.items():
-        assert N.fold_tag(variant) == variant
-        assert N.fold_tag(canonical) == canonical and canonical not in s.aliases
-        assert N.is_safe_slug(canonical)
+        assert T.fold_tag(variant) == variant
+        assert T.fold_tag(canonical) == canonical and canonical not in s.aliases
+        assert T.is_safe_slug(canonical)
         expected = None if canonical in s.site_tags else canonical
-        assert N.normalize_tag(canonical, s) == expected, canonical
+        assert T.normalize_tag(canonical, s) == expected, canonical
     for canonical in s.labels:
-        assert N.normalize_tag(canonical, s) == (None if canonical in s.site_tags else canonical), canonical
+        assert T.normalize_tag(canonical, s) == (None if canonical in s.site_tags else canonical), canonical
     assert not (s.known & s.stopwords)
 
 
@@ -261,7 +262,7 @@ def test_entry_with_nothing_to_extract_gets_the_fallback_tag(acme, fixture_entri
 def test_every_entry_keeps_a_tag(acme):
     for title in ["", "?", "的", "acme", "问题", "a b c"]:
         item = N.normalize_entry(entry(title=title, question=title, tags=("", "问题")), acme)
-        assert item.tags and all(N.is_safe_slug(t.slug) and t.label for t in item.tags)
+        assert item.tags and all(T.is_safe_slug(t.slug) and t.label for t in item.tags)
 
 
 def test_extract_tags_directly(s):
@@ -287,10 +288,10 @@ def test_corpus_merges_separator_variants_and_derives_labels():
         entry(id="c", tags=("access_token", "NacosLikeException")),
         entry(id="d", tags=("nacoslikeexception", "Widget")),
     ]
-    items = N.normalize_corpus(entries, N.load_tag_settings())
+    items = N.normalize_corpus(entries, T.load_tag_settings())
     assert [t.slug for t in items[0].tags] == ["access-token", "nacoslikeexception"]
     assert items[0].tags[1].label == "NacosLikeException"  # the form authors used most
-    report = N.tag_report(entries, N.load_tag_settings())
+    report = R.tag_report(entries, T.load_tag_settings())
     assert report["collisions"] == [] and report["after"]["collisions"] == 0
     merged = {v["raw"]: m["canonical"] for m in report["merges"] for v in m["variants"]}
     assert merged["accesstoken"] == "access-token"
@@ -298,9 +299,9 @@ def test_corpus_merges_separator_variants_and_derives_labels():
 
 def test_tags_on_most_entries_become_site_wide():
     entries = [entry(id=f"e{i}", tags=("Widgetron", f"topic{i % 5}x")) for i in range(30)]
-    items = N.normalize_corpus(entries, N.load_tag_settings())
+    items = N.normalize_corpus(entries, T.load_tag_settings())
     assert all("widgetron" not in [t.slug for t in item.tags] for item in items)
-    few = N.normalize_corpus(entries[:5], N.load_tag_settings())  # too few entries to tell
+    few = N.normalize_corpus(entries[:5], T.load_tag_settings())  # too few entries to tell
     assert "widgetron" in [t.slug for t in few[0].tags]
 
 
@@ -309,7 +310,7 @@ def test_canonical_tags_are_taught_to_the_segmenter():
 
     word = "灰鹊调度台"
     entries = [entry(tags=(word,))]
-    settings = N.corpus_settings(entries, N.load_tag_settings())
+    settings = N.corpus_settings(entries, T.load_tag_settings())
     assert word in Analyzer.of(N.taught_words(entries, settings)).segment(f"如何配置{word}的超时")
     assert word not in Analyzer().segment(f"如何配置{word}的超时")
 
@@ -318,7 +319,7 @@ def test_canonical_tags_are_taught_to_the_segmenter():
 
 
 def test_tag_report_on_fixtures(acme, fixture_entries):
-    report = N.tag_report(list(fixture_entries.values()), acme)
+    report = R.tag_report(list(fixture_entries.values()), acme)
     json.dumps(report, ensure_ascii=False)  # serialisable
     for key in ("raw_distinct", "canonical_distinct", "tags", "merges", "suggestions",
                 "entries_without_tags", "empty_tags", "versions", "site_tags", "dropped"):
@@ -331,16 +332,16 @@ def test_tag_report_on_fixtures(acme, fixture_entries):
     assert {v["version"] for v in report["versions"]} >= {"2.2.3", "2.4.1"}
     dropped = {d["raw"]: d["reason"] for d in report["dropped"]}
     assert dropped["问题"] == "stopword" and dropped[""] == "empty"
-    text = N.format_tag_report(report)
+    text = R.format_tag_report(report)
     assert "kubernetes" in text and "->" in text
-    assert "..." in N.format_tag_report(report, limit=1)
+    assert "..." in R.format_tag_report(report, limit=1)
 
 
 def test_suggestions():
-    s = N.load_tag_settings()
+    s = T.load_tag_settings()
     counts = {"长轮询机制": 3, "长轮训机制": 1, "endpoint": 4, "endpoints": 1, "jdk17": 2, "jdk18": 1,
               "负载不均": 2, "负载不均衡": 1, "ipv4": 2, "ipv6": 3}
-    found = {(x["variant"], x["canonical"]): x["reason"] for x in N.suggest_duplicates(counts, s)}
+    found = {(x["variant"], x["canonical"]): x["reason"] for x in R.suggest_duplicates(counts, s)}
     assert found[("长轮训机制", "长轮询机制")] == "same-pinyin"
     assert found[("endpoints", "endpoint")] == "edit-distance"
     assert found[("负载不均衡", "负载不均")] == "suffix"
@@ -361,8 +362,8 @@ _raw = st.one_of(
 
 
 @lru_cache(maxsize=1)
-def _nacos_settings() -> N.TagSettings:
-    return N.load_tag_settings(site_tags=["nacos"])
+def _nacos_settings() -> T.TagSettings:
+    return T.load_tag_settings(site_tags=["nacos"])
 
 
 @hsettings(max_examples=400, deadline=None)
@@ -372,26 +373,26 @@ def _nacos_settings() -> N.TagSettings:
 @example("İstanbul")
 def test_normalisation_is_idempotent_and_never_empty(raw):
     s = _nacos_settings()
-    tag = N.normalize_tag(raw, s)
+    tag = T.normalize_tag(raw, s)
     assert tag is None or tag.strip() != ""
     if tag is not None:
-        assert N.is_safe_slug(tag), tag
-        assert N.normalize_tag(tag, s) == tag
-        assert N.fold_tag(tag) == tag
-    version = N.normalize_version(raw, s)
+        assert T.is_safe_slug(tag), tag
+        assert T.normalize_tag(tag, s) == tag
+        assert T.fold_tag(tag) == tag
+    version = T.normalize_version(raw, s)
     if version is not None:
-        assert version and N.normalize_version(version, s) == version
+        assert version and T.normalize_version(version, s) == version
 
 
 @hsettings(max_examples=200, deadline=None)
 @given(st.lists(_raw, max_size=6), st.text(max_size=30))
 def test_entries_always_keep_a_safe_tag(tags, title):
-    s = N.default_settings()
+    s = T.default_settings()
     item = N.normalize_entry(entry(title=title or "x", question=title, tags=tuple(tags)), s)
     assert item.tags
     slugs = [t.slug for t in item.tags]
     assert len(slugs) == len(set(slugs))
-    assert all(N.is_safe_slug(t.slug) and t.label.strip() for t in item.tags)
+    assert all(T.is_safe_slug(t.slug) and t.label.strip() for t in item.tags)
 
 
 # --------------------------------------------------------------------------- the real corpus
@@ -406,8 +407,8 @@ def real_entries():
 
 @pytest.mark.corpus
 def test_real_corpus_acceptance(real_entries):
-    s = N.load_tag_settings(site_tags=["nacos"])
-    report = N.tag_report(real_entries, s)
+    s = T.load_tag_settings(site_tags=["nacos"])
+    report = R.tag_report(real_entries, s)
     json.dumps(report, ensure_ascii=False)
     assert report["entries"] == len(real_entries)
     assert report["empty_tags"] == 0
@@ -430,7 +431,7 @@ def test_real_corpus_acceptance(real_entries):
 
 @pytest.mark.corpus
 def test_real_corpus_every_entry_keeps_a_tag_and_is_fast(real_entries):
-    s = N.load_tag_settings(site_tags=["nacos"])
+    s = T.load_tag_settings(site_tags=["nacos"])
     from kb_builder.analyze import Analyzer
 
     Analyzer().segment("预热")  # the segmenter's own start-up is not normalisation
@@ -439,5 +440,5 @@ def test_real_corpus_every_entry_keeps_a_tag_and_is_fast(real_entries):
     elapsed = time.perf_counter() - start
     assert len(items) == len(real_entries)
     assert all(item.tags for item in items)
-    assert all(N.is_safe_slug(t.slug) for item in items for t in item.tags)
+    assert all(T.is_safe_slug(t.slug) for item in items for t in item.tags)
     assert elapsed < 3.0, elapsed  # about 0.2 s on a developer machine

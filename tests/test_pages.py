@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from kb_builder import link, normalize
+from kb_builder import link, normalize, tags
 from kb_builder.model import Entry, Reference
 from kb_builder.pages import entry_uri, render_pages
 from kb_builder.pipeline import Settings, render_context
@@ -19,7 +19,7 @@ def _entry(entry_id: str, title: str, answer: str = "Restart the server.", **kw)
 
 def _render(entries, lang="en"):
     settings = Settings(content_dir=Path("."), lang=lang)
-    normalized = normalize.normalize_corpus(entries, normalize.load_tag_settings())
+    normalized = normalize.normalize_corpus(entries, tags.load_tag_settings())
     graph = link.build_graph(normalized)
     return {uri: page.text for uri, page in render_pages(render_context(settings, normalized, graph)).items()}
 

@@ -9,7 +9,7 @@ from hypothesis import HealthCheck, given, settings, strategies as st
 
 from kb_builder import pipeline, search
 from kb_builder.analyze import Analyzer
-from kb_builder.documents import SearchDoc, TERM_FIELDS, analyse_docs, doc_terms
+from kb_builder.documents import SearchDoc, TERM_FIELDS, doc_terms
 from kb_builder.model import Entry, NormalizedEntry, Tag
 from kb_builder.query import query_terms
 from kb_builder.ranking import FIELD_BOOSTS, GRAM_FIELD_BOOSTS

@@ -9,7 +9,6 @@ headless Chromium.
 from __future__ import annotations
 
 import functools
-import os
 import re
 import shutil
 import threading

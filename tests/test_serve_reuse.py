@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from kb_builder import normalize, pipeline
+from kb_builder import normalize, tags, pipeline
 from kb_builder.model import Entry
 from kb_builder.pages import entry_uri
 from kb_builder.session import Session
@@ -179,13 +179,13 @@ def test_normalized_entries_are_the_same_objects_while_the_settings_are_equal():
     entries = (Entry(id="a", title="Nacos 端口", question="q", answer="x", source_path="a.md", tags=("gRPC",)),
                Entry(id="b", title="配置 中心", question="q", answer="y", source_path="b.md"))
     session = Session()
-    _, first = pipeline.normalized_entries(entries, normalize.load_tag_settings(), session=session)
-    _, again = pipeline.normalized_entries(entries, normalize.load_tag_settings(), session=session)
+    _, first = pipeline.normalized_entries(entries, tags.load_tag_settings(), session=session)
+    _, again = pipeline.normalized_entries(entries, tags.load_tag_settings(), session=session)
     assert all(a is b for a, b in zip(first, again))
     edited = (entries[0], Entry(id="b", title="配置 中心", question="q", answer="changed", source_path="b.md"))
-    _, changed = pipeline.normalized_entries(edited, normalize.load_tag_settings(), session=session)
+    _, changed = pipeline.normalized_entries(edited, tags.load_tag_settings(), session=session)
     assert changed[0] is first[0] and changed[1] is not first[1]
-    labelled = normalize.load_tag_settings(extra_labels={"grpc": "gRPC 协议"})
+    labelled = tags.load_tag_settings(extra_labels={"grpc": "gRPC 协议"})
     _, relabelled = pipeline.normalized_entries(edited, labelled, session=session)
     assert relabelled[0].tags[0].label == "gRPC 协议"
     assert relabelled == pipeline.normalized_entries(edited, labelled)[1]
@@ -203,7 +203,7 @@ def _entry(entry_id: str, tags: tuple[str, ...] = (), title: str = "t") -> Entry
 
 
 def _normalized_live_and_clean(corpora: list[tuple[Entry, ...]]) -> tuple[list, list]:
-    settings = normalize.load_tag_settings()
+    settings = tags.load_tag_settings()
     clean = [pipeline.normalized_entries(entries, settings)[1] for entries in corpora]
     session = Session(verify=True)
     live = []
