@@ -23,7 +23,7 @@ from .segment import Dictionary, Segmentations, Segmenter, VocabSegmenter, teach
 UNKNOWN_WORD_FREQ = 500  # the segmentation frequency shipped for words jieba's dictionary does not hold
 
 __all__ = ["Analyzer", "Segmentations", "VocabSegmenter", "fold", "has_cjk", "is_stopword", "subwords",
-           "cjk_bigrams", "plain_text", "to_simplified"]
+           "cjk_bigrams", "plain_text", "stem", "to_simplified"]
 
 _CJK_CLASS = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
 _CJK = re.compile(f"[{_CJK_CLASS}]")
@@ -144,6 +144,45 @@ def cjk_bigrams(text: str) -> list[str]:
         else:
             out.extend(run[i:i + 2] for i in range(len(run) - 1))
     return out
+
+
+_VOWEL = re.compile(r"[aeiou]|(?<=[^aeiou])y")
+_DOUBLE = re.compile(r"([^aeiouslz])\1$")
+_SHORT = re.compile(r"^[^aeiou]*[aeiouy][^aeiouwxy]$")
+
+
+@lru_cache(maxsize=8192)
+def stem(word: str) -> str:
+    """A light English stemmer: plurals, -ed and -ing, a final y (the first steps of
+    Porter's algorithm), so that "fails", "failed" and "failing" are forms of one word.
+    Index and query side use this one function."""
+    if len(word) <= 3 or not word.isascii() or not word.isalpha():
+        return word
+    w = word
+    if w.endswith("sses") or w.endswith("ies"):
+        w = w[:-2]
+    elif w.endswith("s") and not w.endswith("ss") and not w.endswith("us"):
+        w = w[:-1]
+    if w.endswith("eed"):
+        if _VOWEL.search(w[:-3]):
+            w = w[:-1]
+    else:
+        for suffix in ("ing", "ed"):
+            head = w[:-len(suffix)]
+            if w.endswith(suffix) and len(head) > 1 and _VOWEL.search(head):
+                w = head
+                if w.endswith(("at", "bl", "iz")):
+                    w += "e"
+                elif _DOUBLE.search(w):
+                    w = w[:-1]
+                elif _SHORT.match(w):
+                    w += "e"
+                break
+    if w.endswith("y") and len(w) > 2 and _VOWEL.search(w[:-1]):
+        w = w[:-1] + "i"
+    if w.endswith("e") and len(w) > 4:  # "cache" as "cached" and "caching" end
+        w = w[:-1]
+    return w
 
 
 def segment_with(text: str, segmenter: Segmenter) -> list[str]:

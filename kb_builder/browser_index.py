@@ -56,6 +56,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Iterable, Sequence
 
 from . import analyze
+from .analyze import stem
 from .ranking import FIELDS, GRAM_FIELDS, K1
 from .segment import base_total
 
@@ -78,15 +79,6 @@ IMPACT_SCALE = 4
 @lru_cache(maxsize=None)
 def _is_stop(tok: str) -> bool:
     return analyze.is_stopword(tok)
-
-
-@lru_cache(maxsize=None)
-def _stem(word: str) -> str:
-    if not word.isalpha():
-        return word
-    from whoosh.lang.porter import stem
-
-    return stem(word)
 
 
 def _t2s_table(chars: Iterable[str]) -> dict[str, str]:
@@ -222,7 +214,7 @@ class _Index:
         self._set_freq()
         self.forms: dict[str, set[str]] = defaultdict(set)  # stem -> the Latin words with it
         for word in self.latin:
-            self.forms[_stem(word)].add(word)
+            self.forms[stem(word)].add(word)
         self.variants: dict[str, list[str]] = {}
         self._set_variants(self.forms)
         self._lay_out()
@@ -325,8 +317,8 @@ class _Index:
         """Other forms of the words with these stems, most frequent first; returns the words
         whose list changed."""
         changed = set()
-        for stem in stems:
-            forms = self.forms.get(stem, ())
+        for key in stems:
+            forms = self.forms.get(key, ())
             for w in forms:
                 new = (sorted((f for f in forms if f != w), key=lambda f: (-len(self.postings.get(f, ())), f))[:4]
                        if len(forms) > 1 else None)
@@ -419,12 +411,12 @@ class _Index:
                 self.fragments[term] = fragment = _fragment(term, self.postings[term])
                 self.raw += _raw_size(fragment)
         for word in latin:
-            forms = self.forms[_stem(word)]
+            forms = self.forms[stem(word)]
             if word in self.latin:
                 forms.add(word)
             else:
                 forms.discard(word)
-        stems = {_stem(w) for w in latin} | {_stem(t) for t in holders if t in self.latin}
+        stems = {stem(w) for w in latin} | {stem(t) for t in holders if t in self.latin}
         words = self._set_freq() | self._set_variants(stems)
         for word in retaught:
             if word in self.freq and self.freq[word] != (f := self.analyzer.shipped_freq(word)):

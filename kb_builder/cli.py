@@ -59,23 +59,9 @@ def cmd_build(args) -> int:
 
 
 def cmd_serve(args) -> int:
-    import os
+    from .sitebuild import serve_site
 
-    from mkdocs.commands.serve import serve
-
-    from .sitebuild import CONTENT_ENV, setup_logging
-
-    import logging
-
-    setup_logging(args.verbose, False)
-    # Like `mkdocs serve`: show where the site is served and each rebuild.
-    logging.getLogger("mkdocs").setLevel(logging.DEBUG if args.verbose else logging.INFO)
-    if args.content:
-        os.environ[CONTENT_ENV] = str(Path(args.content).resolve())
-    from .serving import SERVE_BUILD_TYPE  # dirty rebuilds: the kb plugin re-renders only changed pages
-
-    serve(config_file=args.config, livereload=True, build_type=SERVE_BUILD_TYPE, dev_addr=args.dev_addr,
-          open_in_browser=False)
+    serve_site(args.config, args.content, args.dev_addr, verbose=args.verbose)
     return 0
 
 
@@ -322,15 +308,13 @@ def main(argv: list[str] | None = None) -> int:
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 0
     except Exception as exc:  # noqa: BLE001 - one clear line instead of a traceback
-        from mkdocs.exceptions import MkDocsException
-
         from .outdir import UnsafeTarget
-        from .sitebuild import BuildError
+        from .sitebuild import BUILD_ERRORS
 
         if isinstance(exc, UnsafeTarget):  # a usage error: nothing was changed
             _say(f"kb {args.command}: error: {exc}", file=sys.stderr)
             return 2
-        if isinstance(exc, (BuildError, MkDocsException, OSError)):
+        if isinstance(exc, BUILD_ERRORS):
             _say(f"kb {args.command}: error: {exc}", file=sys.stderr)
             return 1
         raise

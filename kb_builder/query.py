@@ -11,11 +11,11 @@ from __future__ import annotations
 import math
 import unicodedata
 from dataclasses import dataclass, field
-from functools import cache, lru_cache
+from functools import cache
 from typing import Mapping, Sequence
 
 from . import analyze
-from .analyze import Analyzer
+from .analyze import Analyzer, stem
 from .documents import analyse_glossary, glossary_words, load_glossary
 from .ranking import (FUZZY_WEIGHT, GRAM_FIELD_BOOSTS, GRAM_WEIGHT, STEM_WEIGHT, STOPWORD_FIELDS,
                       STOPWORD_WEIGHT, SUBWORD_ALT_WEIGHT, SUBWORD_WEIGHT, SYNONYM_WEIGHT)
@@ -215,10 +215,3 @@ def parse(vocab: "Vocabulary", query: str) -> tuple[list[Group], list[str]]:
     for g in grams[:MAX_QUERY_GROUPS]:
         extra.append(Group([Alt((g,), 1.0)], GRAM_WEIGHT / math.sqrt(len(grams)), GRAM_FIELD_BOOSTS))
     return groups + extra, list(dict.fromkeys(marks))
-
-
-@lru_cache(maxsize=4096)
-def stem(word: str) -> str:
-    from whoosh.lang.porter import stem
-
-    return stem(word) if word.isalpha() else word

@@ -35,7 +35,8 @@ from . import analyze
 from .analyze import Analyzer
 from .documents import (TERM_FIELDS, Analysis, DocTerms, SearchDoc, analyse_docs, load_glossary,
                         search_words)
-from .query import Group, Vocabulary, parse, stem
+from .analyze import stem
+from .query import Group, Vocabulary, parse
 from .ranking import ALT_TIEBREAK, BM25_B, COORD_WEIGHT, FIELD_BOOSTS, K1
 from .segment import base_total
 from .snippets import fold_aligned, make_snippet

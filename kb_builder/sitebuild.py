@@ -129,3 +129,30 @@ def build_site(config_file: str | Path = "mkdocs.yml", content: str | Path | Non
     if plugin.generated is None:
         raise BuildError("the kb plugin generated nothing")
     return BuildResult(final, plugin.generated, time.perf_counter() - started)
+
+
+def serve_site(config_file: str | Path, content: str | Path | None, dev_addr: str, verbose: bool = False) -> None:
+    """`kb serve`: MkDocs' live-reload server, with dirty rebuilds (the kb plugin re-renders
+    only the pages an edit changed)."""
+    import logging
+
+    from mkdocs.commands.serve import serve
+
+    from .serving import SERVE_BUILD_TYPE
+
+    setup_logging(verbose, False)
+    # Like `mkdocs serve`: show where the site is served and each rebuild.
+    logging.getLogger("mkdocs").setLevel(logging.DEBUG if verbose else logging.INFO)
+    if content:
+        os.environ[CONTENT_ENV] = str(Path(content).resolve())
+    serve(config_file=str(config_file), livereload=True, build_type=SERVE_BUILD_TYPE, dev_addr=dev_addr,
+          open_in_browser=False)
+
+
+def _build_errors() -> tuple[type[BaseException], ...]:
+    from mkdocs.exceptions import MkDocsException
+
+    return (BuildError, MkDocsException, OSError)
+
+
+BUILD_ERRORS = _build_errors()  # what `kb` reports as one line "error: ..."

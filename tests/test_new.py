@@ -16,7 +16,7 @@ from kb_builder.ingest import read_corpus
 from kb_builder.link import title_key
 from kb_builder.new import (NewEntryError, choose_tags, find_similar, id_scheme, next_id, plan_entry,
                             question_index, run, slug_id, write_entry)
-from kb_builder.normalize import load_tag_settings
+from kb_builder.tags import load_tag_settings
 
 REPO = Path(__file__).resolve().parents[1]
 TODAY = dt.date(2025, 3, 4)
