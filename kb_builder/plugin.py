@@ -18,7 +18,7 @@ from mkdocs.exceptions import PluginError
 from mkdocs.plugins import BasePlugin, CombinedEvent, event_priority
 from mkdocs.structure.files import Files
 
-from . import browser_index, indexjob, mkdocs_adapter, outdir, parallel, partials, pipeline, search, site_theme
+from . import browser_index, indexjob, search_box, mkdocs_adapter, outdir, parallel, partials, pipeline, search, site_theme
 from .i18n import labels_for, site_language
 from .pages import CATEGORY_DIR, ERROR_PAGE, HOME, HUB_DIR, TAG_DIR
 from .pipeline import Generated, Settings
@@ -142,7 +142,7 @@ class KbPlugin(BasePlugin[KbPluginConfig]):
         except site_theme.ThemeError as e:
             raise PluginError(f"kb: {e}") from None
         # Our worker answers the search box; Material's plugin need not segment every page.
-        browser_index.mute_material_search(config)
+        search_box.mute_material_search(config)
         try:  # `mkdocs build` empties site_dir before kb's hooks write anything (outdir.py)
             outdir.check_target(config.site_dir, outdir.protected(self.content_dir(config), config.config_file_path))
         except outdir.UnsafeTarget as e:
@@ -328,15 +328,15 @@ class KbPlugin(BasePlugin[KbPluginConfig]):
         job, self._index_job = self._index_job, None
 
         def move(scratch: Path) -> None:
-            browser_index.move_into(scratch / "site", config.site_dir)
+            search_box.move_into(scratch / "site", config.site_dir)
             if self.config.search_index:
                 _replace_dir(scratch / "index", index_dir)
 
         if job is None or not job.finish(move):
             analysis = pipeline.analysis(generated, docs, self.session)
-            index = self.session.store.derive(browser_index.build, analysis, browser_index.material_config(config),
+            index = self.session.store.derive(browser_index.build, analysis, search_box.material_config(config),
                                               same=browser_index.same_files)
-            browser_index.write(config.site_dir, index)  # the site's search box
+            search_box.write(config.site_dir, index)  # the site's search box
             if self.config.search_index:
                 if self.serving is not None:
                     # The preview's search box uses the browser index written above; the whoosh
@@ -359,7 +359,7 @@ class KbPlugin(BasePlugin[KbPluginConfig]):
 
 
 def _start_index_job(gathered: pipeline.Gathered, session: Session, config, whoosh: bool):
-    material = browser_index.material_config(config)
+    material = search_box.material_config(config)
 
     def prepare():
         docs = pipeline.search_docs(gathered.entries, None, session)
@@ -369,7 +369,7 @@ def _start_index_job(gathered: pipeline.Gathered, session: Session, config, whoo
     def build(docs, errors, scratch: Path) -> None:
         docs = indexjob.with_errors(docs, errors)
         analysis = pipeline.analysis(gathered, docs, session)
-        browser_index.write(scratch / "site", browser_index.build(None, analysis, material))
+        search_box.write(scratch / "site", browser_index.build(None, analysis, material))
         if whoosh:
             search.build_index(docs, scratch / "index", analysis).close()
 

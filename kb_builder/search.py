@@ -15,6 +15,7 @@ whoosh serving as the postings store.
 """
 from __future__ import annotations
 
+import hashlib
 import heapq
 import json
 import math
@@ -131,7 +132,14 @@ def _write(ix, docs: Sequence[SearchDoc], terms: Sequence[DocTerms]) -> None:
     # whoosh spills sorted runs of postings to temporary files (pickled, then merged) past
     # `limitmb` of its own estimate; 128 (its default) spilled from about 3,500 entries,
     # and the pickling and merging were a third of the index's build time.
-    writer = ix.writer(limitmb=WRITER_LIMIT_MB)
+    # One segment, not a compound file (whoosh records each part's modification time in
+    # those), named from its contents: two builds of the same documents write the same bytes.
+    rng = random.getstate()  # whoosh names segments with the random module's generator
+    random.seed(hashlib.blake2b(json.dumps([d.id for d in docs]).encode(), digest_size=8).hexdigest())
+    try:
+        writer = ix.writer(limitmb=WRITER_LIMIT_MB, compound=False)
+    finally:
+        random.setstate(rng)
     per_document_reader = getattr(writer, "per_document_reader", None)
     if per_document_reader is not None:  # the reader whoosh's commit takes posting lengths from
         writer.per_document_reader = lambda: _LengthCache(per_document_reader())

@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 from conftest import need_browser
 
-from kb_builder import browser_index
+from kb_builder import browser_index, search_box
 from kb_builder.analyze import Analyzer, Segmentations
 from kb_builder.documents import SearchDoc, analyse_docs, load_glossary, search_words
 from kb_builder.store import Store
@@ -80,7 +80,7 @@ def test_index_files_shards_and_postings():
 
 def test_written_files_are_the_built_ones(tmp_path):
     index = _build(DOCS)
-    browser_index.write(tmp_path, index)
+    search_box.write(tmp_path, index)
     assert (tmp_path / browser_index.MATERIAL_INDEX).read_bytes() == index.files[browser_index.MATERIAL_INDEX]
     assert {p.relative_to(tmp_path).as_posix() for p in tmp_path.rglob("*.json")} == set(index.files)
 
@@ -95,7 +95,7 @@ def test_synonyms_and_traditional_table():
 def test_write_replaces_material_index(tmp_path):
     (tmp_path / "search").mkdir()
     (tmp_path / "search" / "search_index.json").write_text('{"config":{},"docs":[{"text":"x"}]}')
-    sizes = browser_index.write(tmp_path, _build(DOCS)).sizes()
+    sizes = search_box.write(tmp_path, _build(DOCS)).sizes()
     assert sizes["files"] > 3 and 0 < sizes["gzip"] < sizes["raw"]
     assert json.loads((tmp_path / "search" / "search_index.json").read_text())["docs"] == []
     assert (tmp_path / "search" / "kb" / "t" / "0.json").is_file()
@@ -125,12 +125,12 @@ class _Live:
         analysis = _analysis(docs, self.cuts, self.store)
         index = self.store.derive(browser_index.build, analysis, None, same=browser_index.same_files)
         self.store.end_build()
-        return browser_index.write(self.site, index)
+        return search_box.write(self.site, index)
 
 
 def _clean_build(docs, tmp_path):
     clean = tmp_path / "clean"
-    return browser_index.write(clean, _build(docs)), clean
+    return search_box.write(clean, _build(docs)), clean
 
 
 def _tree(site: Path) -> dict[str, bytes]:
@@ -223,11 +223,11 @@ def test_mute_material_search():
     class Config:
         plugins = {"material/search": Plugin()}
 
-    assert browser_index.mute_material_search(Config)
+    assert search_box.mute_material_search(Config)
     muted = Config.plugins["material/search"].search_index
     muted.add_entry_from_context("page")
     assert json.loads(muted.generate_search_index()) == {"config": Index.config, "docs": []}
-    assert browser_index.mute_material_search(type("C", (), {"plugins": {}})) is False
+    assert search_box.mute_material_search(type("C", (), {"plugins": {}})) is False
 
 
 def test_worker_escapes_markup():
