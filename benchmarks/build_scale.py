@@ -176,18 +176,15 @@ from kb_builder.sitebuild import load_config, CONTENT_ENV
 config_file, content, site = sys.argv[2], Path(sys.argv[3]), sys.argv[4]
 logging.getLogger("mkdocs").setLevel(logging.ERROR)
 os.environ[CONTENT_ENV] = str(content)
-try:
-    from kb_builder.cache import SERVE_BUILD_TYPE
-    dirty = SERVE_BUILD_TYPE == "dirty"
-except ImportError:  # before the kb plugin did dirty rebuilds: kb serve rebuilt everything
-    dirty = False
+from kb_builder.serving import SERVE_BUILD_TYPE
+dirty = SERVE_BUILD_TYPE == "dirty"
 
 def rebuild():
     config, _ = load_config(config_file, content, site)
     config.site_url = "http://127.0.0.1:8000/"
     build(config, serve_url="http://127.0.0.1:8000/", dirty=dirty)
 
-config, _ = load_config(config_file, content, site)
+config, plugin = load_config(config_file, content, site)
 config.plugins.on_startup(command="serve", dirty=dirty)  # as mkdocs serve does, once
 t = time.perf_counter(); rebuild(); first = time.perf_counter() - t
 target = sorted(content.glob("*.md"))[len(list(content.glob("*.md"))) // 2]
@@ -230,17 +227,22 @@ for kind, variant in kinds.items():
     if kind.startswith("tag"):  # a tag page lists the last tag
         label = f"kbtag{saves - 1}" if "Latin" in kind else f"热更新标签{'甲乙丙丁戊己庚辛'[(saves - 1) % 8]}"
         kinds_ok[kind] = any(label in p.read_text(encoding="utf-8") for p in (Path(site) / "tags").rglob("index.html"))
+# An entry added (a copy of the target under a new id) and deleted again, each timed.
+added = target.with_name("kb-bench-added.md")
+for i in range(saves):
+    added.write_text(re.sub(r"(?m)^id:.*$", f"id: \"kb-bench-added-{i}\"", kinds["answer"](i), count=1), encoding="utf-8")
+    t = time.perf_counter(); rebuild(); by_kind.setdefault("add an entry", []).append(time.perf_counter() - t)
+    kinds_ok["add an entry"] = (Path(site) / "q" / f"kb-bench-added-{i}" / "index.html").is_file()
+    added.unlink()
+    t = time.perf_counter(); rebuild(); by_kind.setdefault("delete an entry", []).append(time.perf_counter() - t)
+    kinds_ok["delete an entry"] = not (Path(site) / "q" / f"kb-bench-added-{i}" / "index.html").exists()
 times = by_kind["answer"]
 target.write_text(kinds["answer"](saves), encoding="utf-8")  # end on the answer edit, checked below
 rebuild()
 page = Path(site) / "q" / target.stem / "index.html"
 ok = page.is_file() and marker in page.read_text(encoding="utf-8")
 browser_ok = any(marker in p.read_text(encoding="utf-8") for p in (Path(site) / "search").rglob("*.json"))
-try:  # under kb serve the whoosh index is written in the background after the reload
-    from kb_builder.plugin import wait_for_background_index
-    wait_for_background_index(600)
-except ImportError:
-    pass
+plugin.serving.wait_for_index(600)  # under kb serve the whoosh index is written in the background
 from kb_builder import search
 ix = search.open_index(search.index_dir_for_site(site))
 hits = search.search(ix, marker)
@@ -292,12 +294,12 @@ def whoosh_build_seconds(content: Path) -> float:
         import sys, time, tempfile
         sys.path.insert(0, {str(REPO)!r})
         from pathlib import Path
-        from kb_builder.pipeline import Settings, gather, search_docs
+        from kb_builder.pipeline import Settings, analysis, gather, search_docs
         from kb_builder import search
-        corpus, entries, graph = gather(Settings(content_dir=Path({str(content)!r}), site_tags=("nacos", "opensource")))
-        docs = search_docs(entries, graph)
+        gathered = gather(Settings(content_dir=Path({str(content)!r}), site_tags=("nacos", "opensource")))
+        docs = search_docs(gathered.entries, gathered.graph)
         t = time.perf_counter()
-        search.build_index(docs, Path(tempfile.mkdtemp()) / "ix")
+        search.build_index(docs, Path(tempfile.mkdtemp()) / "ix", analysis(gathered, docs))
         print(time.perf_counter() - t)
     """)
     _, _, out = run_measured([sys.executable, "-c", code], env=kb_env(Path(tempfile.mkdtemp())))

@@ -24,7 +24,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterable, Sequence, TextIO
 
-from . import normalize, tags
+from . import normalize
+from .tags import TagSettings, classify_tag, default_settings, fold_tag
 from .analyze import has_cjk
 from .references import loose_key, near_identical, title_key
 from .model import Entry
@@ -97,7 +98,7 @@ def id_scheme(ids: Iterable[str]) -> tuple[str, int, int] | None:
 
 def slug_id(title: str) -> str:
     """An ASCII id made from a title: words, with Chinese as pinyin ('修改密码' -> 'xiu-gai-mi-ma')."""
-    text = tags.fold_tag(title)  # NFKC, Simplified, lower case, separators -> '-'
+    text = fold_tag(title)  # NFKC, Simplified, lower case, separators -> '-'
     words: list[str] = []
     for run in re.findall(r"[a-z0-9]+|[^\x00-\x7f]+", text):
         if run.isascii():
@@ -158,13 +159,13 @@ def split_tags(raw: str | Sequence[str] | None) -> list[str]:
     return out
 
 
-def _written_form(tag: str, settings: tags.TagSettings, lang: str | None) -> str:
+def _written_form(tag: str, settings: TagSettings, lang: str | None) -> str:
     """The tag's label in the entry's language when it reads back as the same tag, else its slug."""
     label = settings.label_for(tag, lang)
-    return label if tags.classify_tag(label, settings).tag == tag else tag
+    return label if classify_tag(label, settings).tag == tag else tag
 
 
-def choose_tags(raw_tags: Sequence[str], title: str, settings: tags.TagSettings,
+def choose_tags(raw_tags: Sequence[str], title: str, settings: TagSettings,
                 lang: str | None = None) -> TagChoice:
     """Canonical tags for the front-matter, as the site will show them.
 
@@ -176,14 +177,14 @@ def choose_tags(raw_tags: Sequence[str], title: str, settings: tags.TagSettings,
     written: list[str] = []
     notes: list[str] = []
     for raw in raw_tags:
-        result = tags.classify_tag(raw, settings)
+        result = classify_tag(raw, settings)
         if result.tag:
             form = _written_form(result.tag, settings, lang)
             if result.version:
                 written.append(result.version)
             if form not in written:
                 written.append(form)
-            if tags.fold_tag(form) != tags.fold_tag(raw):
+            if fold_tag(form) != fold_tag(raw):
                 notes.append(f"'{raw}' is written '{form}' on this site")
         elif result.kind == "version" and result.version:
             if result.version not in written:
@@ -196,7 +197,7 @@ def choose_tags(raw_tags: Sequence[str], title: str, settings: tags.TagSettings,
             reason = {"empty": "empty", "stopword": "too common to be a tag", "short": "too short",
                       "number": "a number"}.get(result.kind, result.kind)
             notes.append(f"'{raw}' left out: {reason}")
-    if any(tags.classify_tag(t, settings).tag for t in written):
+    if any(classify_tag(t, settings).tag for t in written):
         return TagChoice(tuple(written), tuple(notes))
     extracted = []
     for slug in normalize.extract_tags(title, "", settings):
@@ -319,7 +320,7 @@ class Plan:
 
 def plan_entry(title: str, content_dir: Path | str, *, tags: str | Sequence[str] | None = None,
                lang: str | None = None, entry_id: str | None = None,
-               tag_settings: tags.TagSettings | None = None, site_url: str | None = None,
+               tag_settings: TagSettings | None = None, site_url: str | None = None,
                today: _dt.date | None = None, limit: int = SIMILAR, shown_from: Path | None = None,
                progress=no_progress) -> Plan:
     from .ingest import iter_content_files, read_corpus
@@ -361,7 +362,7 @@ def plan_entry(title: str, content_dir: Path | str, *, tags: str | Sequence[str]
     if path.exists():
         raise NewEntryError(f"{path} already exists; kb new never overwrites a file (choose another --id)")
 
-    base = tag_settings or tags.default_settings()
+    base = tag_settings or default_settings()
     effective = normalize.corpus_settings(entries, base) if entries else base
     choice = choose_tags(split_tags(tags), title, effective, lang)
 

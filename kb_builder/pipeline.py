@@ -11,13 +11,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Mapping
 
-from . import link, normalize, tags
+from . import link, normalize
 from .analyze import Analyzer
 from .documents import (Analysis, SearchDoc, analyse_docs, glossary_from_texts, glossary_texts, glossary_words)
 from .ingest import parse_bytes, read_corpus
 from .schema import MAX_KEYWORDS, MAX_TAGS
 from .model import Corpus, Entry, NormalizedEntry
-from .normalize import TagSettings
+from .tags import TagSettings, load_tag_settings
 from .pages import Page, RenderContext, Templates, entry_uri, render_pages
 from .session import Session
 from .store import freeze
@@ -77,7 +77,7 @@ def _no_progress(stage: str, done: int, total: int) -> None:
 
 def tag_settings(aliases: Any, site_tags: tuple[str, ...], labels: Any) -> TagSettings:
     """The site's tag settings from its (frozen) plugin options."""
-    return tags.load_tag_settings(extra_aliases=_thaw(aliases) or None, site_tags=list(site_tags) or None,
+    return load_tag_settings(extra_aliases=_thaw(aliases) or None, site_tags=list(site_tags) or None,
                                        extra_labels=_thaw(labels) or None)
 
 
