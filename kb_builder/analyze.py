@@ -82,6 +82,18 @@ def _t2s_triggers() -> frozenset[str] | None:
         return None
 
 
+@cache
+def simplified_characters() -> dict[str, str]:
+    """Every character the Traditional -> Simplified conversion changes on its own, and what
+    it becomes (the browser's search worker folds queries with this table)."""
+    out = {}
+    for ch in sorted(_t2s_triggers() or ()):
+        simple = to_simplified(ch)
+        if len(simple) == 1 and simple != ch:
+            out[ch] = simple
+    return out
+
+
 @lru_cache(maxsize=50_000)
 def _convert_run(run: str) -> str:
     # The same runs come back (a body is folded to segment it and again for its stored

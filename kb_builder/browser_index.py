@@ -18,10 +18,9 @@ way the text was cut at build time:
     query contains, and segments Chinese by the vocabulary in those shards
     (jieba's maximum-probability route over the word frequencies, as
     `analyze.VocabSegmenter`).  A shard holds ``w`` (Chinese word -> segmentation
-    frequency), ``p`` (term -> postings ``[doc gap, impact, ...]``; an impact is
-    the term's field-boosted BM25 weight in the document times
-    `IMPACT_SCALE`, rounded;
-    Chinese bigrams are keyed ``#xy``) and ``v`` (Latin word -> its other forms).
+    frequency), ``p`` (term -> postings ``[doc gap, weight, ...]``; a weight is
+    the term's BM25F weight in the document as ranking.py quantises it, the
+    number `kb search` computes too; Chinese bigrams are keyed ``#xy``) and ``v`` (Latin word -> its other forms).
 ``search/kb/d/<c>.json`` (document chunks)
     ``[url, title, teaser]`` for `DOC_CHUNK` documents each, fetched for the
     documents a result list shows.
@@ -49,12 +48,12 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass
 from functools import lru_cache
 from itertools import accumulate
-from pathlib import Path
 from typing import TYPE_CHECKING, Any, Iterable, Sequence
 
 from . import analyze
 from .analyze import stem
-from .ranking import FIELDS, GRAM_FIELDS, K1
+from . import ranking
+from .ranking import FIELD_ORDER, GRAM_FIELDS
 from .segment import base_total
 
 if TYPE_CHECKING:
@@ -67,7 +66,6 @@ DOC_CHUNK = 128
 SHARD_TARGET_BYTES = 96_000  # aim for term shards about this big (raw JSON)
 MAX_SHARDS = 512
 TEASER_CHARS = 160
-IMPACT_SCALE = 4
 # No bigrams of the answers (the whoosh index dropped its `agrams` too): they would
 # double the index for no measured gain on the judged queries; the answers' words are indexed.
 
@@ -79,24 +77,10 @@ def _is_stop(tok: str) -> bool:
 
 
 def _t2s_table(chars: Iterable[str]) -> dict[str, str]:
-    """Traditional (and variant) characters whose Simplified form is one of `chars`."""
-    import opencc
-
-    path = Path(opencc.__file__).parent / "dictionary" / "STCharacters.txt"
+    """Traditional (and variant) characters whose Simplified form is one of `chars`, as
+    `analyze.fold` converts each of them alone."""
     wanted = set(chars)
-    table: dict[str, str] = {}
-    try:
-        lines = path.read_text(encoding="utf-8").splitlines()
-    except OSError:
-        return table
-    for line in lines:
-        simp, _, trads = line.partition("\t")
-        if simp not in wanted:
-            continue
-        for trad in trads.split():
-            if trad != simp and len(trad) == 1 and analyze.to_simplified(trad) == simp:
-                table[trad] = simp
-    return table
+    return {trad: simp for trad, simp in analyze.simplified_characters().items() if simp in wanted}
 
 
 # --------------------------------------------------------------------------- build
@@ -133,8 +117,6 @@ def _teaser(doc: Any, body: str) -> str:
     return text[:TEASER_CHARS] + ("…" if len(text) > TEASER_CHARS else "")
 
 
-_FIELD_ORDER = (*FIELDS, *GRAM_FIELDS)
-_BOOSTS = {**FIELDS, **GRAM_FIELDS}
 
 
 def _doc_stats(terms) -> tuple:
@@ -156,11 +138,7 @@ def _doc_stats(terms) -> tuple:
 
 
 def _average(lengths: list[int]) -> float:
-    """A field's mean length, rounded to a step of 2**(1/8) (about 9 %): one edited entry
-    rarely moves it, so a live-preview rebuild rescores only the terms of that entry
-    (`_Index.update`); every document's length is still weighed against it exactly."""
-    mean = sum(lengths) / len(lengths) if lengths else 0.0
-    return 2 ** (round(math.log2(mean) * 8) / 8) if mean > 0 else 1.0
+    return ranking.average_length(sum(lengths), len(lengths))
 
 
 def _raw_size(fragment: bytes) -> int:
@@ -194,15 +172,16 @@ class _Index:
         known = known or {}
         self.stats = [hit[1] if (hit := known.get(id(t))) is not None and hit[0] is t else _doc_stats(t)
                       for t in terms]
-        self.lengths = {f: [0] * n for f in _FIELD_ORDER}
+        self.lengths = {f: [0] * n for f in FIELD_ORDER}
         self.tfs: dict[str, dict[str, dict[int, int]]] = {}  # term -> field -> {doc: tf}
         self.cjk: Counter = Counter()  # word -> documents holding it
         self.latin: Counter = Counter()
         for i, stats in enumerate(self.stats):
             self._add(i, stats)
         self.avg = {f: _average(v) for f, v in self.lengths.items()}
-        # K1 * norm depends on the field and the document only: once per document, not per term.
-        self.k1_norm = {f: [self._k1_norm(f, length) for length in self.lengths[f]] for f in _FIELD_ORDER}
+        # A length's normalisation depends on the field and the document only: once per document.
+        self.inv_norm = {f: [ranking.inverse_norm(f, length, self.avg[f]) for length in self.lengths[f]]
+                         for f in FIELD_ORDER}
         self.postings = {t: self._score(per_field) for t, per_field in self.tfs.items()}
         self.fragments = {t: _fragment(t, p) for t, p in self.postings.items()}
         self.raw = sum(map(_raw_size, self.fragments.values()))
@@ -258,39 +237,35 @@ class _Index:
                 if not counter[w]:
                     del counter[w]
 
-    def _k1_norm(self, field: str, length: int) -> float:
-        b = _BOOSTS[field][1]
-        return K1 * (1 - b + b * length / self.avg[field])
+    def _weight(self, per_field: dict[str, dict[int, int]], d: int, term_idf: float) -> int:
+        """A term's weight in document `d` (ranking.weight: BM25F over its fields)."""
+        inv = self.inv_norm
+        return ranking.weight(((f, docs_tf[d], inv[f][d]) for f in FIELD_ORDER
+                               if (docs_tf := per_field.get(f)) is not None and d in docs_tf), term_idf)
 
-    def _weights(self, per_field: dict[str, dict[int, int]]) -> list[tuple[dict[int, int], float, list[float]]]:
-        """Per field holding the term, in one fixed order (so sums round alike in every build):
-        its documents, boost * idf, and the documents' K1 * norm."""
-        n = self.n
-        return [(docs_tf, _BOOSTS[f][0] * (math.log(n / (len(docs_tf) + 1)) + 1.0), self.k1_norm[f])  # whoosh's idf
-                for f in _FIELD_ORDER if (docs_tf := per_field.get(f)) is not None]
+    def _idf(self, per_field: dict[str, dict[int, int]]) -> float:
+        return ranking.idf(self.n, len(self._docs(per_field)))
+
+    @staticmethod
+    def _docs(per_field: dict[str, dict[int, int]]) -> set[int]:
+        docs: set[int] = set()
+        for docs_tf in per_field.values():
+            docs.update(docs_tf)
+        return docs
 
     def _score(self, per_field: dict[str, dict[int, int]]) -> list[int]:
-        """A term's postings: [doc gap, impact, ...]; the impact is its field-boosted BM25 weight."""
-        k1p = K1 + 1
-        scores: dict[int, float] = defaultdict(float)
-        for docs_tf, bi, kn in self._weights(per_field):
-            for d, tf in docs_tf.items():
-                scores[d] += bi * tf * k1p / (tf + kn[d])
+        """A term's postings: [doc gap, weight, ...]."""
+        term_idf = self._idf(per_field)
         out: list[int] = []
         prev = 0
-        for d in sorted(scores):
-            out.extend((d - prev, max(1, round(scores[d] * IMPACT_SCALE))))
+        for d in sorted(self._docs(per_field)):
+            out.extend((d - prev, self._weight(per_field, d, term_idf)))
             prev = d
         return out
 
     def _impact(self, per_field: dict[str, dict[int, int]], d: int) -> int:
-        """One document's impact, exactly as `_score` computes it."""
-        k1p, score = K1 + 1, 0.0
-        for docs_tf, bi, kn in self._weights(per_field):
-            tf = docs_tf.get(d)
-            if tf is not None:
-                score += bi * tf * k1p / (tf + kn[d])
-        return max(1, round(score * IMPACT_SCALE))
+        """One document's weight, exactly as `_score` computes it."""
+        return self._weight(per_field, d, self._idf(per_field))
 
     def _words(self) -> set[str]:
         words = set(self.cjk)
@@ -390,8 +365,8 @@ class _Index:
         if any(_average(v) != self.avg[f] for f, v in self.lengths.items()):
             return None
         for i in changed:
-            for f in _FIELD_ORDER:
-                self.k1_norm[f][i] = self._k1_norm(f, self.lengths[f][i])
+            for f in FIELD_ORDER:
+                self.inv_norm[f][i] = ranking.inverse_norm(f, self.lengths[f][i], self.avg[f])
         for term, (before, after) in holders.items():
             per_field = self.tfs.get(term)
             if per_field is None:
@@ -447,9 +422,9 @@ class _Index:
             names.add(self._put_chunk(c))
         return names
 
-    def _shape(self, term: str) -> tuple:
-        per_field = self.tfs.get(term) or {}
-        return tuple(sorted((f, len(d)) for f, d in per_field.items()))
+    def _shape(self, term: str) -> int:
+        """What a term's idf depends on besides the document count: how many documents hold it."""
+        return len(self._docs(self.tfs.get(term) or {}))
 
     def _patch(self, term: str, per_field: dict[str, dict[int, int]], docs: set[int]) -> None:
         postings = self.postings[term]
@@ -476,7 +451,8 @@ class _Index:
             "shards": self.shards,
             "chunk": DOC_CHUNK,
             "chunks": self._chunks(),
-            "scale": IMPACT_SCALE,
+            "scale": ranking.SCALE,
+            "ranking": ranking.SPEC,
             "total": base_total(),
             "maxlen": max((len(w) for w in freq), default=1),
             "glossary": glossary,

@@ -20,6 +20,7 @@ GLOSSARY_FILE = Path(__file__).parent / "data" / "glossary.yml"
 SITE_GLOSSARY_NAME = "_glossary.yml"
 # The fields both indexes search (whoosh's schema, the browser index's postings).
 TERM_FIELDS = ("title", "question", "answer", "tags", "keywords", "errors", "category", "parts", "tgrams")
+GRAM_TERM_FIELDS = ("tgrams",)  # Chinese bigrams: a term space of their own
 
 
 # --------------------------------------------------------------------------- documents
@@ -97,7 +98,6 @@ class DocTerms:
 
     body: str  # the answer as plain text
     fields: Mapping[str, tuple[str, ...]]  # TERM_FIELDS -> terms in order (question: () when it repeats the title)
-    vocab_parts: tuple[str, ...]  # identifier parts of every text, tags and keywords too (vocabulary only)
 
 
 def doc_terms(doc: SearchDoc, analyzer: Analyzer) -> DocTerms:
@@ -122,7 +122,6 @@ def doc_terms(doc: SearchDoc, analyzer: Analyzer) -> DocTerms:
 
     sub_title, sub_question, sub_body = subwords(doc.title), subwords(doc.question), subwords(body)
     sub_errors = subwords("\n".join(doc.errors))
-    sub_tags = subwords("\n".join([*doc.tags, *doc.keywords]))
     return DocTerms(
         body=body,
         fields={
@@ -140,8 +139,40 @@ def doc_terms(doc: SearchDoc, analyzer: Analyzer) -> DocTerms:
             "tgrams": tuple(map(intern, analyze.cjk_bigrams(" ".join([doc.title, doc.question, *doc.tags,
                                                                         *doc.keywords])))),
         },
-        vocab_parts=(*sub_title, *sub_question, *sub_body, *sub_tags, *sub_errors),
     )
+
+
+def vocabularies(terms: Sequence[DocTerms], glossary: Iterable[Iterable[Iterable[str]]] = ()) -> tuple[
+        set[str], dict[str, int], dict[str, list[str]]]:
+    """What the query side must know of the indexed words, for both indexes alike:
+    (the Chinese words, Latin word -> documents holding it where it is searched (stop-words
+    are not), Latin word -> its other forms by `analyze.stem`, most common first, at most 4)."""
+    cjk: set[str] = set()
+    seen: set[str] = set()
+    df: dict[str, int] = {}
+    for t in terms:
+        posted: set[str] = set()
+        for name, toks in t.fields.items():
+            if name in GRAM_TERM_FIELDS:
+                continue
+            for tok in set(toks):
+                if analyze.has_cjk(tok):
+                    cjk.add(tok)
+                else:
+                    seen.add(tok)
+                    if not analyze.is_stopword(tok):
+                        posted.add(tok)
+        for tok in posted:
+            df[tok] = df.get(tok, 0) + 1
+    for group in glossary:
+        for member in group:
+            cjk.update(tok for tok in member if analyze.has_cjk(tok))
+    forms: dict[str, set[str]] = {}
+    for word in seen:
+        forms.setdefault(analyze.stem(word), set()).add(word)
+    variants = {w: sorted((f for f in same if f != w), key=lambda f: (-df.get(f, 0), f))[:4]
+                for same in forms.values() if len(same) > 1 for w in same}
+    return cjk, df, variants
 
 
 @dataclass(frozen=True)

@@ -113,27 +113,35 @@ class Templates:
     def env(self):
         import jinja2
 
+        # The sources are part of this value's key: a template never changes under it.
         env = jinja2.Environment(
             loader=jinja2.FileSystemLoader(list(self.dirs)), autoescape=_autoescape, trim_blocks=True,
-            lstrip_blocks=True, keep_trailing_newline=True, undefined=jinja2.StrictUndefined)
+            lstrip_blocks=True, keep_trailing_newline=True, undefined=jinja2.StrictUndefined, auto_reload=False)
         env.filters.update(md=escape_inline, attr=escape_attr, code=lambda s: str(s).replace("`", "'"),
                            url=lambda s: safe_url(s) or "")
         env.globals.update(front_matter=_front_matter, shorten=shorten)
         return env
 
+    @cached_property
+    def _templates(self) -> dict:
+        env = self.env
+        return {name: env.get_template(f"kb/{name}.html") for name in
+                ("entry", "meta-line", "entries", "listing", "tag-index", "category-index", "hub-index", "hub",
+                 "errors", "home")}
+
     def render(self, name: str, page: Any) -> Page:
         fragments: list[str] = []
-        env = self.env
-        context = {"page": page, "t": labels_for(getattr(page, "lang", "en"))}
+        templates = self._templates
+        t = labels_for(getattr(page, "lang", "en"))
 
         def entries(entry_list: records.EntryList) -> str:
-            fragments.append(env.get_template("kb/entries.html").render(entries=entry_list).strip("\n"))
+            fragments.append(templates["entries"].render(entries=entry_list).strip("\n"))
             return FRAGMENT.format(len(fragments) - 1)
 
         def meta_line(entry_page: records.EntryPage) -> str:
-            return env.get_template("kb/meta-line.html").render(page=entry_page, t=context["t"]).strip()
+            return templates["meta-line"].render(page=entry_page, t=t).strip()
 
-        text = env.get_template(f"kb/{name}.html").render(entries=entries, meta_line=meta_line, **context)
+        text = templates[name].render(entries=entries, meta_line=meta_line, page=page, t=t)
         return Page(text, tuple(fragments))
 
 
@@ -150,11 +158,12 @@ def render(templates: Templates, name: str, page: Any) -> Page:
 
 # ----------------------------------------------------------------------------- entry bodies
 
-def link_targets(text: str) -> tuple[str, ...]:
-    """Every link target the sanitiser sees in an entry's markdown, in order."""
+def sanitized_as_written(text: str) -> tuple[str, tuple[str, ...]]:
+    """An entry's markdown made safe with its links as written, and every link target the
+    sanitiser saw in it (in order): when no target needs rewriting, that is the result."""
     seen: list[str] = []
-    sanitize_markdown(text, lambda target: seen.append(target) or target)
-    return tuple(dict.fromkeys(seen))
+    safe = sanitize_markdown(text, lambda target: seen.append(target) or target)
+    return safe, tuple(dict.fromkeys(seen))
 
 
 def sanitized(text: str, rewrites: tuple[tuple[str, str | None], ...]) -> str:
@@ -190,11 +199,12 @@ def render_pages(ctx: RenderContext, store: Store | None = None) -> dict[str, Pa
     by_id = {n.entry.id for n in ctx.entries}
 
     def body(entry: Entry, text: str, kind: str) -> str:
-        targets = store.memo(link_targets, text)
-        if not targets:
-            return store.memo(sanitized, text, ())
+        safe, targets = store.memo(sanitized_as_written, text)
         uri = entry_uri(entry.id)
-        return store.memo(sanitized, text, tuple((t, _rewrite(ctx, entry, uri, t, by_id)) for t in targets))
+        rewrites = tuple((t, _rewrite(ctx, entry, uri, t, by_id)) for t in targets)
+        if all(new == old for old, new in rewrites):
+            return safe
+        return store.memo(sanitized, text, rewrites)
 
     site = Site(ctx.entries, ctx.graph, ctx.lang, ctx.directory_urls, ctx.edit_url, ctx.source_label, body,
                 ctx.extra_home_links)

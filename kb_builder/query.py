@@ -15,24 +15,23 @@ from functools import cache
 from typing import Mapping, Sequence
 
 from . import analyze
-from .analyze import Analyzer, stem
+from .analyze import Analyzer
 from .documents import analyse_glossary, glossary_words, load_glossary
-from .ranking import (FUZZY_WEIGHT, GRAM_FIELD_BOOSTS, GRAM_WEIGHT, STEM_WEIGHT, STOPWORD_FIELDS,
-                      STOPWORD_WEIGHT, SUBWORD_ALT_WEIGHT, SUBWORD_WEIGHT, SYNONYM_WEIGHT)
+from .ranking import (FUZZY_WEIGHT, GRAM_FIELD_BOOSTS, GRAM_WEIGHT, MAX_QUERY_CHARS, MAX_QUERY_GROUPS, STEM_WEIGHT,
+                      SUBWORD_ALT_WEIGHT, SUBWORD_WEIGHT, SYNONYM_WEIGHT)
 from .segment import Segmenter, VocabSegmenter
 
-MAX_QUERY_CHARS = 2000
-MAX_QUERY_GROUPS = 64
 
 
 @dataclass
 class Vocabulary:
     """What the query side knows of an index: how to cut Chinese, the Latin words it
-    holds (with document counts), other forms of words, and glossary synonyms."""
+    holds (with the number of documents holding each), other forms of words, and the
+    glossary.  The browser's search worker learns the same from the files it loads."""
 
     segmenter: Segmenter
-    latin: Mapping[str, int]
-    stems: Mapping[str, Sequence[str]]
+    latin: Mapping[str, int]  # Latin word -> documents holding it (only words that are searched)
+    variants: Mapping[str, Sequence[str]]  # Latin word -> its other forms, most common first
     glossary: list[list[list[str]]]
     synonyms: dict[tuple[str, ...], list[tuple[str, ...]]] = field(init=False)
 
@@ -49,7 +48,7 @@ class Vocabulary:
     def of_index(cls, meta: Mapping) -> "Vocabulary":
         """From a saved index's metadata (`kb_meta.json`)."""
         return cls(VocabSegmenter(meta["vocab"], total=meta.get("total")), meta.get("latin", {}),
-                   meta.get("stems", {}), meta.get("glossary", []))
+                   meta.get("variants", {}), meta.get("glossary", []))
 
     def subwords(self, word: str) -> list[str]:
         """A long Chinese word cut into the shorter words it is made of (持久化实例 -> 持久化, 实例)."""
@@ -85,7 +84,7 @@ def query_terms(query: str, vocab: Vocabulary | None = None) -> list[str]:
     groups, _ = parse(vocab or bare_vocabulary(), query)
     out: list[str] = []
     for g in groups:
-        if g.fields is GRAM_FIELD_BOOSTS or g.fields is STOPWORD_FIELDS:
+        if g.fields is GRAM_FIELD_BOOSTS:
             continue
         for alt in g.alts:
             out.extend(alt.tokens)
@@ -128,12 +127,14 @@ def _osa(a: str, b: str, limit: int) -> int:
 
 
 def _spelling_neighbours(word: str, latin: Mapping[str, int], max_out: int = 3) -> list[str]:
+    """Known words one or two edits away, sharing the first letter (the worker looks for
+    them in the shard of that letter)."""
     if len(word) < 5 or not word.isascii() or not any(c.isalpha() for c in word):
         return []
     limit = 1 if len(word) < 8 else 2
     found = []
     for cand, df in latin.items():
-        if abs(len(cand) - len(word)) > limit or cand[:1] != word[:1] and cand[-1:] != word[-1:]:
+        if abs(len(cand) - len(word)) > limit or cand[:1] != word[:1]:
             continue
         d = _osa(word, cand, limit)
         if d <= limit:
@@ -143,12 +144,12 @@ def _spelling_neighbours(word: str, latin: Mapping[str, int], max_out: int = 3) 
 
 
 def parse(vocab: "Vocabulary", query: str) -> tuple[list[Group], list[str]]:
-    """Query text -> weighted groups of alternatives, and the words to highlight."""
+    """Query text -> weighted groups of alternatives, and the words to highlight.
+    The search worker's `parse` is this function in JavaScript."""
     query = unicodedata.normalize("NFKC", query or "")[:MAX_QUERY_CHARS]
     query = "".join(ch if ch.isprintable() else " " for ch in query)
-    seg = vocab.segmenter
-    tokens = analyze.segment_with(query, seg)
-    latin, stems, glossary = vocab.latin, vocab.stems, vocab.synonyms
+    tokens = analyze.segment_with(query, vocab.segmenter)
+    latin, glossary = vocab.latin, vocab.synonyms
     groups: list[Group] = []
     extra: list[Group] = []
     marks: list[str] = []
@@ -165,9 +166,8 @@ def parse(vocab: "Vocabulary", query: str) -> tuple[list[Group], list[str]]:
     for tok in tokens:
         if tok in concept_of or len(groups) >= MAX_QUERY_GROUPS:
             continue
-        if analyze.is_stopword(tok):
+        if analyze.is_stopword(tok):  # stop-words cut the query; they are not searched
             concept_of[tok] = -1
-            extra.append(Group([Alt((tok,), 1.0)], STOPWORD_WEIGHT, STOPWORD_FIELDS))
             continue
         n = len(groups)
         concept_of[tok] = n
@@ -178,9 +178,9 @@ def parse(vocab: "Vocabulary", query: str) -> tuple[list[Group], list[str]]:
                 parts = vocab.subwords(tok)
                 if len(parts) > 1:
                     alts.append(Alt(tuple(parts), SUBWORD_ALT_WEIGHT))
-                    marks.extend(p for p in parts if len(p) > 1)
+                    marks.extend(parts)
         else:
-            variants = [v for v in stems.get(stem(tok), ()) if v != tok]
+            variants = list(vocab.variants.get(tok, ()))
             for v in variants[:4]:
                 alts.append(Alt((v,), STEM_WEIGHT))
                 marks.append(v)
@@ -191,7 +191,7 @@ def parse(vocab: "Vocabulary", query: str) -> tuple[list[Group], list[str]]:
         keys = [(tok,)] + [a.tokens for a in alts[1:] if len(a.tokens) == 1]
         for key in keys:
             for syn in synonyms(key):
-                if all(Alt(syn, w) not in alts for w in (1.0, SYNONYM_WEIGHT)):
+                if all(a.tokens != syn for a in alts):
                     alts.append(Alt(syn, SYNONYM_WEIGHT))
                     marks.extend(syn)
         groups.append(Group(alts, 1.0, None, (n,)))
@@ -202,7 +202,7 @@ def parse(vocab: "Vocabulary", query: str) -> tuple[list[Group], list[str]]:
             key = tuple(tokens[i:i + n])
             syns = synonyms(key)
             if syns:
-                covers = tuple(sorted({concept_of[t] for t in key if concept_of.get(t, -1) >= 0}))
+                covers = tuple(dict.fromkeys(concept_of[t] for t in key if concept_of.get(t, -1) >= 0))
                 extra.append(Group([Alt(s, 1.0) for s in syns], SYNONYM_WEIGHT, None, covers))
                 for syn in syns:
                     marks.extend(syn)
@@ -211,7 +211,7 @@ def parse(vocab: "Vocabulary", query: str) -> tuple[list[Group], list[str]]:
         if p not in concept_of and not analyze.is_stopword(p):
             extra.append(Group([Alt((p,), 1.0)], SUBWORD_WEIGHT))
     # Chinese bigrams: recall whatever the segmenter did with the text.
-    grams = list(dict.fromkeys(g for g in analyze.cjk_bigrams(query) if len(g) == 2))
-    for g in grams[:MAX_QUERY_GROUPS]:
+    grams = list(dict.fromkeys(g for g in analyze.cjk_bigrams(query) if len(g) == 2))[:MAX_QUERY_GROUPS]
+    for g in grams:
         extra.append(Group([Alt((g,), 1.0)], GRAM_WEIGHT / math.sqrt(len(grams)), GRAM_FIELD_BOOSTS))
     return groups + extra, list(dict.fromkeys(marks))

@@ -16,9 +16,7 @@ whoosh serving as the postings store.
 from __future__ import annotations
 
 import hashlib
-import heapq
 import json
-import math
 import os
 import random
 import shutil
@@ -32,18 +30,17 @@ from whoosh.analysis import SpaceSeparatedTokenizer
 from whoosh.fields import ID, STORED, TEXT, Schema
 from whoosh.filedb.filestore import RamStorage
 
-from . import analyze
-from .analyze import Analyzer
-from .documents import (TERM_FIELDS, Analysis, DocTerms, SearchDoc, analyse_docs, load_glossary,
-                        search_words)
-from .analyze import stem
-from .query import Group, Vocabulary, parse
-from .ranking import ALT_TIEBREAK, BM25_B, COORD_WEIGHT, FIELD_BOOSTS, K1
+from . import ranking
+from .analyze import Analyzer, is_stopword
+from .documents import (TERM_FIELDS, Analysis, DocTerms, SearchDoc, analyse_docs, load_glossary, search_words,
+                        vocabularies)
+from .query import Vocabulary, parse
+from .ranking import FIELD_ORDER, GRAM_FIELD_BOOSTS
 from .segment import base_total
 from .snippets import fold_aligned, make_snippet
 from .terminal import clean_json, clean_lines
 
-INDEX_FORMAT = 1
+INDEX_FORMAT = 2
 META_FILE = "kb_meta.json"
 STORED_TEXT_CHARS = 6000
 
@@ -160,40 +157,18 @@ def _write(ix, docs: Sequence[SearchDoc], terms: Sequence[DocTerms]) -> None:
 
 def _meta(docs: Sequence[SearchDoc], glossary: list[list[list[str]]], terms: Sequence[DocTerms],
           analyzer: Analyzer) -> dict:
-    # First-seen order is kept (dicts, not sets): ties among a stem's forms keep it.
-    cjk: dict[str, None] = {}
-    latin_df: dict[str, int] = {}
-    has_cjk = analyze.has_cjk
-    for t in terms:
-        seen: set[str] = set()
-        f = t.fields
-        for toks in (f["title"], f["question"], f["answer"], f["tags"], f["keywords"], f["errors"], t.vocab_parts):
-            for tok in toks:
-                if tok in seen:
-                    continue
-                seen.add(tok)
-                if has_cjk(tok):
-                    cjk[tok] = None
-                else:
-                    latin_df[tok] = latin_df.get(tok, 0) + 1
-    for group in glossary:
-        for member in group:
-            for tok in member:
-                if analyze.has_cjk(tok):
-                    cjk.setdefault(tok, None)
-    vocab = {word: analyzer.shipped_freq(word) for word in cjk}
-    stems: dict[str, list[str]] = {}
-    for word in latin_df:
-        stems.setdefault(stem(word), []).append(word)
-    stems = {k: sorted(v, key=lambda w: -latin_df[w]) for k, v in stems.items() if len(v) > 1}
+    """What `kb search` reads besides whoosh's postings: the vocabulary (as the browser index
+    ships it), and every document's field lengths (whoosh keeps them only approximately)."""
+    cjk, latin, variants = vocabularies(terms, glossary)
     return {
         "format": INDEX_FORMAT,
-        "stems": stems,
-        "vocab": vocab,
+        "vocab": {word: analyzer.shipped_freq(word) for word in sorted(cjk)},
         "total": base_total(),
-        "latin": latin_df,
+        "latin": dict(sorted(latin.items())),
+        "variants": dict(sorted(variants.items())),
         "glossary": glossary,
         "docs": len(docs),
+        "lengths": {name: [len(t.fields[name]) for t in terms] for name in FIELD_ORDER},
     }
 
 
@@ -285,83 +260,46 @@ class Hit:
 
 
 class _Scorer:
-    """BM25 over the index's postings, per field, with lengths cached on the Index.
-
-    whoosh's own matchers are correct but slow for queries of many weighted
-    alternatives (and its DisjunctionMax mis-scores), so ranking is done here
-    and whoosh serves as the postings store.
-    """
+    """Terms' weights in documents (ranking.weight: BM25F over the fields), from whoosh's
+    postings and the index's exact field lengths; remembered on the Index."""
 
     def __init__(self, index: Index, reader):
         self.reader = reader
-        self.n = max(reader.doc_count_all(), 1)
+        self.n = reader.doc_count_all()
         self.cache = index._cache
-        self.avg: dict[str, float] = {}
+        inv = self.cache.get("inv")
+        if inv is None:
+            lengths = index.meta["lengths"]
+            inv = self.cache["inv"] = {
+                name: [ranking.inverse_norm(name, length, ranking.average_length(sum(values), len(values)))
+                       for length in values] for name, values in lengths.items()}
+        self.inv = inv
 
-    def _avg(self, field_name: str) -> float:
-        if field_name not in self.avg:
-            self.avg[field_name] = max(self.reader.field_length(field_name) / self.n, 1e-9)
-        return self.avg[field_name]
-
-    def _length(self, field_name: str, docnum: int) -> int:
-        lengths = self.cache.setdefault(("len", field_name), {})
-        value = lengths.get(docnum)
-        if value is None:
-            value = lengths[docnum] = self.reader.doc_field_length(docnum, field_name, 0) or 1
-        return value
-
-    def term(self, field_name: str, token: str) -> dict[int, float]:
-        """docnum -> BM25 score of one term in one field (cached per index)."""
-        key = ("t", field_name, token)
+    def term(self, token: str, fields: Sequence[str]) -> dict[int, int]:
+        """document -> the token's weight there, over `fields` (in FIELD_ORDER)."""
+        key = ("t", token, tuple(fields))
         hit = self.cache.get(key)
         if hit is not None:
             return hit
-        out: dict[int, float] = {}
-        df = self.reader.doc_frequency(field_name, token)
-        if df:
-            idf = math.log(1 + (self.n - df + 0.5) / (df + 0.5))
-            b = BM25_B[field_name]
-            avg = self._avg(field_name)
-            for docnum, tf in self.reader.postings(field_name, token).items_as("weight"):
-                norm = 1 - b + b * self._length(field_name, docnum) / avg
-                out[docnum] = idf * tf * (K1 + 1) / (tf + K1 * norm)
+        per_field: dict[str, dict[int, int]] = {}
+        # Stop-words are not searched (Chinese bigrams are, whatever they read).
+        for name in fields if fields == _GRAM_FIELDS or not is_stopword(token) else ():
+            if self.reader.doc_frequency(name, token):
+                per_field[name] = dict(self.reader.postings(name, token).items_as("frequency"))
+        docs = sorted({d for tfs in per_field.values() for d in tfs})
+        term_idf = ranking.idf(self.n, len(docs))
+        inv = self.inv
+        out = {d: ranking.weight([(name, tfs[d], inv[name][d]) for name, tfs in per_field.items() if d in tfs],
+                                 term_idf) for d in docs}
         if len(self.cache) > 20000:
             self.cache.clear()
+            self.cache["inv"] = inv
         self.cache[key] = out
         return out
 
-    def group(self, group: Group) -> dict[int, float]:
-        """docnum -> score of the best alternative of a group (without the group weight)."""
-        fields = group.fields or FIELD_BOOSTS
-        best: dict[int, float] = {}
-        rest: dict[int, float] = {}
-        for alt in group.alts:
-            alt_scores: dict[int, float] = {}
-            for name, boost in fields.items():
-                per_tok = [self.term(name, t) for t in alt.tokens]
-                if not all(per_tok):
-                    continue
-                get = alt_scores.get
-                if len(per_tok) == 1:  # the common case, without the per-document generator
-                    for d, sc in per_tok[0].items():
-                        alt_scores[d] = get(d, 0.0) + boost * sc
-                    continue
-                for d in set(per_tok[0]).intersection(*per_tok[1:]):
-                    alt_scores[d] = get(d, 0.0) + boost * sum(p[d] for p in per_tok)
-            weight = alt.weight
-            if not best:  # the first alternative: nothing to compare with
-                best = {d: v for d, sc in alt_scores.items() if (v := sc * weight) > 0}
-                continue
-            for d, sc in alt_scores.items():
-                sc *= weight
-                old = best.get(d, 0.0)
-                if old:
-                    rest[d] = rest.get(d, 0.0) + min(sc, old)
-                if sc > old:
-                    best[d] = sc
-        if not rest:
-            return best
-        return {d: sc + ALT_TIEBREAK * rest.get(d, 0.0) for d, sc in best.items()}
+
+_TEXT_FIELDS = tuple(ranking.FIELDS)
+_GRAM_FIELDS = tuple(ranking.GRAM_FIELDS)
 
 
 def search(index: Index, query: str, limit: int = 10) -> list[Hit]:
@@ -373,24 +311,10 @@ def search(index: Index, query: str, limit: int = 10) -> list[Hit]:
         return []
     searcher = index.searcher()
     scorer = _Scorer(index, searcher.reader())
-    totals: dict[int, float] = {}
-    matched: dict[int, int] = {}  # document -> bit set of the concepts it matched
-    concepts = sorted({c for g in groups for c in g.covers})
-    bit = {c: 1 << k for k, c in enumerate(concepts)}
-    for g in groups:
-        weight, get = g.weight, totals.get
-        scores = scorer.group(g)
-        for d, sc in scores.items():
-            totals[d] = get(d, 0.0) + weight * sc
-        if g.covers:
-            mask, seen = sum(bit[c] for c in g.covers), matched.get
-            for d in scores:
-                matched[d] = seen(d, 0) | mask
-    if len(concepts) > 1:
-        # Coordination: a document that matches more of the query's concepts ranks higher.
-        for d in totals:
-            totals[d] *= 1 - COORD_WEIGHT + COORD_WEIGHT * matched.get(d, 0).bit_count() / len(concepts)
-    ranked = heapq.nsmallest(limit, totals.items(), key=lambda x: (-x[1], x[0]))
+    spec = [(g.weight, [(alt.weight, [scorer.term(tok, _GRAM_FIELDS if g.fields is GRAM_FIELD_BOOSTS else _TEXT_FIELDS)
+                                      for tok in alt.tokens]) for alt in g.alts], g.covers) for g in groups]
+    concepts = len({c for g in groups for c in g.covers})
+    ranked = ranking.ranked(ranking.combine(spec, concepts), limit)
     hits = []
     for docnum, score in ranked:
         stored = searcher.stored_fields(docnum)

@@ -22,6 +22,7 @@ PURE_CACHES = {
     "analyze._t2s_triggers": "derived from OpenCC's tables",
     "analyze._convert_run": "a pure function of the run",
     "analyze.stem": "a pure function of the word",
+    "analyze.simplified_characters": "derived from OpenCC's tables",
     "browser_index._is_stop": "a pure function of the token",
     "query.bare_vocabulary": "the shipped glossary and jieba's dictionary",
     "references.title_key": "a pure function of the text",

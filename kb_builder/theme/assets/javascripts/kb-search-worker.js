@@ -1,8 +1,8 @@
 /*
  * kb_builder's search worker for Material for MkDocs.
  *
- * Replaces Material's Lunr worker (overrides/main.html points __config.search
- * here) and speaks the same messages: SETUP {config, docs} -> READY, QUERY
+ * Replaces Material's Lunr worker (kb_builder/site_theme.py points each page's
+ * __config.search here) and speaks the same messages: SETUP {config, docs} -> READY, QUERY
  * string -> RESULT {items: [[{location, title, text, score, terms}]]}.  Material
  * renders `title` and `text` as HTML: both are escaped here, and only <mark>
  * is added.
@@ -14,8 +14,10 @@
  * maximum-probability route over the index vocabulary; each word searches
  * itself, its glossary synonyms, other forms and (unknown Latin words) spelling
  * neighbours or, for the word being typed, its completions; Chinese bigrams
- * add recall.  Scores are field-boosted BM25 impacts, scaled by how many of the
- * query's words a document matches.
+ * add recall.  `parse` and `rank` are kb_builder/query.py's parse and
+ * kb_builder/ranking.py's combine, step for step, with the weights of the
+ * ranking specification the index ships (meta.ranking): a test runs this file
+ * under Node and expects `kb search`'s top results.
  */
 "use strict"
 
@@ -28,19 +30,11 @@ const CJK_RUN = new RegExp(`[${CJK}]+`, "g")
 const LATIN_RAW = /[A-Za-z0-9][A-Za-z0-9_.+#-]*[A-Za-z0-9+#]|[A-Za-z0-9]/g
 const CAMEL = /[A-Z]+(?=[A-Z][a-z])|[A-Z]?[a-z]+|[A-Z]+|[0-9]+/g
 
-const MAX_QUERY_CHARS = 500
-const MAX_GROUPS = 32
 const MAX_RESULTS = 20
-const MIN_RELATIVE_SCORE = 0.05
-const SYNONYM_WEIGHT = 0.6
-const STEM_WEIGHT = 0.8
-const FUZZY_WEIGHT = 0.6
-const PREFIX_WEIGHT = 0.7
 const PREFIX_MAX = 6
-const SUBWORD_ALT_WEIGHT = 0.7
-const SUBWORD_WEIGHT = 0.4
-const GRAM_WEIGHT = 0.5
-const COORD_WEIGHT = 0.5
+
+/* The ranking specification (kb_builder/ranking.py), from the index's metadata. */
+let W = null
 
 let meta = null
 let base = null
@@ -234,7 +228,7 @@ function spellingNeighbours(word) {
   const found = []
   for (const cand of latinTerms(word)) {
     if (Math.abs(cand.length - word.length) > limit) continue
-    if (cand[0] !== word[0] && cand[cand.length - 1] !== word[word.length - 1]) continue
+    if (cand[0] !== word[0]) continue
     const d = osa(word, cand, limit)
     if (d <= limit) found.push([d, -df(cand), cand])
   }
@@ -300,7 +294,7 @@ function parse(raw, folded, tokens, typing) {
   }
   const last = tokens.length - 1
   tokens.forEach((tok, idx) => {
-    if (concept.has(tok) || groups.length >= MAX_GROUPS) return
+    if (concept.has(tok) || groups.length >= W.maxGroups) return
     if (stop.has(tok)) {
       concept.set(tok, -1)
       return
@@ -313,7 +307,7 @@ function parse(raw, folded, tokens, typing) {
       if (tok.length >= 3) {
         const parts = freq(tok) ? cut(tok, tok) : cut(tok).length > 1 ? cut(tok) : []
         if (parts.length > 1) {
-          alts.push({ toks: parts, w: SUBWORD_ALT_WEIGHT })
+          alts.push({ toks: parts, w: W.subword_alt })
           marks.push(...parts)
         }
       }
@@ -321,18 +315,18 @@ function parse(raw, folded, tokens, typing) {
       const s = entry(tok)
       const variants = (s && s.v[tok]) || []
       for (const v of variants.slice(0, 4)) {
-        alts.push({ toks: [v], w: STEM_WEIGHT })
+        alts.push({ toks: [v], w: W.stem })
         marks.push(v)
       }
       /* The word being typed also searches its completions that are more common than itself. */
       const more = typing && idx === last ? completions(tok).filter(c => df(c) > df(tok)) : []
       for (const c of more) {
-        alts.push({ toks: [c], w: PREFIX_WEIGHT })
+        alts.push({ toks: [c], w: W.prefix })
         marks.push(c)
       }
       if (postings(tok) === undefined && !variants.length && !more.length)
         for (const near of spellingNeighbours(tok)) {
-          alts.push({ toks: [near], w: FUZZY_WEIGHT })
+          alts.push({ toks: [near], w: W.fuzzy })
           marks.push(near)
         }
     }
@@ -340,7 +334,7 @@ function parse(raw, folded, tokens, typing) {
     for (const key of keys)
       for (const syn of synonymsOf(key))
         if (!alts.some(a => a.toks.join(" ") === syn.join(" "))) {
-          alts.push({ toks: syn, w: SYNONYM_WEIGHT })
+          alts.push({ toks: syn, w: W.synonym })
           marks.push(...syn)
         }
     groups.push({ alts, weight: 1, covers: [n] })
@@ -352,18 +346,18 @@ function parse(raw, folded, tokens, typing) {
       const syns = synonymsOf(key)
       if (syns.length) {
         const covers = [...new Set(key.map(t => concept.get(t)).filter(c => c !== undefined && c >= 0))]
-        extra.push({ alts: syns.map(s => ({ toks: s, w: 1 })), weight: SYNONYM_WEIGHT, covers })
+        extra.push({ alts: syns.map(s => ({ toks: s, w: 1 })), weight: W.synonym, covers })
         for (const s of syns) marks.push(...s)
       }
     }
   /* Parts of compound identifiers (NacosException -> nacos, exception). */
   for (const p of new Set(subwordsOf(raw)))
     if (!concept.has(p) && !stop.has(p))
-      extra.push({ alts: [{ toks: [p], w: 1 }], weight: SUBWORD_WEIGHT, covers: [] })
+      extra.push({ alts: [{ toks: [p], w: 1 }], weight: W.subword, covers: [] })
   /* Chinese bigrams: recall whatever the segmenter did with the text. */
-  const grams = [...new Set(bigrams(folded))].slice(0, MAX_GROUPS)
+  const grams = [...new Set(bigrams(folded))].slice(0, W.maxGroups)
   for (const g of grams)
-    extra.push({ alts: [{ toks: ["#" + g], w: 1 }], weight: GRAM_WEIGHT / Math.sqrt(grams.length), covers: [] })
+    extra.push({ alts: [{ toks: ["#" + g], w: 1 }], weight: W.gram / Math.sqrt(grams.length), covers: [] })
   return { groups: groups.concat(extra), marks: [...new Set(marks)], words: groups.map(g => g.alts[0].toks[0]) }
 }
 
@@ -380,15 +374,19 @@ function termScores(term) {
   return out
 }
 
+/* ranking.combine: an alternative scores the sum of its terms' weights in a document
+   holding all of them; a group its best alternative plus a share of the others; groups
+   add up; coordination rewards documents matching more of the query's words.
+   -> [[score, doc, concepts matched (Set)], ...], best first, ties to the first document. */
 function rank(groups, concepts) {
-  /* -> [[score, doc, concepts matched (Set)], ...], best first */
   const total = new Map()
   const matched = new Map()
   for (const g of groups) {
-    const gs = new Map()
+    const best = new Map()
+    const rest = new Map()
     for (const alt of g.alts) {
       const lists = alt.toks.map(termScores)
-      if (lists.some(l => !l.size)) continue
+      if (!lists.length || lists.some(l => !l.size)) continue
       lists.sort((a, b) => a.size - b.size)
       for (const [d, v0] of lists[0]) {
         let v = v0
@@ -398,11 +396,18 @@ function rank(groups, concepts) {
           if (x === undefined) all = false
           else v += x
         }
-        if (all) gs.set(d, (gs.get(d) || 0) + alt.w * v)
+        if (!all) continue
+        const score = alt.w * v
+        const old = best.get(d)
+        if (old === undefined) best.set(d, score)
+        else if (score > old) {
+          best.set(d, score)
+          rest.set(d, (rest.get(d) || 0) + old)
+        } else rest.set(d, (rest.get(d) || 0) + score)
       }
     }
-    for (const [d, v] of gs) {
-      total.set(d, (total.get(d) || 0) + g.weight * v)
+    for (const [d, score] of best) {
+      total.set(d, (total.get(d) || 0) + g.weight * (score + W.alt_share * (rest.get(d) || 0)))
       if (g.covers.length) {
         const m = matched.get(d) || new Set()
         for (const c of g.covers) m.add(c)
@@ -411,10 +416,10 @@ function rank(groups, concepts) {
     }
   }
   const scored = []
-  for (const [d, s] of total) {
+  for (let [d, s] of total) {
     const m = matched.get(d)
-    const coord = concepts > 1 ? 1 - COORD_WEIGHT + COORD_WEIGHT * (m ? m.size : 0) / concepts : 1
-    scored.push([s * coord / (meta.scale || 1), d, m || new Set()])
+    if (concepts > 1) s *= 1 - W.coord + W.coord * (m ? m.size : 0) / concepts
+    scored.push([s, d, m || new Set()])
   }
   scored.sort((a, b) => b[0] - a[0] || a[1] - b[1])
   return scored
@@ -461,7 +466,7 @@ function highlight(text, marks) {
 /* -------------------------------------------------------------------- search */
 
 async function search(query) {
-  const raw = String(query || "").slice(0, MAX_QUERY_CHARS)
+  const raw = String(query || "").slice(0, W.maxChars)
   const clean = [...raw.normalize("NFKC")].map(ch => /[\p{C}]/u.test(ch) ? " " : ch).join("")
   const folded = fold(clean)
   const typing = !/\s$/.test(raw)
@@ -481,7 +486,7 @@ async function search(query) {
   await load(groups.flatMap(g => g.alts.flatMap(a => a.toks)))
   const scored = rank(groups, words.length)
   if (!scored.length) return { items: [] }
-  const floor = scored[0][0] * MIN_RELATIVE_SCORE
+  const floor = scored[0][0] * W.min_relative
   const top = scored.filter(s => s[0] >= floor).slice(0, MAX_RESULTS)
   const needed = [...new Set(top.map(([, d]) => Math.floor(d / meta.chunk)))]
   const docs = new Map(await Promise.all(needed.map(async c => [c, await chunk(c)])))
@@ -494,7 +499,7 @@ async function search(query) {
       location,
       title: highlight(title, marks),
       text: highlight(text, marks),
-      score: Math.round(score * 100) / 100,
+      score: Math.round(score / (meta.scale || 1) * 100) / 100,
       terms
     }]
   })
@@ -511,6 +516,9 @@ async function setup(data) {
   }
   stop = new Set(meta.stop || [])
   meta.t2s = meta.t2s || {}
+  const spec = meta.ranking
+  W = { ...spec.weights, maxGroups: spec.max_query_groups, maxChars: spec.max_query_chars,
+        min_relative: spec.min_relative_score }
   setupGlossary()
 }
 
@@ -544,4 +552,4 @@ if (typeof module === "undefined" && typeof addEventListener === "function")
 
 /* For tests in Node: the pure functions. */
 if (typeof module !== "undefined")
-  module.exports = { escapeHTML, osa, handler }
+  module.exports = { escapeHTML, osa, handler, analyse: async q => { const raw = q, clean = [...raw.normalize("NFKC")].map(ch => /[\p{C}]/u.test(ch) ? " " : ch).join(""), folded = fold(clean); const starts = []; for (const m of folded.matchAll(TOKEN)) if (isCjk(m[0][0])) starts.push(...m[0]); else starts.push(m[0]); for (const p of subwordsOf(clean)) starts.push(p); await load(starts); const tokens = segment(folded); await load(glossaryTokens(tokens)); const r = parse(clean, folded, tokens, false); await load(r.groups.flatMap(g => g.alts.flatMap(a => a.toks))); return r } }

@@ -1,0 +1,36 @@
+/* Runs kb's search worker (kb_builder/theme/assets/javascripts/kb-search-worker.js) under Node
+   against a built site folder: `node run_worker.js WORKER SITE` reads one JSON query per line
+   on stdin ({"q": "...", "typing": false}) and prints one JSON line per query: the result
+   locations, best first.  fetch() reads the site's files. */
+"use strict"
+const fs = require("fs")
+const path = require("path")
+const readline = require("readline")
+
+const [workerPath, site] = process.argv.slice(2)
+globalThis.self = { location: { href: "http://kb.test/assets/javascripts/kb-search-worker.js" } }
+globalThis.fetch = async url => {
+  const file = path.join(site, decodeURIComponent(new URL(url).pathname))
+  try {
+    const body = fs.readFileSync(file, "utf8")
+    return { ok: true, status: 200, json: async () => JSON.parse(body) }
+  } catch (e) {
+    return { ok: false, status: 404, json: async () => null }
+  }
+}
+const worker = require(path.resolve(workerPath))
+
+async function main() {
+  const material = JSON.parse(fs.readFileSync(path.join(site, "search", "search_index.json"), "utf8"))
+  await worker.handler({ type: 0, data: { config: material.config, docs: [] } })
+  const rl = readline.createInterface({ input: process.stdin })
+  for await (const line of rl) {
+    if (!line.trim()) continue
+    const { q, typing } = JSON.parse(line)
+    /* A query ending in a space is a finished one: no completions of its last word. */
+    const reply = await worker.handler({ type: 2, data: typing ? q : q + " " })
+    const items = reply ? reply.data.items.map(i => i[0].location) : []
+    process.stdout.write(JSON.stringify(items) + "\n")
+  }
+}
+main().catch(e => { console.error(e); process.exit(1) })

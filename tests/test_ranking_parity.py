@@ -1,0 +1,71 @@
+"""One ranking for both engines: the site's search worker, run under Node against the built
+browser index, ranks as `kb search` does (ranking.py is the one specification).
+
+Both engines compute each term's weight as the same quantised integer (the browser index
+ships it, `kb search` computes it from whoosh's postings), and combine them by the same
+steps, so their top results are the same: no tolerance is needed."""
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+WORKER = REPO / "kb_builder" / "theme" / "assets" / "javascripts" / "kb-search-worker.js"
+HARNESS = Path(__file__).resolve().parent / "js" / "run_worker.js"
+QUERY_FILES = [REPO.parent / "shared" / "eval" / "queries_dev.jsonl", *sorted((REPO / "benchmarks").glob("queries_*.jsonl"))]
+
+
+def _node() -> str:
+    node = shutil.which("node")
+    if node is None:
+        pytest.skip("no node on PATH")
+    return node
+
+
+def _indexes(content: Path, site: Path):
+    from kb_builder import browser_index, pipeline, search, search_box
+    from kb_builder.session import Session
+
+    session = Session()
+    gathered = pipeline.gather(pipeline.Settings(content_dir=content, site_tags=("nacos", "opensource")),
+                               session=session)
+    docs = pipeline.search_docs(gathered.entries, gathered.graph, session)
+    analysis = pipeline.analysis(gathered, docs, session)
+    search_box.write(site, browser_index.build(None, analysis, None))
+    return search.build_index(docs, None, analysis)
+
+
+def _worker(site: Path, queries: list[str]) -> list[list[str]]:
+    lines = "".join(json.dumps({"q": q, "typing": False}, ensure_ascii=False) + "\n" for q in queries)
+    proc = subprocess.run([_node(), str(HARNESS), str(WORKER), str(site)], input=lines, capture_output=True,
+                          text=True, timeout=600)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    return [[loc.strip("/").split("/")[-1] for loc in json.loads(line)] for line in proc.stdout.splitlines()]
+
+
+def _compare(index, site: Path, queries: list[str], n: int = 5) -> list[tuple[str, list[str], list[str]]]:
+    from kb_builder import search
+
+    cli = [[h.id for h in search.search(index, q, limit=n)] for q in queries]
+    browser = [ids[:n] for ids in _worker(site, queries)]
+    return [(q, a, b) for q, a, b in zip(queries, cli, browser) if a != b]
+
+
+def test_the_worker_ranks_the_sample_content_as_kb_search(sample_content_dir, tmp_path):
+    index = _indexes(sample_content_dir, tmp_path / "site")
+    queries = ["Nacos 2.x 客户端连接服务端报 Connection refused", "密码", "heartbeat", "配置 刷新 不生效",
+               "客戶端讀取不到設定", "leader election", "NacosException 403", "docker standalone", "内存"]
+    assert _compare(index, tmp_path / "site", queries) == []
+
+
+@pytest.mark.corpus
+def test_the_worker_ranks_every_judged_query_as_kb_search(corpus_dir, tmp_path):
+    queries = [json.loads(line)["q"] for path in QUERY_FILES if path.is_file()
+               for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    assert len(queries) > 100
+    index = _indexes(corpus_dir, tmp_path / "site")
+    assert _compare(index, tmp_path / "site", queries) == []
