@@ -197,6 +197,14 @@ def stem(word: str) -> str:
     return w
 
 
+_ALNUM_PART = re.compile(r"[a-z]+|[0-9]+(?:\.[0-9]+)*")
+
+
+def alnum_runs(token: str) -> tuple[str, ...]:
+    """The letter runs and numbers of a folded Latin token, in order: mysql8.0 -> mysql, 8.0."""
+    return tuple(_ALNUM_PART.findall(token))
+
+
 def segment_with(text: str, segmenter: Segmenter) -> list[str]:
     """Folded tokens in order: Latin runs whole, Chinese runs cut by `segmenter`."""
     out: list[str] = []

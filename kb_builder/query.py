@@ -180,6 +180,10 @@ def parse(vocab: "Vocabulary", query: str) -> tuple[list[Group], list[str]]:
                     alts.append(Alt(tuple(parts), SUBWORD_ALT_WEIGHT))
                     marks.extend(parts)
         else:
+            parts = analyze.alnum_runs(tok)
+            if len(parts) > 1:  # mysql8.0 also finds "mysql 8.0" written apart
+                alts.append(Alt(parts, SUBWORD_ALT_WEIGHT))
+                marks.extend(parts)
             variants = list(vocab.variants.get(tok, ()))
             for v in variants[:4]:
                 alts.append(Alt((v,), STEM_WEIGHT))

@@ -58,7 +58,8 @@ def _compare(index, site: Path, queries: list[str], n: int = 5) -> list[tuple[st
 def test_the_worker_ranks_the_sample_content_as_kb_search(sample_content_dir, tmp_path):
     index = _indexes(sample_content_dir, tmp_path / "site")
     queries = ["Nacos 2.x 客户端连接服务端报 Connection refused", "密码", "heartbeat", "配置 刷新 不生效",
-               "客戶端讀取不到設定", "leader election", "NacosException 403", "docker standalone", "内存"]
+               "客戶端讀取不到設定", "leader election", "NacosException 403", "docker standalone", "内存",
+               "mysql8.0 驱动", "nacos2.2.3"]
     assert _compare(index, tmp_path / "site", queries) == []
 
 

@@ -11,7 +11,7 @@ from kb_builder import pipeline, search
 from kb_builder.analyze import Analyzer
 from kb_builder.documents import SearchDoc, TERM_FIELDS, doc_terms
 from kb_builder.model import Entry, NormalizedEntry, Tag
-from kb_builder.query import query_terms
+from kb_builder.query import bare_vocabulary, parse, query_terms
 from kb_builder.ranking import FIELD_BOOSTS, GRAM_FIELD_BOOSTS
 
 SHARED = Path(__file__).resolve().parents[2] / "shared"
@@ -37,6 +37,10 @@ DOCS = [
                      tags=("数据库",)),
     SearchDoc(id="mem", title="启动时内存不足", url="q/mem/",
                      answer="调整 JVM 参数 -Xms 和 -Xmx，避免 OutOfMemoryError。", tags=("内存",)),
+    SearchDoc(id="mysql57", title="外置数据库的驱动版本", url="q/mysql57/",
+                     answer="使用 MySQL 5.7 时用默认的驱动。", tags=("数据库",)),
+    SearchDoc(id="mysql80", title="外置数据库的驱动版本", url="q/mysql80/",
+                     answer="使用 MySQL 8.0 时需要换成新的驱动。", tags=("数据库",)),
 ]
 
 
@@ -63,6 +67,16 @@ def test_english_query_finds_chinese_entry_through_glossary(index):
     assert top(index, "which ports must be opened") == ["ports"]
     assert top(index, "authentication login failed") == ["auth"]
     assert top(index, "out of memory at startup") == ["mem"]
+
+
+def test_letters_and_numbers_written_together_find_them_written_apart(index):
+    assert top(index, "mysql8.0") == ["mysql80"]
+    assert top(index, "mysql8.0 驱动") == ["mysql80"]
+    assert top(index, "mysql5.7 驱动") == ["mysql57"]
+    # The word's runs are one alternative of its group, weighed in the fields they occur in.
+    groups, marks = parse(bare_vocabulary(), "mysql8.0")
+    assert ("mysql", "8.0") in [alt.tokens for alt in groups[0].alts]
+    assert {"mysql", "8.0"} <= set(marks)
 
 
 def test_chinese_query_finds_english_entry(index):

@@ -29,6 +29,7 @@ const CJK_CHAR = new RegExp(`[${CJK}]`)
 const CJK_RUN = new RegExp(`[${CJK}]+`, "g")
 const LATIN_RAW = /[A-Za-z0-9][A-Za-z0-9_.+#-]*[A-Za-z0-9+#]|[A-Za-z0-9]/g
 const CAMEL = /[A-Z]+(?=[A-Z][a-z])|[A-Z]?[a-z]+|[A-Z]+|[0-9]+/g
+const ALNUM_RUN = /[a-z]+|[0-9]+(?:\.[0-9]+)*/g
 
 const MAX_RESULTS = 20
 const PREFIX_MAX = 6
@@ -312,6 +313,12 @@ function parse(raw, folded, tokens, typing) {
         }
       }
     } else {
+      /* mysql8.0 also finds "mysql 8.0" written apart (analyze.alnum_runs). */
+      const runs = tok.match(ALNUM_RUN) || []
+      if (runs.length > 1) {
+        alts.push({ toks: runs, w: W.subword_alt })
+        marks.push(...runs)
+      }
       const s = entry(tok)
       const variants = (s && s.v[tok]) || []
       for (const v of variants.slice(0, 4)) {
