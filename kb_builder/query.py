@@ -159,6 +159,10 @@ def parse(vocab: "Vocabulary", query: str) -> tuple[list[Group], list[str]]:
         out = []
         for other in glossary.get(key, ()):
             content = tuple(t for t in other if not analyze.is_stopword(t))
+            # A phrase that stop-words reduce to one word ("log in", "so 文件") means
+            # something else than that word.
+            if len(content) == 1 and len(other) > 1:
+                continue
             if content and content != key and all(analyze.has_cjk(t) or t in latin for t in content):
                 out.append(content)
         return out

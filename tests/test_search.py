@@ -37,6 +37,10 @@ DOCS = [
                      tags=("数据库",)),
     SearchDoc(id="mem", title="启动时内存不足", url="q/mem/",
                      answer="调整 JVM 参数 -Xms 和 -Xmx，避免 OutOfMemoryError。", tags=("内存",)),
+    SearchDoc(id="ns-what", title="什么是命名空间", url="q/ns-what/",
+                     answer="命名空间用来隔离不同环境的配置。", tags=("命名空间",)),
+    SearchDoc(id="ns-delete", title="命名空间", url="q/ns-delete/", question="删除命名空间以后报错",
+                     answer="删除命名空间前先删除其中的配置，命名空间为空才能删除。", tags=("命名空间",)),
     SearchDoc(id="mysql57", title="外置数据库的驱动版本", url="q/mysql57/",
                      answer="使用 MySQL 5.7 时用默认的驱动。", tags=("数据库",)),
     SearchDoc(id="mysql80", title="外置数据库的驱动版本", url="q/mysql80/",
@@ -67,6 +71,18 @@ def test_english_query_finds_chinese_entry_through_glossary(index):
     assert top(index, "which ports must be opened") == ["ports"]
     assert top(index, "authentication login failed") == ["auth"]
     assert top(index, "out of memory at startup") == ["mem"]
+
+
+def test_colloquial_question_words_read_as_the_question_they_ask(index):
+    assert top(index, "命名空间是干嘛的") == ["ns-what"]
+    assert top(index, "命名空间是做什么的") == ["ns-what"]
+
+
+def test_a_phrase_that_stop_words_reduce_to_one_word_is_not_its_synonym():
+    # "log in" is a synonym of login; it does not make "log" (日志) one.
+    groups, _ = parse(bare_vocabulary(), "login")
+    alternatives = [alt.tokens for g in groups for alt in g.alts]
+    assert ("登录",) in alternatives and ("log",) not in alternatives
 
 
 def test_letters_and_numbers_written_together_find_them_written_apart(index):

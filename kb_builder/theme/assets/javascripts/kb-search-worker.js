@@ -288,6 +288,7 @@ function parse(raw, folded, tokens, typing) {
     const out = []
     for (const other of synonyms.get(key.join(" ")) || []) {
       const content = other.filter(t => !stop.has(t))
+      if (content.length === 1 && other.length > 1) continue
       if (content.length && content.join(" ") !== key.join(" ") && content.every(known))
         out.push(content)
     }
