@@ -22,7 +22,7 @@ way the text was cut at build time:
     the term's BM25F weight in the document as ranking.py quantises it, the
     number `kb search` computes too; Chinese bigrams are keyed ``#xy``) and ``v`` (Latin word -> its other forms).
 ``search/kb/d/<c>.json`` (document chunks)
-    ``[url, title, teaser]`` for `DOC_CHUNK` documents each, fetched for the
+    ``[url, title, teaser, passages]`` for `DOC_CHUNK` documents each, fetched for the
     documents a result list shows.
 ``search/search_index.json``
     What Material's bundle fetches on every page and hands to the worker:
@@ -52,14 +52,14 @@ from typing import TYPE_CHECKING, Any, Iterable, Sequence
 
 from . import analyze
 from .analyze import stem
-from . import ranking
+from . import ranking, snippets
 from .ranking import FIELD_ORDER, GRAM_FIELDS
 from .segment import base_total
 
 if TYPE_CHECKING:
     from .documents import Analysis
 
-FORMAT = 1
+FORMAT = 2  # 2: document rows carry answer passages
 INDEX_DIR = "search/kb"  # relative to the site directory
 MATERIAL_INDEX = "search/search_index.json"
 DOC_CHUNK = 128
@@ -156,7 +156,11 @@ def _fragment(term: str, postings: list[int]) -> bytes:
 
 
 def _row(doc: Any, terms: Any) -> list:
-    return [doc.url, doc.title, _teaser(doc, terms.body)]
+    """A document as the worker shows it: url, title, the opening lines, and the passages
+    of the answer a result may show instead when they hold more of the query."""
+    teaser = _teaser(doc, terms.body)
+    shipped = snippets.salient_passages(terms.passages, " ".join((doc.title, doc.question or "", teaser)))
+    return [doc.url, doc.title, teaser, list(shipped)]
 
 
 class _Index:
@@ -328,7 +332,7 @@ class _Index:
         return math.ceil(self.n / DOC_CHUNK)
 
     def _put_chunk(self, c: int) -> str:
-        """Document chunk `c` ([url, title, teaser] rows); returns its file name."""
+        """Document chunk `c` ([url, title, teaser, passages] rows); returns its file name."""
         name = f"{INDEX_DIR}/d/{c}.json"
         self._put(name, _dumps(self.rows[c * DOC_CHUNK:(c + 1) * DOC_CHUNK]))
         return name

@@ -12,7 +12,7 @@ from pathlib import Path
 from sys import intern
 from typing import Iterable, Mapping, Sequence
 
-from . import analyze
+from . import analyze, snippets
 from .analyze import Analyzer
 from .store import Store
 
@@ -97,6 +97,7 @@ class DocTerms:
     index these, so a build segments each text once for both indexes."""
 
     body: str  # the answer as plain text
+    passages: tuple[str, ...]  # the answer's lines and sentences (snippets.passages)
     fields: Mapping[str, tuple[str, ...]]  # TERM_FIELDS -> terms in order (question: () when it repeats the title)
 
 
@@ -124,6 +125,7 @@ def doc_terms(doc: SearchDoc, analyzer: Analyzer) -> DocTerms:
     sub_errors = subwords("\n".join(doc.errors))
     return DocTerms(
         body=body,
+        passages=snippets.passages(doc.answer),
         fields={
             "title": title,
             "question": () if same else tokens(doc.question),

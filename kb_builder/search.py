@@ -37,10 +37,10 @@ from .documents import (TERM_FIELDS, Analysis, DocTerms, SearchDoc, analyse_docs
 from .query import Vocabulary, parse
 from .ranking import FIELD_ORDER, GRAM_FIELD_BOOSTS
 from .segment import base_total
-from .snippets import fold_aligned, make_snippet
+from .snippets import best_passage, fold_aligned, make_snippet
 from .terminal import clean_json, clean_lines
 
-INDEX_FORMAT = 2
+INDEX_FORMAT = 3
 META_FILE = "kb_meta.json"
 STORED_TEXT_CHARS = 6000
 
@@ -51,7 +51,7 @@ def _schema() -> Schema:
     return Schema(
         id=ID(stored=True, unique=True),
         url=STORED, title_raw=STORED, description=STORED, date=STORED, category_raw=STORED,
-        body_raw=STORED, body_fold=STORED,
+        body_raw=STORED, body_fold=STORED, passages=STORED,
         title=text(), question=text(), answer=text(), tags=text(), keywords=text(),
         errors=text(), category=text(), parts=text(), tgrams=text(),
     )
@@ -146,7 +146,7 @@ def _write(ix, docs: Sequence[SearchDoc], terms: Sequence[DocTerms]) -> None:
             writer.add_document(
                 id=doc.id, url=doc.url, title_raw=doc.title, description=doc.description or "",
                 date=doc.date or "", category_raw=doc.category or "",
-                body_raw=stored, body_fold=fold_aligned(stored),
+                body_raw=stored, body_fold=fold_aligned(stored), passages="\n".join(t.passages),
                 **{name: list(t.fields[name]) for name in TERM_FIELDS},
             )
     except BaseException:
@@ -319,7 +319,11 @@ def search(index: Index, query: str, limit: int = 10) -> list[Hit]:
     for docnum, score in ranked:
         stored = searcher.stored_fields(docnum)
         body = stored.get("body_raw") or ""
-        if body:
+        passages = (stored.get("passages") or "").split("\n")
+        best = best_passage(passages, marks)
+        if best >= 0:  # the step, command or config line the query is about
+            snippet, plain = make_snippet(passages[best], marks)
+        elif body:
             snippet, plain = make_snippet(body, marks, folded=stored.get("body_fold") or None)
         else:
             snippet, plain = make_snippet(stored.get("description") or "", marks)

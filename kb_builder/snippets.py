@@ -44,19 +44,15 @@ def fold_aligned(text: str) -> str:
     return folded if len(folded) == len(text) and where == list(range(len(text))) else ""
 
 
-def make_snippet(text: str, words: Sequence[str], width: int = SNIPPET_CHARS,
-                 folded: str | None = None) -> tuple[str, str]:
-    """(HTML snippet with <mark>, plain snippet with **) around the densest matches.
-
-    `folded`: `analyze.fold(text)` when known to align with `text` character for character.
-    """
-    text = text or ""
+def _spans(text: str, words: Sequence[str], folded: str | None = None) -> list[tuple[int, int, str]]:
+    """Where `words` occur in `text` (longest words first, no overlaps), in text order.
+    The search worker's `markSpans` is this function in JavaScript."""
     if folded is not None and len(folded) == len(text):
-        where = range(len(text))
+        where: Sequence[int] = range(len(text))
     else:
         folded, where = _folded_with_map(text)
     spans: list[tuple[int, int, str]] = []
-    for word in sorted({w for w in words if w}, key=len, reverse=True):
+    for word in sorted({w for w in words if w and not w.startswith("#")}, key=len, reverse=True):
         latin = not analyze.has_cjk(word)
         if latin and len(word) < 2:
             continue
@@ -66,8 +62,93 @@ def make_snippet(text: str, words: Sequence[str], width: int = SNIPPET_CHARS,
             if not any(s < e2 and s2 < e for s2, e2, _ in spans):
                 spans.append((s, e, word))
     spans.sort()
+    return spans
+
+
+# --------------------------------------------------------------------------- passages
+
+PASSAGE_CHARS = 120  # a step, a command or a config line fits; longer lines are cut at sentences
+SHIPPED_PASSAGES = 6  # per document in the browser index (its size budget)
+_SENTENCE_END = re.compile(r"(?<=[。！？；!?;])\s*")
+_CODE_LIKE = re.compile(r"[A-Za-z0-9-]*(?:[a-z][A-Z]|[A-Za-z0-9][._=/:][A-Za-z0-9$])[A-Za-z0-9_.=/:${}-]*")
+_LATIN_WORD = re.compile(r"[A-Za-z][A-Za-z0-9_]{2,}")
+_CJK_PAIR = re.compile(r"(?=([\u3400-\u9fff]{2}))")
+
+
+def passages(answer_markdown: str) -> tuple[str, ...]:
+    """An answer cut where a reader's eye stops: its lines (list items, steps, code lines),
+    long lines at sentence ends, each as plain text of at most PASSAGE_CHARS characters."""
+    out: list[str] = []
+    for line in (answer_markdown or "").splitlines():
+        text = analyze.plain_text(line)
+        if not text or not any(ch.isalnum() for ch in text):
+            continue
+        if len(text) <= PASSAGE_CHARS:
+            out.append(text)
+            continue
+        piece = ""
+        for sentence in _SENTENCE_END.split(text):
+            if piece and len(piece) + len(sentence) > PASSAGE_CHARS:
+                out.append(piece)
+                piece = ""
+            piece += sentence
+            while len(piece) > PASSAGE_CHARS:
+                cut = _cut_at(piece, PASSAGE_CHARS - 1)
+                out.append(piece[:cut].rstrip() + "…")
+                piece = piece[cut:].lstrip()
+        if piece.strip():
+            out.append(piece.strip())
+    return tuple(out)
+
+
+def _cut_at(text: str, limit: int) -> int:
+    """Where to cut `text` at most `limit` characters in: after the last space or comma
+    in its last third, so a config key or a word is not split."""
+    for i in range(limit, limit * 2 // 3, -1):
+        if text[i - 1] in " ，、,：:":
+            return i
+    return limit
+
+
+def salient_passages(texts: Sequence[str], known: str, limit: int = SHIPPED_PASSAGES) -> tuple[str, ...]:
+    """The `limit` passages (in answer order) that say most beyond `known` (the title, the
+    question, the opening lines): commands and config keys first, then other new words."""
+    seen = set(_CJK_PAIR.findall(known)) | {w.lower() for w in _LATIN_WORD.findall(known)}
+    scored = []
+    for i, text in enumerate(texts):
+        if text in known:
+            continue
+        code = {m.lower() for m in _CODE_LIKE.findall(text)}
+        words = {w.lower() for w in _LATIN_WORD.findall(text)} - seen
+        pairs = set(_CJK_PAIR.findall(text)) - seen
+        score = 3 * len(code) + len(words) + 0.1 * len(pairs)
+        if score > 0:  # dense, short passages first: a result shows about one line of it
+            scored.append((-score / max(1.0, len(text) / 40), i))
+    chosen = sorted(i for _, i in sorted(scored)[:limit])
+    return tuple(texts[i] for i in chosen)
+
+
+def best_passage(texts: Sequence[str], words: Sequence[str]) -> int:
+    """The index of the text holding the most distinct query words (the first on a tie;
+    -1 when none holds any).  The search worker's `bestPassage` is this in JavaScript."""
+    best, best_count = -1, 0
+    for i, text in enumerate(texts):
+        count = len({w for _, _, w in _spans(text, words)})
+        if count > best_count:
+            best, best_count = i, count
+    return best
+
+
+def make_snippet(text: str, words: Sequence[str], width: int = SNIPPET_CHARS,
+                 folded: str | None = None) -> tuple[str, str]:
+    """(HTML snippet with <mark>, plain snippet with **) around the densest matches.
+
+    `folded`: `analyze.fold(text)` when known to align with `text` character for character.
+    """
+    text = text or ""
+    spans = _spans(text, words, folded)
     start = 0
-    if spans:
+    if spans and len(text) > width:  # a text that fits is shown whole
         best = (-1, 0)
         for s, _, _ in spans:
             window = {w for s2, e2, w in spans if s <= s2 and e2 <= s + width}

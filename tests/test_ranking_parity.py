@@ -26,7 +26,8 @@ def _node() -> str:
     return node
 
 
-def _indexes(content: Path, site: Path):
+def indexes(content: Path, site: Path):
+    """Both search indexes of `content`: the browser's written into `site`, whoosh's returned."""
     from kb_builder import browser_index, pipeline, search, search_box
     from kb_builder.session import Session
 
@@ -39,12 +40,17 @@ def _indexes(content: Path, site: Path):
     return search.build_index(docs, None, analysis)
 
 
-def _worker(site: Path, queries: list[str]) -> list[list[str]]:
+def worker_results(site: Path, queries: list[str]) -> list[list[tuple[str, str]]]:
+    """The worker's results for each query under Node: (location, text shown), best first."""
     lines = "".join(json.dumps({"q": q, "typing": False}, ensure_ascii=False) + "\n" for q in queries)
     proc = subprocess.run([_node(), str(HARNESS), str(WORKER), str(site)], input=lines, capture_output=True,
                           text=True, timeout=600)
     assert proc.returncode == 0, proc.stderr[-3000:]
-    return [[loc.strip("/").split("/")[-1] for loc in json.loads(line)] for line in proc.stdout.splitlines()]
+    return [[(loc, text) for loc, text in json.loads(line)] for line in proc.stdout.splitlines()]
+
+
+def _worker(site: Path, queries: list[str]) -> list[list[str]]:
+    return [[loc.strip("/").split("/")[-1] for loc, _ in items] for items in worker_results(site, queries)]
 
 
 def _compare(index, site: Path, queries: list[str], n: int = 5) -> list[tuple[str, list[str], list[str]]]:
@@ -56,7 +62,7 @@ def _compare(index, site: Path, queries: list[str], n: int = 5) -> list[tuple[st
 
 
 def test_the_worker_ranks_the_sample_content_as_kb_search(sample_content_dir, tmp_path):
-    index = _indexes(sample_content_dir, tmp_path / "site")
+    index = indexes(sample_content_dir, tmp_path / "site")
     queries = ["Nacos 2.x 客户端连接服务端报 Connection refused", "密码", "heartbeat", "配置 刷新 不生效",
                "客戶端讀取不到設定", "leader election", "NacosException 403", "docker standalone", "内存",
                "mysql8.0 驱动", "nacos2.2.3"]
@@ -68,5 +74,5 @@ def test_the_worker_ranks_every_judged_query_as_kb_search(corpus_dir, tmp_path):
     queries = [json.loads(line)["q"] for path in QUERY_FILES if path.is_file()
                for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
     assert len(queries) > 100
-    index = _indexes(corpus_dir, tmp_path / "site")
+    index = indexes(corpus_dir, tmp_path / "site")
     assert _compare(index, tmp_path / "site", queries) == []

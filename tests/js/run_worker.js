@@ -1,7 +1,7 @@
 /* Runs kb's search worker (kb_builder/theme/assets/javascripts/kb-search-worker.js) under Node
    against a built site folder: `node run_worker.js WORKER SITE` reads one JSON query per line
-   on stdin ({"q": "...", "typing": false}) and prints one JSON line per query: the result
-   locations, best first.  fetch() reads the site's files. */
+   on stdin ({"q": "...", "typing": false}) and prints one JSON line per query: the results
+   as [location, text shown], best first.  fetch() reads the site's files. */
 "use strict"
 const fs = require("fs")
 const path = require("path")
@@ -29,7 +29,7 @@ async function main() {
     const { q, typing } = JSON.parse(line)
     /* A query ending in a space is a finished one: no completions of its last word. */
     const reply = await worker.handler({ type: 2, data: typing ? q : q + " " })
-    const items = reply ? reply.data.items.map(i => i[0].location) : []
+    const items = reply ? reply.data.items.map(i => [i[0].location, i[0].text]) : []
     process.stdout.write(JSON.stringify(items) + "\n")
   }
 }

@@ -435,9 +435,9 @@ function rank(groups, concepts) {
 
 /* ---------------------------------------------------------------- highlight */
 
-function highlight(text, marks) {
-  text = String(text || "")
-  const chars = [...text]
+/* Where the marks occur in text, longest first, no overlaps (snippets._spans). */
+function markSpans(text, marks) {
+  const chars = [...String(text || "")]
   /* One folded character per character, so positions carry over. */
   let folded = ""
   for (const ch of chars) {
@@ -458,10 +458,15 @@ function highlight(text, marks) {
       const e = at + w.length
       if (latin && ((at > 0 && /[a-z0-9]/.test(folded[at - 1])) || (e < folded.length && /[a-z0-9]/.test(folded[e]))))
         continue
-      if (!spans.some(([s, t]) => at < t && s < e)) spans.push([at, e])
+      if (!spans.some(([s, t]) => at < t && s < e)) spans.push([at, e, w])
     }
   }
   spans.sort((a, b) => a[0] - b[0])
+  return { chars, spans }
+}
+
+function highlight(text, marks) {
+  const { chars, spans } = markSpans(text, marks)
   let out = ""
   let pos = 0
   for (const [s, e] of spans) {
@@ -469,6 +474,17 @@ function highlight(text, marks) {
     pos = e
   }
   return out + escapeHTML(chars.slice(pos).join(""))
+}
+
+/* The text holding the most distinct query words, the first on a tie, -1 for none
+   (snippets.best_passage). */
+function bestPassage(texts, marks) {
+  let best = -1, bestCount = 0
+  texts.forEach((text, i) => {
+    const count = new Set(markSpans(text, marks).spans.map(sp => sp[2])).size
+    if (count > bestCount) { best = i; bestCount = count }
+  })
+  return best
 }
 
 /* -------------------------------------------------------------------- search */
@@ -499,7 +515,11 @@ async function search(query) {
   const needed = [...new Set(top.map(([, d]) => Math.floor(d / meta.chunk)))]
   const docs = new Map(await Promise.all(needed.map(async c => [c, await chunk(c)])))
   const items = top.map(([score, d, matched]) => {
-    const [location, title, text] = docs.get(Math.floor(d / meta.chunk))[d % meta.chunk]
+    const [location, title, teaser, passages] = docs.get(Math.floor(d / meta.chunk))[d % meta.chunk]
+    /* The opening lines, or the answer's step, command or config line that holds more of the query. */
+    const shown = [teaser, ...(passages || [])]
+    const pick = bestPassage(shown, marks)
+    const text = pick > 0 ? "… " + shown[pick] : teaser
     /* Material lists the query words a result lacks, and highlights the others on its page. */
     const terms = {}
     words.forEach((w, i) => { terms[w] = matched.has(i) })
