@@ -3,7 +3,7 @@
 ones, or a site an older kb built; never the content folder, the configuration's
 folder, the home folder, a folder holding any of them, a repository or a file.
 
-Every refusal runs in a throw-away copy of a repository (mkdocs.yml, docs/, overrides/,
+Every refusal runs in a throw-away copy of a repository (mkdocs.yml, docs/,
 content/, a .git folder) with HOME pointing at a fake home beside it, and the whole
 tree is hashed before and after.
 """
@@ -30,7 +30,6 @@ def world(tmp_path, monkeypatch) -> Path:
     repo.mkdir()
     shutil.copy2(REPO / "mkdocs.yml", repo / "mkdocs.yml")
     shutil.copytree(REPO / "docs", repo / "docs")
-    shutil.copytree(REPO / "overrides", repo / "overrides")
     shutil.copytree(HOSTILE, repo / "content")
     (repo / ".git").mkdir()
     (repo / ".git" / "HEAD").write_text("ref: refs/heads/main\n", encoding="utf-8")
