@@ -133,7 +133,7 @@ def build_kb_site(corpus_dir: Path, site_dir: Path | None = None) -> Path:
     from kb_builder.sitebuild import build_site
 
     if site_dir is None:
-        key = _corpus_key(corpus_dir, REPO / "kb_builder", REPO / "overrides", REPO / "mkdocs.yml")
+        key = _corpus_key(corpus_dir, REPO / "kb_builder", REPO / "mkdocs.yml")  # kb_builder/theme included
         site_dir = _cache_dir("kb", key)
         if (site_dir / "index.html").is_file() and not os.environ.get("KB_BENCH_REBUILD"):
             return site_dir

@@ -50,7 +50,6 @@ def test_the_build_keeps_the_first_tags_and_the_cap_is_an_option(tmp_path):
     project = tmp_path / "project"
     project.mkdir()
     shutil.copytree(REPO / "docs", project / "docs")
-    shutil.copytree(REPO / "overrides", project / "overrides")
     config = (REPO / "mkdocs.yml").read_text(encoding="utf-8")
     assert "      related: 5\n" in config
     (project / "mkdocs.yml").write_text(config.replace("      related: 5\n", "      related: 5\n      max_tags: 3\n"),
