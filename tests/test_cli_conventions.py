@@ -143,3 +143,21 @@ def test_passage_escapes_entry_text_and_marks_matches():
     assert f"{search_output.MATCH}match{search_output.RESET}" in text and "<b>" in text
     assert "\x1b]" not in text and "\x07" not in text and "\\x1b[2J" in text
     assert "content/x.md" in search_output.format_hits([hit], "match", {"x": "content/x.md"})
+
+
+# --------------------------------------------------------------------------- --json elsewhere
+
+def test_new_and_check_print_json(content):
+    proc = kb("new", "配置 NacosException 怎么处理", "--content", "content", "--json", "--dry-run", cwd=content)
+    assert proc.returncode == 0, proc.stderr
+    plan = json.loads(proc.stdout)
+    assert plan["created"] is False and plan["text"].startswith("---\n") and plan["path"].startswith("content/")
+    assert plan["similar"] and {"id", "title", "url", "path", "near_identical"} <= set(plan["similar"][0])
+    proc = kb("new", "配置 NacosException 怎么处理", "--content", "content", "--json", cwd=content)
+    created = json.loads(proc.stdout)
+    assert proc.returncode == 0 and created["created"] is True and (content / created["path"]).is_file()
+    again = kb("new", "配置 NacosException 怎么处理", "--content", "content", "--json", cwd=content)
+    assert again.returncode == 1 and json.loads(again.stdout)["created"] is False  # near-identical: never asks
+    (content / created["path"]).unlink()
+    check = kb("check", "content", "--json", cwd=content)
+    assert isinstance(json.loads(check.stdout), (dict, list))
