@@ -206,7 +206,8 @@ def cmd_export(args) -> int:
         return 0
     if result.out:
         _say(f"{result.pages} pages (and {result.own_files} files of the site's own) written to {result.out}")
-        _say(f"  build it with: cd {result.out} && mkdocs build   (or properdocs build, zensical build)")
+        _say(f"  build it with: cd {result.out} && mkdocs build   (or properdocs build -f mkdocs.yml, "
+             "or zensical build)")
     if result.records_file:
         _say(f"{result.records} search records written to {result.records_file}")
     for path in result.skipped:

@@ -79,7 +79,7 @@ def export(config_file: str | Path | None, content: str | Path | None, out: str 
         if out is not None:
             outdir.check_target(out, protected)
         if records_file is not None:
-            check_records_target(Path(records_file), protected)
+            check_records_target(Path(records_file), settings.content_dir)
         session = Session()
         generated = pipeline.generate(settings, session=session)
         result = Exported(generated=generated)
@@ -93,13 +93,12 @@ def export(config_file: str | Path | None, content: str | Path | None, out: str 
     return result
 
 
-def check_records_target(path: Path, protected: list[tuple[Path, str]]) -> None:
+def check_records_target(path: Path, content_dir: Path) -> None:
     """The records file may be new, empty or a records file kb wrote; never inside the
-    content folder or another protected folder, never a folder."""
+    content folder (it would be read as an entry), never a folder."""
     target = path.resolve()
-    for folder, what in protected:
-        if what == "the content folder" and Path(folder).resolve() in target.parents:
-            raise outdir.UnsafeTarget(f"'{path}' is inside {what}; write the records elsewhere")
+    if Path(content_dir).resolve() in target.parents:
+        raise outdir.UnsafeTarget(f"'{path}' is inside the content folder; write the records elsewhere")
     if target.is_dir():
         raise outdir.UnsafeTarget(f"'{path}' is a folder, not a file")
     if target.exists() and target.stat().st_size and not _is_records_file(target):

@@ -16,11 +16,11 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import defaults
+from . import defaults, siteindex
 
 CONTENT = "content"
 WORKFLOW = ".github/workflows/kb.yml"
-GITIGNORE_LINES = ("site/", "site.kb-index/")
+GITIGNORE_LINES = ("site/", f"site{siteindex.SUFFIX}/")  # the built site and kb's index beside it
 
 _EXAMPLES = {
     "en": ("How do I add a question to this knowledge base?",
