@@ -243,8 +243,8 @@ page = Path(site) / "q" / target.stem / "index.html"
 ok = page.is_file() and marker in page.read_text(encoding="utf-8")
 browser_ok = any(marker in p.read_text(encoding="utf-8") for p in (Path(site) / "search").rglob("*.json"))
 plugin.serving.wait_for_index(600)  # under kb serve the whoosh index is written in the background
-from kb_builder import search
-ix = search.open_index(search.index_dir_for_site(site))
+from kb_builder import search, siteindex
+ix = search.open_index(siteindex.index_dir(site, serving=True))
 hits = search.search(ix, marker)
 ix.close()
 print(json.dumps({"first": first, "edit": times, "kinds": by_kind, "dirty": dirty, "page_ok": ok and all(kinds_ok.values()),
@@ -267,9 +267,9 @@ def edit_one(content: Path, site: Path, cache_dir: Path, tmp: Path) -> dict:
 # ----------------------------------------------------------------------------- search
 
 def search_numbers(site: Path) -> dict:
-    from kb_builder import search
+    from kb_builder import search, siteindex
 
-    index_dir = search.index_dir_for_site(site)
+    index_dir = siteindex.find(site)
     size = sum(p.stat().st_size for p in index_dir.rglob("*") if p.is_file())
     ix = search.open_index(index_dir)
     try:

@@ -1,3 +1,3 @@
-"""kb_builder: turn Q&A markdown entries into a searchable, cross-linked MkDocs site."""
+"""kb_builder: turn Q&A markdown entries into a searchable, cross-linked MkDocs site.
 
-__version__ = "0.1.0"
+The version is the installed package's (`kb --version`, importlib.metadata)."""

@@ -4,7 +4,7 @@ Material for MkDocs' own browser search cuts Chinese on the query side with a
 greedy splitter unrelated to the index, ORs every word with a trailing
 wildcard and ships the whole text of the site (9 MB for 883 entries).  The site
 replaces Material's search worker with ``assets/javascripts/kb-search-worker.js``
-(wired in ``overrides/main.html``), which speaks the same messages to
+(wired into each page by `site_theme.wire_search`), which speaks the same messages to
 Material's search box and result list and searches the index written here.
 
 The index is made from the same `SearchDoc`s and the same analyzer as the

@@ -468,3 +468,28 @@ def run(plan: Plan, *, yes: bool = False, dry_run: bool = False, stdin: TextIO |
     print(f"  2. kb check {shown} --content {folder}", file=stdout)
     print(f"  3. {serve}   and open http://127.0.0.1:8000/q/{plan.entry_id}/", file=stdout)
     return 0
+
+
+def run_json(plan: Plan, *, yes: bool = False, dry_run: bool = False) -> tuple[int, dict]:
+    """`kb new --json`: never asks; a near-identical question without --yes creates nothing
+    (exit 1).  Returns the exit code and what to print."""
+    data = {
+        "id": plan.entry_id, "title": plan.title, "path": _shown_path(plan.path), "date": plan.date,
+        "lang": plan.lang, "tags": list(plan.tags.written), "tag_notes": list(plan.tags.notes),
+        "similar": [{"id": s.entry.id, "title": s.entry.title, "url": s.url, "path": s.path,
+                     "near_identical": s.near_identical} for s in plan.similar],
+        "created": False,
+    }
+    if plan.near and not yes:
+        data["reason"] = "a near-identical question exists (use --yes to create it anyway)"
+        return 1, data
+    if dry_run:
+        data["text"] = plan.text
+        return 0, data
+    try:
+        write_entry(plan)
+    except FileExistsError:
+        data["reason"] = "the file already exists"
+        return 1, data
+    data["created"] = True
+    return 0, data

@@ -32,7 +32,7 @@ from .safe import escape_attr, escape_inline, is_safe_segment, safe_url, sanitiz
 from .store import Store
 
 __all__ = ["CATEGORY_DIR", "ENTRY_DIR", "ERROR_PAGE", "HOME", "HUB_DIR", "TAG_DIR", "VERSION_DIR", "Page",
-           "RenderContext", "Templates", "entry_uri", "error_anchor", "render_pages"]
+           "RenderContext", "Templates", "default_nav", "entry_uri", "error_anchor", "render_pages"]
 
 THEME_DIR = Path(__file__).parent / "theme"
 DESCRIPTION_CHARS = 90
@@ -67,6 +67,13 @@ class Page:
         return self.text
 
 
+def default_nav(lang: str) -> list[dict[str, str]]:
+    """The short navigation kb gives a site whose configuration has none."""
+    t = labels_for(lang)
+    return [{t["home"]: HOME}, {t["troubleshooting"]: HUB_INDEX}, {t["error_index"]: ERROR_PAGE},
+            {t["tag_index"]: TAG_INDEX}, {t["categories"]: CATEGORY_INDEX}]
+
+
 # ----------------------------------------------------------------------------- templates
 
 def _front_matter(meta: Mapping, description: str | None = None) -> str:
@@ -95,13 +102,16 @@ class Templates:
     ``custom_dir`` first), then the package's.  A value: equal when the folders and the
     templates' sources are equal."""
 
-    def __init__(self, dirs: Sequence[str | Path] = ()):
+    def __init__(self, dirs: Sequence[str | Path] = (), markdown_lists: bool = False):
+        """`markdown_lists`: lists of entries as markdown lists of .md links, which other
+        engines resolve themselves (`kb export`), instead of HTML fragments."""
         self.dirs = tuple(str(d) for d in dirs if d) + (str(THEME_DIR),)
+        self.markdown_lists = markdown_lists
         digest = hashlib.blake2b(digest_size=16)
         for folder in self.dirs:
             for path in sorted(Path(folder, "kb").glob("*.html")):
                 digest.update(f"{path.relative_to(folder)}\0".encode() + path.read_bytes() + b"\0")
-        self.key = (self.dirs, digest.hexdigest())
+        self.key = (self.dirs, digest.hexdigest(), markdown_lists)
 
     def __eq__(self, other: object) -> bool:
         return isinstance(other, Templates) and self.key == other.key
@@ -126,8 +136,8 @@ class Templates:
     def _templates(self) -> dict:
         env = self.env
         return {name: env.get_template(f"kb/{name}.html") for name in
-                ("entry", "meta-line", "entries", "listing", "tag-index", "category-index", "hub-index", "hub",
-                 "errors", "home")}
+                ("entry", "meta-line", "entries", "entries-markdown", "listing", "tag-index", "category-index",
+                 "hub-index", "hub", "errors", "home")}
 
     def render(self, name: str, page: Any) -> Page:
         fragments: list[str] = []
@@ -135,6 +145,8 @@ class Templates:
         t = labels_for(getattr(page, "lang", "en"))
 
         def entries(entry_list: records.EntryList) -> str:
+            if self.markdown_lists:
+                return templates["entries-markdown"].render(entries=entry_list).strip("\n")
             fragments.append(templates["entries"].render(entries=entry_list).strip("\n"))
             return FRAGMENT.format(len(fragments) - 1)
 

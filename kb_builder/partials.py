@@ -4,7 +4,7 @@ Material renders the site navigation (``partials/nav.html``) and the tabs
 (``partials/tabs.html``) into every page.  On a page outside the navigation
 (entries, tag and category pages) nothing in them is marked active and their
 links are the same from every page in one folder (``q/<id>/``), so thousands of such pages
-share a handful of renderings.  ``overrides/partials/nav.html`` and ``tabs.html``
+share a handful of renderings.  kb's ``theme/partials/nav.html`` and ``tabs.html``
 wrap the theme's own partials, reachable as ``theme/partials/...``, in
 ``kb_once``; a page in the navigation still gets its own rendering.
 """

@@ -7,7 +7,7 @@ clean build computes everything once, a `kb serve` rebuild only what changed.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Callable, Mapping
 
@@ -39,6 +39,7 @@ class Settings:
     directory_urls: bool = True  # the site's page URLs are folders (MkDocs' use_directory_urls)
     max_tags: int = MAX_TAGS  # per entry; the rest are dropped with a warning
     max_keywords: int = MAX_KEYWORDS
+    markdown_lists: bool = False  # lists of entries as markdown, not HTML fragments (`kb export`)
 
     @property
     def glossary_files(self) -> tuple[Path, ...]:
@@ -135,16 +136,26 @@ def gather(settings: Settings, progress: ProgressFn = _no_progress,
     return Gathered(corpus, analyzer, entries, graph, glossary)
 
 
+def source_label(settings: Settings, entry: Entry) -> str:
+    """An entry's source file as pages and `kb search` show it (relative to the repository)."""
+    import posixpath
+
+    return posixpath.join(settings.source_prefix, entry.source_path) if settings.source_prefix \
+        else entry.source_path
+
+
+def sources(settings: Settings, entries: tuple[NormalizedEntry, ...]) -> dict[str, str]:
+    """Entry id -> `source_label`."""
+    return {n.entry.id: source_label(settings, n.entry) for n in entries}
+
+
 def render_context(settings: Settings, entries: tuple[NormalizedEntry, ...], graph: link.Graph) -> RenderContext:
     from .references import LinkMaps, resolve_link
 
     maps = LinkMaps(tuple((n.entry.source_path, n.entry.id) for n in entries))
 
     def source(entry) -> str:
-        import posixpath
-
-        return posixpath.join(settings.source_prefix, entry.source_path) if settings.source_prefix \
-            else entry.source_path
+        return source_label(settings, entry)
 
     def edit(entry) -> str | None:
         return settings.edit_url.replace("{path}", source(entry)) if settings.edit_url else None
@@ -154,7 +165,7 @@ def render_context(settings: Settings, entries: tuple[NormalizedEntry, ...], gra
         return resolve_link(target, maps, entry.source_path)
 
     return RenderContext(entries=entries, graph=graph, lang=settings.lang, edit_url=edit,
-                         source_label=source, rewrite_link=rewrite, templates=Templates(settings.template_dirs),
+                         source_label=source, rewrite_link=rewrite, templates=Templates(settings.template_dirs, settings.markdown_lists),
                          directory_urls=settings.directory_urls)
 
 
@@ -209,7 +220,7 @@ def index_for_content(content_dir: Path | str, cache: bool = True):
     import hashlib
     import tempfile
 
-    from . import search
+    from . import search, siteindex
     from .documents import SITE_GLOSSARY_NAME
 
     content_dir = Path(content_dir)
@@ -235,6 +246,10 @@ def index_for_content(content_dir: Path | str, cache: bool = True):
     docs = search_docs(gathered.entries, gathered.graph, session)
     found = analysis(gathered, docs, session)
     try:
-        return search.build_index(docs, cache_dir, found)
+        index = search.build_index(docs, cache_dir, found)
+        if cache_dir is not None:  # shown as the command was given the folder
+            shown = replace(settings, source_prefix=content_dir.as_posix())
+            siteindex.write_sources(cache_dir, sources(shown, gathered.entries))
+        return index
     except OSError:
         return search.build_index(docs, None, found)

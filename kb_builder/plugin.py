@@ -18,9 +18,10 @@ from mkdocs.exceptions import PluginError
 from mkdocs.plugins import BasePlugin, CombinedEvent, event_priority
 from mkdocs.structure.files import Files
 
-from . import browser_index, indexjob, search_box, mkdocs_adapter, outdir, parallel, partials, pipeline, search, site_theme
-from .i18n import labels_for, site_language
-from .pages import CATEGORY_DIR, ERROR_PAGE, HOME, HUB_DIR, TAG_DIR
+from . import (browser_index, indexjob, mkdocs_adapter, outdir, parallel, partials, pipeline, search, search_box,
+               site_theme, siteindex)
+from .i18n import site_language
+from .pages import default_nav
 from .pipeline import Generated, Settings
 from .safe import sanitize_html
 from .schema import MAX_KEYWORDS, MAX_TAGS
@@ -143,21 +144,21 @@ class KbPlugin(BasePlugin[KbPluginConfig]):
             raise PluginError(f"kb: {e}") from None
         # Our worker answers the search box; Material's plugin need not segment every page.
         search_box.mute_material_search(config)
+        protected = outdir.protected(self.content_dir(config), config.config_file_path)
         try:  # `mkdocs build` empties site_dir before kb's hooks write anything (outdir.py)
-            outdir.check_target(config.site_dir, outdir.protected(self.content_dir(config), config.config_file_path))
+            outdir.check_target(config.site_dir, protected)
+            if self.serving is None and self.config.search_index:
+                outdir.check_target(siteindex.index_dir(config.site_dir), protected)
         except outdir.UnsafeTarget as e:
             raise PluginError(f"kb: site_dir {clean(e)}") from None
+        if self.serving is None and not config.site_url:
+            log.warning("kb: site_url is not set: sitemap.xml lists no pages and pages have no canonical link; "
+                        "set site_url in mkdocs.yml (or kb build --site-url URL) to the address the site is "
+                        "published at")
         self.provided_nav = False
         if self.config.nav and not config.nav:
             self.provided_nav = True
-            t = labels_for(site_language(config.theme.get("language")))
-            config.nav = [
-                {t["home"]: HOME},
-                {t["troubleshooting"]: f"{HUB_DIR}/index.md"},
-                {t["error_index"]: ERROR_PAGE},
-                {t["tag_index"]: f"{TAG_DIR}/index.md"},
-                {t["categories"]: f"{CATEGORY_DIR}/index.md"},
-            ]
+            config.nav = default_nav(site_language(config.theme.get("language")))
         return config
 
     # -- content ---------------------------------------------------------------------------
@@ -324,13 +325,13 @@ class KbPlugin(BasePlugin[KbPluginConfig]):
         generated, docs = self.generated, self._docs
         if self.progress:
             self.progress("index", 0, len(generated.entries))
-        index_dir = search.index_dir_for_site(config.site_dir)
+        index_dir = siteindex.index_dir(config.site_dir, serving=self.serving is not None)
         job, self._index_job = self._index_job, None
 
         def move(scratch: Path) -> None:
             search_box.move_into(scratch / "site", config.site_dir)
             if self.config.search_index:
-                _replace_dir(scratch / "index", index_dir)
+                siteindex.put(scratch / "index", index_dir)
 
         if job is None or not job.finish(move):
             analysis = pipeline.analysis(generated, docs, self.session)
@@ -344,6 +345,9 @@ class KbPlugin(BasePlugin[KbPluginConfig]):
                     self.serving.index_in_background(docs, generated.analyzer.words, generated.glossary, index_dir)
                 else:
                     search.build_index(docs, index_dir, analysis).close()
+                    outdir.write_marker(index_dir)
+        if self.config.search_index and self.serving is None:
+            siteindex.write_sources(index_dir, pipeline.sources(self.settings(config), generated.entries))
         if self.progress:
             self.progress("index", len(docs), len(docs))
 
@@ -374,15 +378,6 @@ def _start_index_job(gathered: pipeline.Gathered, session: Session, config, whoo
             search.build_index(docs, scratch / "index", analysis).close()
 
     return indexjob.IndexJob.start(config.site_dir, prepare, build)
-
-
-def _replace_dir(src: Path, dst: Path) -> None:
-    import shutil
-
-    if dst.exists():
-        shutil.rmtree(dst)
-    dst.parent.mkdir(parents=True, exist_ok=True)
-    shutil.move(str(src), str(dst))
 
 
 def _report(generated: Generated, options) -> None:

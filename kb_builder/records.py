@@ -102,10 +102,12 @@ class Link:
 
 @dataclass(frozen=True)
 class Item:
-    """One entry in a list of entries (`href`: a relative URL from the list's page)."""
+    """One entry in a list of entries (`href`: a relative URL from the list's page;
+    `target`: a markdown link target, the entry's .md page relative to the list's)."""
 
     entry: Entry
     href: str
+    target: str = ""
 
 
 @dataclass(frozen=True)
@@ -306,7 +308,8 @@ class Site:
         return getattr(self.graph, "error_index", {}) or {}
 
     def entry_list(self, from_uri: str, members: Iterable[NormalizedEntry], dates: bool = True) -> EntryList:
-        return EntryList(tuple(Item(n.entry, url_link(from_uri, entry_uri(n.entry.id), self.directory_urls))
+        return EntryList(tuple(Item(n.entry, url_link(from_uri, entry_uri(n.entry.id), self.directory_urls),
+                                    md_link(from_uri, entry_uri(n.entry.id)))
                                for n in members), dates)
 
     def by_year(self, from_uri: str, members: Sequence[NormalizedEntry]) -> tuple[Section, ...]:

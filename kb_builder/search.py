@@ -38,7 +38,6 @@ from .query import Vocabulary, parse
 from .ranking import FIELD_ORDER, GRAM_FIELD_BOOSTS
 from .segment import base_total
 from .snippets import best_passage, fold_aligned, make_snippet
-from .terminal import clean_json, clean_lines
 
 INDEX_FORMAT = 3
 META_FILE = "kb_meta.json"
@@ -92,11 +91,6 @@ class Index:
 
     def search(self, query: str, limit: int = 10) -> list["Hit"]:
         return search(self, query, limit)
-
-
-def index_dir_for_site(site_dir: Path | str) -> Path:
-    """Where `kb build` saves the search index of the site it writes to `site_dir`."""
-    return Path(site_dir) / "_kb_index"
 
 
 WRITER_LIMIT_MB = 256
@@ -334,19 +328,3 @@ def search(index: Index, query: str, limit: int = 10) -> list[Hit]:
         ))
     return hits
 
-
-def format_hits(hits: Sequence[Hit], query: str | None = None) -> str:
-    """Ranked hits as text for a terminal."""
-    if not hits:
-        return f"no results for {query!r}" if query is not None else "no results"
-    lines = []
-    for n, hit in enumerate(hits, 1):
-        lines.append(f"{n:>2}. {hit.title}  ({hit.score:.2f})")
-        lines.append(f"    {hit.url}")
-        if hit.highlight:
-            lines.append(f"    {hit.highlight}")
-    return clean_lines(lines)
-
-
-def hits_json(hits: Sequence[Hit]) -> str:
-    return clean_json(json.dumps([h.as_dict() for h in hits], ensure_ascii=False, indent=2))

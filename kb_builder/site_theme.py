@@ -22,6 +22,9 @@ THEME_DIR = Path(__file__).parent / "theme"
 WORKER = "assets/javascripts/kb-search-worker.js"
 STYLESHEET = "assets/stylesheets/kb.css"
 SUPPORTED_THEMES = ("material",)
+# What kb's page templates write: `{ .kb-tag }` attributes, markdown inside HTML blocks,
+# the error index's definition lists.  Added when a site's mkdocs.yml does not list them.
+MARKDOWN_EXTENSIONS = ("attr_list", "md_in_html", "def_list")
 
 _CONFIG_BLOCK = re.compile(r'(<script id="__config" type="application/json">)(.*?)(</script>)', re.S)
 
@@ -31,7 +34,8 @@ class ThemeError(ValueError):
 
 
 def install(config: Any) -> None:
-    """Add kb's theme folder and stylesheet to an MkDocs configuration (in `on_config`)."""
+    """Add kb's theme folder, stylesheet and the markdown extensions its pages need to an
+    MkDocs configuration (in `on_config`)."""
     theme = config.theme
     name = getattr(theme, "name", None)
     if name not in SUPPORTED_THEMES:
@@ -44,6 +48,10 @@ def install(config: Any) -> None:
         dirs.insert(1 if custom and dirs and dirs[0] == custom else 0, here)
     if STYLESHEET not in [str(x) for x in config.extra_css]:
         config.extra_css.append(STYLESHEET)
+    listed = config.markdown_extensions
+    for name in MARKDOWN_EXTENSIONS:
+        if name not in listed and f"markdown.extensions.{name}" not in listed:
+            listed.append(name)
 
 
 def wire_search(html: str) -> tuple[str, bool]:

@@ -5,10 +5,12 @@ import logging
 import os
 import shutil
 import sys
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Iterator
 
-from . import outdir
+from . import defaults, outdir, ports, siteindex
 from .pipeline import Generated
 
 CONTENT_ENV = "KB_CONTENT_DIR"  # lets `kb serve`/`kb build --content` point the plugin elsewhere
@@ -23,9 +25,22 @@ class BuildResult:
     site_dir: Path
     generated: Generated
     seconds: float
+    index_dir: Path | None = None  # the whoosh index beside the site (None: not written)
+
+    def summary(self) -> dict:
+        """What `kb build` reports (`--json`: exactly this)."""
+        generated, corpus = self.generated, self.generated.corpus
+        return {
+            "site_dir": str(self.site_dir), "index_dir": str(self.index_dir) if self.index_dir else None,
+            "entries_in": corpus.files_seen, "entry_pages": generated.entry_pages,
+            "listing_pages": len(generated.pages) - generated.entry_pages,
+            "skipped": [{"path": str(s.path), "reason": s.reason} for s in corpus.skipped],
+            "seconds": round(self.seconds, 2), "links": generated.graph.stats,
+        }
 
 
-def load_config(config_file: str | Path, content: str | Path | None = None, site_dir: str | Path | None = None):
+def load_config(config_file: str | Path, content: str | Path | None = None, site_dir: str | Path | None = None,
+                site_url: str | None = None):
     from mkdocs.config import load_config as mk_load
 
     config_path = Path(config_file)
@@ -34,6 +49,8 @@ def load_config(config_file: str | Path, content: str | Path | None = None, site
     overrides = {}
     if site_dir is not None:
         overrides["site_dir"] = str(Path(site_dir).resolve())
+    if site_url:
+        overrides["site_url"] = site_url
     old = os.environ.get(CONTENT_ENV)
     if content is not None:
         os.environ[CONTENT_ENV] = str(Path(content).resolve())
@@ -53,6 +70,18 @@ def load_config(config_file: str | Path, content: str | Path | None = None, site
     plugin.progress = None
     plugin.parallel = False
     return config, plugin
+
+
+@contextmanager
+def configuration(config_file: str | Path | None, content: str | Path | None = None, lang: str | None = None,
+                  site_url: str | None = None) -> Iterator[Path]:
+    """The configuration file to build with: `config_file`, or (None) a temporary one with
+    the built-in configuration for the entries in `content` (default: ``content``)."""
+    if config_file is not None:
+        yield Path(config_file)
+        return
+    with defaults.config_file(content or "content", lang, site_url) as path:
+        yield path
 
 
 def setup_logging(verbose: bool = False, quiet: bool = False) -> None:
@@ -83,13 +112,25 @@ def _child_never_returns(pid: int) -> None:
         os._exit(1)
 
 
-def build_site(config_file: str | Path = "mkdocs.yml", content: str | Path | None = None,
+def build_site(config_file: str | Path | None = "mkdocs.yml", content: str | Path | None = None,
                site_dir: str | Path | None = None, strict: bool = False, progress=None,
-               processes: int = 2) -> BuildResult:
+               processes: int = 2, lang: str | None = None, site_url: str | None = None) -> BuildResult:
     """Build into a temporary directory beside the target and swap it in on success.
 
+    `config_file`: None builds with the built-in configuration (defaults.py) the
+    entries in `content` (default: ``content``); `lang` chooses its language.
     `progress`: a pipeline.ProgressFn told about each stage (see progress.py).
     `processes`: 2 lets pages render in two processes where that is possible."""
+    if config_file is None:
+        with configuration(None, content, lang, site_url) as builtin:
+            # Nothing may be written over the current folder, as with a mkdocs.yml in it.
+            return _build(builtin, content or "content", site_dir or "site", strict, progress, processes,
+                          None, outdir.protected(content or "content", None))
+    return _build(config_file, content, site_dir, strict, progress, processes, site_url, None)
+
+
+def _build(config_file: str | Path, content: str | Path | None, site_dir: str | Path | None, strict: bool,
+           progress, processes: int, site_url: str | None, guarded: list | None) -> BuildResult:
     import time
 
     from mkdocs.commands.build import build
@@ -98,16 +139,20 @@ def build_site(config_file: str | Path = "mkdocs.yml", content: str | Path | Non
     # Checked before MkDocs reads the configuration (which has its own, narrower, checks)
     # and again once the configuration names the content folder.
     if site_dir is not None:
-        outdir.check_not_protected(site_dir, outdir.protected(content, config_file))
-    config, plugin = load_config(config_file, content, site_dir)
+        outdir.check_not_protected(site_dir, guarded or outdir.protected(content, config_file))
+    config, plugin = load_config(config_file, content, site_dir, site_url)
     if strict:
         plugin.config.strict = True
     plugin.progress = progress
     final = Path(config.site_dir).resolve()
-    outdir.check_target(site_dir if site_dir is not None else final,
-                        outdir.protected(plugin.content_dir(config), config.config_file_path))
+    protected = guarded or outdir.protected(plugin.content_dir(config), config.config_file_path)
+    outdir.check_target(site_dir if site_dir is not None else final, protected)
+    index = siteindex.index_dir(final)
+    if plugin.config.search_index:
+        outdir.check_target(index, protected)
     outdir.clean_leftovers(final)
     tmp = outdir.temp_dir(final, "building")
+    built_index = siteindex.index_dir(tmp)
     config.site_dir = str(tmp)
     # The directory is empty, so MkDocs' dirty mode renders every page, and a page
     # can say it is not modified: how two processes share the rendering (parallel.py).
@@ -119,27 +164,36 @@ def build_site(config_file: str | Path = "mkdocs.yml", content: str | Path | Non
     try:
         build(config, dirty=True)
         _child_never_returns(pid)
+        if built_index.is_dir():  # the index first: the site's swap may empty a mount point
+            siteindex.put(built_index, index)
         outdir.swap_in(tmp, final)
     except BaseException:
         _child_never_returns(pid)
         shutil.rmtree(tmp, ignore_errors=True)
+        shutil.rmtree(built_index, ignore_errors=True)
         raise
     finally:
         build_log.removeFilter(quiet)
     if plugin.generated is None:
         raise BuildError("the kb plugin generated nothing")
-    return BuildResult(final, plugin.generated, time.perf_counter() - started)
+    return BuildResult(final, plugin.generated, time.perf_counter() - started,
+                       index if plugin.config.search_index else None)
 
 
-def serve_site(config_file: str | Path, content: str | Path | None, dev_addr: str, verbose: bool = False) -> None:
+def serve_site(config_file: str | Path | None, content: str | Path | None, dev_addr: str, verbose: bool = False,
+               lang: str | None = None) -> None:
     """`kb serve`: MkDocs' live-reload server, with dirty rebuilds (the kb plugin re-renders
-    only the pages an edit changed)."""
+    only the pages an edit changed).  `config_file` None: the built-in configuration."""
     import logging
 
     from mkdocs.commands.serve import serve
 
     from .serving import SERVE_BUILD_TYPE
 
+    ports.check_free(dev_addr)  # before a build that can take a minute
+    if config_file is None:
+        with configuration(None, content, lang) as builtin:
+            return serve_site(builtin, content or "content", dev_addr, verbose)
     setup_logging(verbose, False)
     # Like `mkdocs serve`: show where the site is served and each rebuild.
     logging.getLogger("mkdocs").setLevel(logging.DEBUG if verbose else logging.INFO)

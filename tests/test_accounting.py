@@ -114,13 +114,14 @@ def test_summary_accounts_for_every_file(mixed_content, mixed_build, corpus_dir)
 
 
 @pytest.mark.corpus
-def test_search_index_lives_in_the_site_and_holds_every_page(mixed_build):
-    from kb_builder import search
+def test_search_index_lives_beside_the_site_and_holds_every_page(mixed_build):
+    from kb_builder import search, siteindex
 
     site, proc = mixed_build
     n_pages = int(SUMMARY.search(proc.stdout).group(2))
-    index = search.open_index(search.index_dir_for_site(site))
-    assert search.index_dir_for_site(site).resolve().parent == site.resolve()
+    index = search.open_index(siteindex.find(site))
+    assert siteindex.find(site) == siteindex.index_dir(site) and siteindex.index_dir(site).parent == site.parent
+    assert not (site / "_kb_index").exists()  # the site folder is what gets published
     assert index.meta["docs"] == n_pages
     assert leftovers(site) == []
 

@@ -1,5 +1,5 @@
-"""Atomic output (issue 7): the site and its whoosh index (site/_kb_index) are built in a
-temporary directory beside the target and swapped in only on success. A killed or
+"""Atomic output (issue 7): the site and its whoosh index (beside it: site.kb-index) are built
+in temporary directories beside the targets and swapped in only on success. A killed or
 failed build leaves the previous site byte for byte; the next build cleans up.
 """
 from __future__ import annotations
@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from kb_builder import outdir, sitebuild
+from kb_builder import outdir, siteindex, sitebuild
 
 from test_accounting import HOSTILE, kb, leftovers, tree_hash
 
@@ -39,7 +39,7 @@ def previous_site(tmp_path_factory):
     site = tmp_path_factory.mktemp("atomic") / "site"
     proc = kb("build", "-q", "--content", str(HOSTILE), "--site-dir", str(site))
     assert proc.returncode == 0, proc.stderr[-3000:]
-    assert (site / "_kb_index").is_dir()
+    assert siteindex.index_dir(site).is_dir()
     return site
 
 
@@ -101,7 +101,7 @@ def test_killed_builds_leave_the_previous_site_intact(previous_site, corpus_copy
     proc = kb("build", "-q", "--content", str(content), "--site-dir", str(site))
     assert proc.returncode == 0, proc.stderr[-3000:]
     assert (site / "q" / "after-kill" / "index.html").is_file()
-    assert (site / "_kb_index").is_dir()
+    assert siteindex.index_dir(site).is_dir()
     assert leftovers(site) == []
     assert (site.stat().st_mode & 0o777) == 0o777 & ~_umask()
 
@@ -110,7 +110,8 @@ def test_failed_build_keeps_site_and_index(previous_site, monkeypatch):
     """A failure after every page was written (here: the whoosh index) changes nothing."""
     from kb_builder import search
 
-    before = tree_hash(previous_site)
+    index = siteindex.index_dir(previous_site)
+    before = tree_hash(previous_site), tree_hash(index)
 
     def broken_index(*args, **kwargs):
         raise RuntimeError("disk full while writing the index")
@@ -118,7 +119,7 @@ def test_failed_build_keeps_site_and_index(previous_site, monkeypatch):
     monkeypatch.setattr(search, "build_index", broken_index)
     with pytest.raises(RuntimeError, match="disk full"):
         sitebuild.build_site(REPO / "mkdocs.yml", content=HOSTILE, site_dir=previous_site)
-    assert tree_hash(previous_site) == before
+    assert (tree_hash(previous_site), tree_hash(index)) == before
     assert leftovers(previous_site) == []
 
 

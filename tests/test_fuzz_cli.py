@@ -55,25 +55,25 @@ def memory_index():
 @settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(query=_queries, limit=st.integers(min_value=-2, max_value=25))
 def test_search_never_raises(memory_index, query, limit):
-    from kb_builder import search
+    from kb_builder import search, search_output
 
     hits = search.search(memory_index, query, limit=limit)
     assert isinstance(hits, list) and len(hits) <= max(limit, 0)
     for hit in hits:
         assert isinstance(hit.title, str) and isinstance(hit.url, str) and hit.url.startswith("q/")
-    search.format_hits(hits)
-    assert isinstance(json.loads(search.hits_json(hits)), list)
+    search_output.format_hits(hits)
+    assert isinstance(json.loads(search_output.hits_json(hits)), list)
 
 
 @settings(max_examples=100, deadline=None)
 @given(query=st.text(alphabet=st.characters(min_codepoint=0xD800, max_codepoint=0xDFFF), min_size=1, max_size=4)
        | st.text(max_size=20).map(lambda s: s + "\udcff"))
 def test_search_survives_lone_surrogates(memory_index, query):
-    from kb_builder import search
+    from kb_builder import search, search_output
 
     hits = search.search(memory_index, query)
     assert isinstance(hits, list)
-    search.format_hits(hits)
+    search_output.format_hits(hits)
 
 
 def test_hostile_query_finds_hostile_entries(memory_index):

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from kb_builder import search
+from kb_builder import search, siteindex
 from kb_builder.serving import SERVE_BUILD_TYPE, PageRecord, Serving
 from kb_builder.sitebuild import load_config
 
@@ -128,7 +128,7 @@ def test_edit_one_entry_rebuilds_only_what_changed_and_matches_a_clean_build(con
 
     # The whoosh index of the live site has the new text (written in the background).
     assert serving.serving.wait_for_index(300)
-    index = search.open_index(search.index_dir_for_site(live))
+    index = search.open_index(siteindex.index_dir(live, serving=True))
     try:
         hits = search.search(index, "kbincremental")
     finally:
@@ -152,8 +152,8 @@ def test_remembered_segmentations_give_the_same_site(content, tmp_path, serving)
     live_pages, clean_pages = _pages(live), _pages(clean)
     assert sorted(live_pages) == sorted(clean_pages)
     assert [p for p in clean_pages if live_pages[p] != clean_pages[p]] == []
-    meta = [json.loads((search.index_dir_for_site(site) / search.META_FILE).read_text(encoding="utf-8"))
-            for site in (live, clean)]
+    meta = [json.loads((where / search.META_FILE).read_text(encoding="utf-8"))
+            for where in (siteindex.index_dir(live, serving=True), siteindex.index_dir(clean))]
     assert meta[0] == meta[1]
 
 

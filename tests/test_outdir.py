@@ -97,7 +97,7 @@ def test_a_folder_kb_did_not_make_is_refused_and_a_marked_one_replaced(world):
     (world / "exported" / "stale.md").write_text("from an earlier export\n", encoding="utf-8")
     proc = kb("export", "--out", "../exported", cwd=world / "repo")
     assert proc.returncode == 0, proc.stderr[-2000:]
-    assert not (world / "exported" / "stale.md").exists() and (world / "exported" / "index.md").is_file()
+    assert not (world / "exported" / "stale.md").exists() and (world / "exported" / "docs" / "index.md").is_file()
 
 
 def test_a_site_built_before_the_marker_is_recognised(tmp_path):
@@ -112,10 +112,10 @@ def test_a_site_built_before_the_marker_is_recognised(tmp_path):
     (site / ".bash_history").write_text("x", encoding="utf-8")
     with pytest.raises(outdir.UnsafeTarget, match="kb did not make it"):
         outdir.check_target(site)  # a hidden file: not something kb writes
-    export = tmp_path / "export"
-    proc = kb("export", "--content", str(HOSTILE), "--out", str(export))
-    assert proc.returncode == 0, proc.stderr[-2000:]
-    (export / outdir.MARKER).unlink()
+    export = tmp_path / "export"  # as an older kb exported: markdown pages only, no marker
+    (export / "q").mkdir(parents=True)
+    (export / "index.md").write_text("# Knowledge base\n", encoding="utf-8")
+    (export / "q" / "a.md").write_text("# A\n", encoding="utf-8")
     outdir.check_target(export)
     (export / "q" / "photo.jpg").write_bytes(b"\xff\xd8")
     with pytest.raises(outdir.UnsafeTarget):
@@ -177,7 +177,7 @@ def test_export_into_a_mount_point_replaces_its_contents(tmp_path, monkeypatch):
     code = cli.main(["export", "--content", str(HOSTILE), "--out", str(mount), "--config", str(REPO / "mkdocs.yml")])
     assert code == 0
     assert mount.stat().st_ino == inode  # the same folder, its contents replaced
-    assert (mount / "index.md").is_file() and (mount / outdir.MARKER).is_file()
+    assert (mount / "docs" / "index.md").is_file() and (mount / outdir.MARKER).is_file()
     assert not (mount / "old-page.md").exists()
     assert [p.name for p in mount.iterdir() if p.name.startswith(".") and p.name != outdir.MARKER] == []
     assert sorted(p.name for p in tmp_path.iterdir()) == ["volume"]  # nothing left beside it
@@ -191,9 +191,9 @@ def test_build_into_a_mount_point_replaces_its_contents(tmp_path, monkeypatch):
     result = sitebuild.build_site(REPO / "mkdocs.yml", content=HOSTILE, site_dir=mount)
     assert result.site_dir == mount.resolve()
     assert mount.stat().st_ino == inode
-    assert (mount / "q" / "hostile-title" / "index.html").is_file() and (mount / "_kb_index").is_dir()
+    assert (mount / "q" / "hostile-title" / "index.html").is_file()
     assert sorted(p.name for p in mount.iterdir() if p.name.startswith(".")) == [outdir.MARKER]
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["volume"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["volume", "volume.kb-index"]  # the index, beside it
 
 
 def test_leftovers_inside_a_mount_point_are_cleaned(tmp_path, monkeypatch):

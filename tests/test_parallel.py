@@ -13,6 +13,7 @@ import pytest
 
 from kb_builder import parallel, sitebuild
 from kb_builder import plugin as kb_plugin
+from kb_builder import siteindex
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -89,7 +90,7 @@ def test_two_processes_build_the_same_site_as_one(sample_content_dir, tmp_path, 
     assert differ == []
     assert len([k for k in a if k.startswith("q/")]) == 15
     # Both halves of the search machinery are there too.
-    assert (two.site_dir / "_kb_index").is_dir() and (two.site_dir / "search" / "kb" / "meta.json").is_file()
+    assert siteindex.index_dir(two.site_dir).is_dir() and (two.site_dir / "search" / "kb" / "meta.json").is_file()
 
 
 def test_the_child_renders_its_share(sample_content_dir, tmp_path, forks, monkeypatch):
@@ -211,8 +212,8 @@ def test_indexes_from_the_child_equal_indexes_built_in_process(corpus_dir, tmp_p
     local = _build(corpus_dir, tmp_path / "local", processes=1)
     a, b = _search_files(forked.site_dir), _search_files(local.site_dir)
     assert sorted(a) == sorted(b) and [k for k in a if a[k] != b[k]] == []
-    ia = search.open_index(search.index_dir_for_site(forked.site_dir))
-    ib = search.open_index(search.index_dir_for_site(local.site_dir))
+    ia = search.open_index(siteindex.index_dir(forked.site_dir))
+    ib = search.open_index(siteindex.index_dir(local.site_dir))
     try:
         assert ia.meta == ib.meta
         with_errors = [d for d in search_docs_of(forked) if d.errors]

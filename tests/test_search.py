@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
-from kb_builder import pipeline, search
+from kb_builder import pipeline, search, search_output
 from kb_builder.analyze import Analyzer
 from kb_builder.documents import SearchDoc, TERM_FIELDS, doc_terms
 from kb_builder.model import Entry, NormalizedEntry, Tag
@@ -124,8 +124,8 @@ def test_hits_have_url_score_and_escaped_highlighted_snippet(index):
     assert "**listener**" in hit.highlight
     d = hit.as_dict()
     assert {"id", "title", "url", "score", "snippet"} <= set(d)
-    json.loads(search.hits_json(hits))
-    assert "q/cfg/" in search.format_hits(hits)
+    json.loads(search_output.hits_json(hits))
+    assert "q/cfg/" in search_output.format_hits(hits)
 
 
 def test_limit_and_empty_queries(index):
@@ -133,7 +133,7 @@ def test_limit_and_empty_queries(index):
     assert search.search(index, "") == []
     assert search.search(index, "   ") == []
     assert search.search(index, "的 了 是") is not None
-    assert search.format_hits([], "x") == "no results for 'x'"
+    assert search_output.format_hits([], "x") == "no results for 'x'"
 
 
 def test_query_terms_include_synonyms():
@@ -167,8 +167,7 @@ def test_kb_search_of_a_content_folder_indexes_the_sites_error_signatures(tmp_pa
 
 def test_build_to_directory_is_atomic_and_reopens(tmp_path):
     site = tmp_path / "site"
-    where = search.index_dir_for_site(site)
-    assert where == site / "_kb_index"
+    where = site / "index"
     idx = search.build_index(DOCS[:3], where)
     assert idx.doc_count == 3
     idx.close()
@@ -179,7 +178,7 @@ def test_build_to_directory_is_atomic_and_reopens(tmp_path):
     assert again.doc_count == len(DOCS)
     assert [h.id for h in again.search("heartbeat", 1)] == ["hb"]
     again.close()
-    assert [p.name for p in site.iterdir()] == ["_kb_index"]  # no temp dirs left behind
+    assert [p.name for p in site.iterdir()] == ["index"]  # no temp dirs left behind
     with pytest.raises(search.IndexNotFound):
         search.open_index(tmp_path / "nothing")
 

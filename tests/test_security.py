@@ -230,7 +230,7 @@ def test_no_site_top_level_surprises(hostile_site):
     site, _, _ = hostile_site
     top = {p.name for p in site.iterdir()}
     allowed = {"index.html", "404.html", "sitemap.xml", "sitemap.xml.gz", "assets", "search", "q", "tags",
-               "categories", "troubleshooting", "errors", "versions", "about", "_kb_index",
+               "categories", "troubleshooting", "errors", "versions", "about",
                ".kb-output"}  # outdir.MARKER: kb made this folder
     assert top <= allowed | {p.name for p in (REPO / "docs").iterdir() if p.is_dir()} | {
         p.stem for p in (REPO / "docs").glob("*.md")}, top - allowed

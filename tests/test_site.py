@@ -88,9 +88,10 @@ def test_kb_export_writes_markdown_pages(tmp_path):
     proc = subprocess.run([sys.executable, "-m", "kb_builder", "export", "--out", str(out)],
                           cwd=REPO, capture_output=True, text=True, timeout=600)
     assert proc.returncode == 0, proc.stderr
-    pages = list((out / "q").glob("*.md"))
+    pages = list((out / "docs" / "q").glob("*.md"))
     assert len(pages) >= 12
-    assert (out / "index.md").is_file() and (out / "tags" / "index.md").is_file()
+    assert (out / "docs" / "index.md").is_file() and (out / "docs" / "tags" / "index.md").is_file()
+    assert (out / "mkdocs.yml").is_file()  # tests/test_export.py: the folder builds without the plugin
 
 
 def test_every_entry_page_reaches_a_tag_page(corpus_site):
