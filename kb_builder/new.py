@@ -1,11 +1,10 @@
 """`kb new "TITLE"`: start a new entry, after showing the questions already answered.
 
-Before anything is written, the title is searched in an in-memory whoosh index
-of the existing entries' titles and questions, built by search.py with the same
-analyzer as the site's search, so a rephrased question finds the entry that
-already answers it. Entries whose question is near-identical (the test link.py
-uses for "also asked as", on titles without question words) are listed first
-and must be confirmed (or `--yes`).
+Before anything is written, the new question is compared with every existing entry's
+whole question (title and question text) in both directions (asked.py), with the
+analyzer and glossary of the site's search.  Entries that ask the same question
+(reworded, or the same text) are listed first and must be confirmed (or `--yes`);
+the nearest others follow, best first.
 
 The new file gets the next id of the corpus's scheme (`question-history-NNNN`
 -> the highest number + 1; a slug of the title for corpora without a numbered
@@ -26,14 +25,15 @@ from typing import Callable, Iterable, Sequence, TextIO
 
 from . import normalize
 from .tags import TagSettings, classify_tag, default_settings, fold_tag
-from .analyze import has_cjk
-from .references import loose_key, near_identical, title_key
+from .analyze import Analyzer, has_cjk
+from .asked import Weights, Words, compare, question_words, weights_of, whole_question
 from .model import Entry
 from .progress import no_progress
 from .schema import LIST_SEPARATORS, MAX_ID_LENGTH, SAFE_ID, FieldError, coerce_id
 from .terminal import clean, clean_lines
 
 SIMILAR = 5
+LISTED = 0.3  # the least score (asked.Match.score) of a similar question worth listing
 TEMPLATE_MARK = "kb new:"  # in the placeholder comments; `kb check` warns while one is left
 _NUMBERED = re.compile(r"^(.*?)(\d+)$")
 
@@ -212,59 +212,63 @@ class Similar:
     entry: Entry
     url: str
     path: str  # the file, as shown to the user
-    near_identical: bool
+    near_identical: bool  # asks the same question: creating the entry needs a confirmation
+    score: float = 0.0  # how alike the two whole questions are, both ways (asked.Match.score)
 
 
-def _keys(text: str) -> str:
-    return loose_key(title_key(text[:300]))
+@dataclass(frozen=True)
+class QuestionIndex:
+    """The existing questions as words (asked.py), cut by the analyzer the site's search uses."""
+
+    ids: tuple[str, ...]
+    analyzer: Analyzer
+    weights: Weights
+    questions: tuple[Words, ...]  # each entry's whole question: title and question text
+    titles: tuple[Words, ...]
 
 
-def is_near_identical(title: str, entry: Entry) -> bool:
-    """Same question give or take a couple of characters and question words ('如何', '吗', '？')."""
-    mine = _keys(title)
-    return any(near_identical(mine, _keys(text)) for text in (entry.title, entry.question or "") if text)
+def question_index(entries: Sequence[Entry]) -> QuestionIndex:
+    """The entries' questions as words, with the corpus's word weights and the glossary's synonyms."""
+    from .documents import SearchDoc, analyse_glossary, load_glossary, search_words
 
-
-def question_index(entries: Sequence[Entry]):
-    """An in-memory search index (search.py) of the entries' titles and questions."""
-    from . import search
-
-    from .documents import SearchDoc
-
-    docs = [SearchDoc(id=e.id, title=e.title, url=f"q/{e.id}/", question=e.question or "",
-                      tags=tuple(e.tags), keywords=tuple(e.keywords)) for e in entries]
-    return search.build_index(docs, None)
+    docs = [SearchDoc(id=e.id, title=e.title, url="", tags=tuple(e.tags), keywords=tuple(e.keywords))
+            for e in entries]
+    groups = load_glossary()
+    analyzer = Analyzer.of(search_words(docs, groups))
+    questions = tuple(question_words(whole_question(e.title, e.question), analyzer) for e in entries)
+    titles = tuple(question_words(e.title, analyzer) for e in entries)
+    weights = weights_of(questions, analyse_glossary(groups, analyzer))
+    return QuestionIndex(tuple(e.id for e in entries), analyzer, weights, questions, titles)
 
 
 def find_similar(title: str, entries: Sequence[Entry], limit: int = SIMILAR,
                  url_for: Callable[[Entry], str] = lambda e: f"q/{e.id}/",
                  path_for: Callable[[Entry], str] = lambda e: e.source_path,
-                 progress=no_progress, index=None) -> list[Similar]:
-    """The existing questions closest to `title`, near-identical ones first.
+                 progress=no_progress, index: QuestionIndex | None = None) -> list[Similar]:
+    """The existing questions closest to `title`, the ones asking the same question first.
 
-    Ranking is the site's search (search.py, BM25 with the shared analyzer and the
-    glossary) over titles and questions only (`question_index`): answers mention
-    too much to say whether a question was already asked.
+    Whole questions are compared in both directions (asked.py): an entry asks the same
+    question when it holds (almost) all the words of the new question and the new question
+    holds (almost) all of its words, or when the new question is its title word for word.
+    The others are listed by how alike the two questions are, when they are alike enough.
+    Answers are left out: they mention too much to say whether a question was asked.
     """
-    from . import search
-
     entries = list(entries)
     if not entries:
         return []
-    if index is None:
+    if index is None or index.ids != tuple(e.id for e in entries):
         progress("index", 0, len(entries))
         index = question_index(entries)
         progress("index", len(entries), len(entries))
-    by_id = {e.id: e for e in entries}
-    ranked = [by_id[h.id] for h in search.search(index, title, limit=max(limit * 4, 20)) if h.id in by_id]
-    near = [e for e in entries if is_near_identical(title, e)]
-    ordered: list[Entry] = []
-    for entry in near + ranked:
-        if entry not in ordered:
-            ordered.append(entry)
-    near_ids = {e.id for e in near}
-    shown = ordered[:max(limit, len(near))]
-    return [Similar(e, url_for(e), path_for(e), e.id in near_ids) for e in shown]
+    new = question_words(title, index.analyzer)
+    matches = [compare(new, question, index.weights, entry_title)
+               for question, entry_title in zip(index.questions, index.titles)]
+    order = sorted(range(len(entries)), key=lambda n: (-matches[n].score, n))
+    same = [n for n in order if matches[n].same]
+    alike = [n for n in order if not matches[n].same and matches[n].score >= LISTED]
+    shown = same + alike[:max(0, limit - len(same))]
+    return [Similar(entries[n], url_for(entries[n]), path_for(entries[n]), matches[n].same, matches[n].score)
+            for n in shown]
 
 
 # --------------------------------------------------------------------------- the file

@@ -1,11 +1,13 @@
 """`kb tags`: the canonical tags of a corpus with counts, the merges applied, and suggested merges."""
 from __future__ import annotations
 
+import math
 import re
 from collections import Counter, defaultdict
-from typing import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Iterable, Mapping, Sequence
 
-from .analyze import Analyzer
+from .analyze import Analyzer, fold, stem
 from .model import Entry
 from .normalize import corpus_settings, normalize_entry, raw_values, taught_words
 from .tags import TagSettings, classify_tag, compact_key, default_settings, fold_tag, has_cjk, version_key
@@ -43,7 +45,81 @@ def _pinyin_key(tag: str) -> str | None:
     return "".join(lazy_pinyin(tag))
 
 
-def suggest_duplicates(counts: Mapping[str, int], settings: TagSettings) -> list[dict]:
+NEIGHBOURS_ALIKE = 0.3  # cosine of two tags' neighbour counts that says they are used alike
+_LATIN_WORD = re.compile(r"[a-z0-9]+")
+
+
+@dataclass(frozen=True)
+class TagEvidence:
+    """What the entries say about their tags: for each tag, the folded text of the entries
+    carrying it, and the other tags they carry (its neighbours)."""
+
+    texts: Mapping[str, tuple[str, ...]]
+    neighbours: Mapping[str, Mapping[str, int]]
+    corpus: tuple[str, ...] = ()  # every entry's folded text
+
+    @classmethod
+    def of(cls, tagged: Iterable[tuple[Entry, Sequence[str]]]) -> "TagEvidence":
+        texts: dict[str, list[str]] = defaultdict(list)
+        neighbours: dict[str, Counter] = defaultdict(Counter)
+        corpus: list[str] = []
+        for entry, tags in tagged:
+            text = fold(" ".join((entry.title, entry.question or "", entry.answer or "")))
+            corpus.append(text)
+            for tag in set(tags):
+                texts[tag].append(text)
+                neighbours[tag].update(set(tags) - {tag})
+        return cls({t: tuple(v) for t, v in texts.items()}, dict(neighbours), tuple(corpus))
+
+    def written(self, form: str) -> int:
+        """How many entries write `form` in their text: of two spellings, the one writers use."""
+        return sum(1 for text in self.corpus if _written(form, text))
+
+    def mentions(self, tag: str, other: str) -> bool:
+        """Whether an entry carrying `tag` writes `other` in its text, not only as part of `tag`
+        itself (an entry tagged 'endpoints' holds 'endpoint' in that word)."""
+        for text in self.texts.get(tag, ()):
+            if other in tag:
+                text = text.replace(tag, " ")
+            if _written(other, text):
+                return True
+        return False
+
+    def used_alike(self, a: str, b: str) -> bool:
+        na, nb = self.neighbours.get(a, {}), self.neighbours.get(b, {})
+        dot = sum(n * nb.get(t, 0) for t, n in na.items())
+        norm = math.sqrt(sum(n * n for n in na.values()) * sum(n * n for n in nb.values()))
+        return bool(norm) and dot / norm >= NEIGHBOURS_ALIKE
+
+
+def _written(word: str, text: str) -> bool:
+    """`word` in `text`; a Latin word as a word of its own ('node' is not in 'nodejs')."""
+    if has_cjk(word) or not _LATIN_WORD.fullmatch(word):
+        return word in text
+    return re.search(rf"(?<![a-z0-9]){re.escape(word)}(?![a-z0-9])", text) is not None
+
+
+def evidence_for(a: str, b: str, reason: str, evidence: TagEvidence) -> str | None:
+    """Why the entries say two tags that are spelt alike are one tag, or None when they do not.
+
+    Spelling alone is not enough: 'nodes' and 'nodejs', '自动恢复' (recover) and '自动回复'
+    (reply) are one edit or one pinyin apart.  The same letters once folded need nothing
+    more; otherwise one of: the same English stem (endpoint, endpoints), one tag's entries
+    writing the other tag in their text (a typo in the tag, the word right in the text), or
+    the two tags carried alongside the same other tags."""
+    if reason == "case-width-separator":
+        return "same letters"
+    if not has_cjk(a + b) and stem(a) == stem(b):
+        return "same stem"
+    if evidence.mentions(a, b) or evidence.mentions(b, a):
+        return "written in the other's entries"
+    if evidence.used_alike(a, b):
+        return "same neighbour tags"
+    return None
+
+
+def suggest_duplicates(counts: Mapping[str, int], settings: TagSettings,
+                       evidence: TagEvidence | None = None) -> list[dict]:
     """Pairs of canonical tags that look like one tag: a maintainer decides.
 
     Reasons: "case-width-separator" (same letters once folded), "edit-distance"
@@ -52,7 +128,8 @@ def suggest_duplicates(counts: Mapping[str, int], settings: TagSettings) -> list
     "same-pinyin" (Chinese homophones of 3 characters or more, the usual
     input-method slip: 长轮训 / 长轮询).
     Pairs of two tags of the table, and pairs differing only in digits
-    (jdk17, jdk18), are left out.
+    (jdk17, jdk18), are left out.  With `evidence` (what the entries say), a pair is kept
+    only when the entries back it (`evidence_for`), and says how.
     """
     found: dict[tuple[str, str], str] = {}
 
@@ -104,14 +181,21 @@ def suggest_duplicates(counts: Mapping[str, int], settings: TagSettings) -> list
                 consider(a, b, "same-pinyin")
     out = []
     for (a, b), reason in found.items():
-        # the variant is the rarer one, unless the other is not in the table and it is
-        canon, variant = sorted((a, b), key=lambda t: (t not in settings.known, -counts.get(t, 0), len(t), t))
+        backed = evidence_for(a, b, reason, evidence) if evidence is not None else None
+        if evidence is not None and backed is None:
+            continue
+        # the variant is the rarer one, unless the other is not in the table and it is; of two
+        # tags as frequent, the one fewer entries write in their text
+        written = evidence.written if evidence is not None else (lambda t: 0)
+        canon, variant = sorted((a, b), key=lambda t: (t not in settings.known, -counts.get(t, 0), -written(t),
+                                                       len(t), t))
         out.append({
             "variant": variant,
             "canonical": canon,
             "reason": reason,
             "variant_count": counts.get(variant, 0),
             "canonical_count": counts.get(canon, 0),
+            **({"evidence": backed} if backed else {}),
         })
     out.sort(key=lambda s: (-(s["variant_count"] + s["canonical_count"]), s["canonical"], s["variant"]))
     return out
@@ -210,7 +294,9 @@ def tag_report(entries: Iterable[Entry], settings: TagSettings | None = None) ->
             for canon, variants in sorted(merges.items(), key=lambda kv: (-tag_counts.get(kv[0], 0), kv[0]))
         ],
         "dropped": dropped,
-        "suggestions": suggest_duplicates(tag_counts, effective),
+        "suggestions": suggest_duplicates(
+            tag_counts, effective,
+            TagEvidence.of((e, [t.slug for t in n.tags]) for e, n in zip(entries, normalized))),
     }
 
 
@@ -276,7 +362,8 @@ def format_tag_report(report: Mapping, limit: int | None = None) -> str:
         lines.append("Likely duplicates not merged (add 'variant: canonical' to the site's tag aliases if right):")
         for s in cap(report["suggestions"]):
             lines.append(
-                f"  {s['variant']} ({s['variant_count']}) -> {s['canonical']} ({s['canonical_count']})  [{s['reason']}]"
+                f"  {s['variant']} ({s['variant_count']}) -> {s['canonical']} ({s['canonical_count']})  "
+                f"[{s['reason']}" + (f"; {s['evidence']}]" if s.get("evidence") else "]")
             )
         more(report["suggestions"])
     else:

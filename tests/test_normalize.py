@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+from collections import Counter
 import time
 from functools import lru_cache
 from pathlib import Path
@@ -442,3 +443,34 @@ def test_real_corpus_every_entry_keeps_a_tag_and_is_fast(real_entries):
     assert all(item.tags for item in items)
     assert all(T.is_safe_slug(t.slug) for item in items for t in item.tags)
     assert elapsed < 3.0, elapsed  # about 0.2 s on a developer machine
+
+
+def test_suggested_merges_need_the_entries_to_back_them():
+    """Spelling alone is not a merge: 'nodes' (cluster nodes) and 'nodejs' (the SDK) are one
+    edit apart, 自动恢复 (recover) and 自动回复 (reply) sound the same. A pair stays when the
+    entries back it: a tag typo whose entry writes the word right, an English plural, two
+    tags carried alongside the same other tags."""
+    from kb_builder.model import Entry
+
+    def e(n: int, title: str, tags: tuple[str, ...], answer: str = "") -> tuple[Entry, tuple[str, ...]]:
+        return Entry(id=f"e{n}", title=title, question=title, answer=answer, source_path=f"e{n}.md", tags=tags), tags
+
+    tagged = [
+        e(1, "集群 nodes 列表为空", ("nodes", "集群")), e(2, "cluster nodes 接口", ("nodes", "集群")),
+        e(3, "nodejs 客户端怎么连接", ("nodejs", "sdk")), e(4, "nodejs sdk 订阅", ("nodejs", "sdk")),
+        e(5, "宕机后能自动恢复吗", ("自动恢复",)), e(6, "钉钉机器人自动回复", ("自动回复",)),
+        e(7, "长轮询超时", ("长轮训机制",), "长轮询机制的超时是 30 秒"), e(8, "长轮询机制", ("长轮询机制",)),
+        e(9, "endpoint 配置", ("endpoints",)), e(10, "endpoint 地址", ("endpoint",)),
+        e(11, "负载不均怎么办", ("负载不均衡", "集群")), e(12, "负载不均", ("负载不均", "集群")),
+    ]
+    counts = Counter(t for _, tags in tagged for t in tags)
+    settings = T.load_tag_settings()
+    spelling = {(x["variant"], x["canonical"]) for x in R.suggest_duplicates(counts, settings)}
+    assert {("nodes", "nodejs"), ("自动恢复", "自动回复")} <= {tuple(sorted(p)) for p in spelling} | spelling
+    backed = {(x["variant"], x["canonical"]): x["evidence"]
+              for x in R.suggest_duplicates(counts, settings, R.TagEvidence.of(tagged))}
+    assert backed == {
+        ("长轮训机制", "长轮询机制"): "written in the other's entries",
+        ("endpoints", "endpoint"): "same stem",
+        ("负载不均衡", "负载不均"): "written in the other's entries",
+    }, backed

@@ -1,0 +1,79 @@
+"""mkdocs_adapter pins what it mirrors of MkDocs: rendering with one shared Markdown
+converter gives, page for page, what `Page.render` gives with a converter of its own
+(HTML, table of contents, title, anchors), whatever was rendered before on the converter."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+mkdocs_config = pytest.importorskip("mkdocs.config")
+from mkdocs.structure.files import Files  # noqa: E402
+from mkdocs.structure.pages import Page  # noqa: E402
+
+from kb_builder import mkdocs_adapter  # noqa: E402
+
+PAGES = {
+    "a/index.md": "# 标题 A\n\n正文 [链接](../b/index.md#sec) 和 [外部](https://example.org)。\n\n## 第一节\n\n"
+                  "!!! note \"提示\"\n    注意事项\n\n```yaml\nkey: value\n```\n",
+    "b/index.md": "# Title B {: #custom }\n\n## sec\n\nText with `code` and <span id=\"raw\">raw</span>.\n\n"
+                  "- one\n    - nested\n- two\n\n[back](../a/index.md)\n",
+    "c/index.md": "## 第一节\n\nThe same heading as a page before, only [a missing page](../nowhere.md) and a [dead anchor](../b/index.md#gone).\n",
+}
+
+
+@pytest.fixture
+def site(tmp_path: Path):
+    (tmp_path / "docs").mkdir()
+    (tmp_path / "mkdocs.yml").write_text(
+        "site_name: t\nmarkdown_extensions:\n  - attr_list\n  - admonition\n  - toc:\n      permalink: true\n"
+        "  - pymdownx.superfences\n", encoding="utf-8")
+    config = mkdocs_config.load_config(str(tmp_path / "mkdocs.yml"))
+    config.plugins._current_plugin = "kb"  # what MkDocs sets while a plugin's event runs
+    files = Files([mkdocs_adapter.GeneratedFile.make(config, uri, text, in_nav=False) for uri, text in PAGES.items()])
+    return config, files
+
+
+def _page(config, files, uri: str) -> Page:
+    page = Page(None, files.get_file_from_path(uri), config)
+    page.read_source(config)
+    return page
+
+
+def _state(page: Page) -> tuple:
+    return (page.content, [(t.id, t.title, t.level, [(c.id, c.title) for c in t.children]) for t in page.toc],
+            page.title, sorted(page.present_anchor_ids), sorted(page.links_to_anchors.items(), key=str)
+            if page.links_to_anchors else None)
+
+
+def test_this_mkdocs_has_what_the_adapter_mirrors():
+    assert mkdocs_adapter.supported()
+
+
+@pytest.mark.parametrize("order", [list(PAGES), list(reversed(PAGES))])
+def test_a_shared_converter_renders_each_page_as_mkdocs_does(site, order):
+    config, files = site
+    shared = mkdocs_adapter.SharedConverter(config)
+    for uri in order:
+        ours, theirs = _page(config, files, uri), _page(config, files, uri)
+        shared.render(ours, files)
+        theirs.render(config, files)
+        assert _state(ours) == _state(theirs), uri
+    assert shared._md is not None  # one converter served every page
+
+
+def test_generated_files_skip_dirty_builds_only_when_told(site):
+    config, files = site
+    file = files.get_file_from_path("a/index.md")
+    assert file.is_modified()  # a generated page without a built copy is new
+    file.kb_unchanged = True
+    assert not file.is_modified()
+    file.kb_unchanged, file.kb_elsewhere = False, True
+    assert not file.is_modified()
+
+
+def test_dest_path_and_nav_uris_follow_mkdocs(site):
+    config, files = site
+    assert mkdocs_adapter.dest_path(config, "a/index.md") == files.get_file_from_path("a/index.md").abs_dest_path
+    assert mkdocs_adapter.nav_uris([{"Home": "index.md"}, {"Part": ["x/./y.md", {"Deep": "z.md"}]}]) == \
+        {"index.md", "x/y.md", "z.md"}
