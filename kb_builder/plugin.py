@@ -151,6 +151,9 @@ class KbPlugin(BasePlugin[KbPluginConfig]):
                 outdir.check_target(siteindex.index_dir(config.site_dir), protected)
         except outdir.UnsafeTarget as e:
             raise PluginError(f"kb: site_dir {clean(e)}") from None
+        if not any(name in config.plugins for name in ("search", "material/search")):
+            log.warning("kb: the site has no search box: Material draws it only with its search plugin; "
+                        "list it before kb in mkdocs.yml (plugins: [search, kb])")
         if self.serving is None and not config.site_url:
             log.warning("kb: site_url is not set: sitemap.xml lists no pages and pages have no canonical link; "
                         "set site_url in mkdocs.yml (or kb build --site-url URL) to the address the site is "

@@ -204,3 +204,21 @@ def test_site_url_fills_the_sitemap_and_canonical_links(tmp_path):
     assert "<loc>https://kb.example.org/docs/q/hostile-tags/</loc>" in (site / "sitemap.xml").read_text(encoding="utf-8")
     page = (site / "q" / "hostile-tags" / "index.html").read_text(encoding="utf-8")
     assert '<link rel="canonical" href="https://kb.example.org/docs/q/hostile-tags/">' in page
+
+
+def test_a_site_without_the_search_plugin_is_told_it_has_no_search_box(tmp_path):
+    """Material draws the search box only with a search plugin: `plugins: [kb]` alone builds
+    a site nobody can search, so the build says how to get the box."""
+    root = _entries_only(tmp_path / "proj")
+    (root / "docs").mkdir()
+    (root / "mkdocs.yml").write_text("site_name: t\nsite_url: https://kb.example.org/\ntheme: material\n"
+                                     "plugins: [kb]\n", encoding="utf-8")
+    proc = subprocess.run([sys.executable, "-m", "mkdocs", "build"], cwd=root, capture_output=True,
+                          text=True, encoding="utf-8", timeout=600)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert "no search box" in proc.stderr and "plugins: [search, kb]" in proc.stderr, proc.stderr[-2000:]
+    (root / "mkdocs.yml").write_text("site_name: t\nsite_url: https://kb.example.org/\ntheme: material\n"
+                                     "plugins: [search, kb]\n", encoding="utf-8")
+    proc = subprocess.run([sys.executable, "-m", "mkdocs", "build"], cwd=root, capture_output=True,
+                          text=True, encoding="utf-8", timeout=600)
+    assert proc.returncode == 0 and "no search box" not in proc.stderr, proc.stderr[-2000:]
