@@ -68,7 +68,7 @@ def _spans(text: str, words: Sequence[str], folded: str | None = None) -> list[t
 # --------------------------------------------------------------------------- passages
 
 PASSAGE_CHARS = 120  # a step, a command or a config line fits; longer lines are cut at sentences
-SHIPPED_PASSAGES = 6  # per document in the browser index (its size budget)
+SHIPPED_PASSAGES = 3  # per document in the browser index: within 2x the index size without them at 20k entries
 _SENTENCE_END = re.compile(r"(?<=[。！？；!?;])\s*")
 _CODE_LIKE = re.compile(r"[A-Za-z0-9-]*(?:[a-z][A-Z]|[A-Za-z0-9][._=/:][A-Za-z0-9$])[A-Za-z0-9_.=/:${}-]*")
 _LATIN_WORD = re.compile(r"[A-Za-z][A-Za-z0-9_]{2,}")
