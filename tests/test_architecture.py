@@ -30,6 +30,7 @@ PURE_CACHES = {
     "similar._df_step": "a pure function of the number",
     "tags.fold_tag": "a pure function of the raw tag",
     "tags.default_settings": "the shipped tag tables",
+    "theme_guard._token_classes": "Pygments' token names, never changed",
 }
 # Module-level names rebound at run time: a forked child learns its parent's pid.
 PROCESS_STATE = {"parallel._PARENT"}
