@@ -42,7 +42,8 @@ from .model import Corpus, Entry, Finding, NormalizedEntry, Severity
 
 DEFAULT_STALE_DAYS = 730
 TEMPLATE_LINE = re.compile(r"<!--\s*kb new:")
-_BODY_LINK = re.compile(r"\[[^\]\n]*\]\(\s*<?([^)\s>]+)>?(?:\s+\"[^\"]*\")?\s*\)")
+# As references' body links: neither label nor target may hold what opens another link.
+_BODY_LINK = re.compile(r"\[[^\[\]\n]*\]\(\s*<?([^()\s<>]+)>?(?:\s+\"[^\"]*\")?\s*\)")
 _EXTERNAL = re.compile(r"^(?:[a-z][a-z0-9+.-]*:|//)", re.I)
 
 
