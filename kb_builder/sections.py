@@ -71,12 +71,16 @@ def _role(text: str) -> str | None:
     return None
 
 
+def _blank_or_rule(line: str) -> bool:
+    return not line.strip() or bool(_RULE.match(line))
+
+
 def _trim_block(lines: list[str]) -> str:
-    kept = [l for l in lines if not _FONT_RULE.match(l)]
-    while kept and (not kept[0].strip() or _RULE.match(kept[0])):
-        kept.pop(0)
-    while kept and (not kept[-1].strip() or _RULE.match(kept[-1])):
-        kept.pop()
+    kept = [l for l in lines if "<" not in l or not _FONT_RULE.match(l)]
+    # Indexes, not pop(0): that moved every other line, for each blank line in front.
+    first = next((i for i, line in enumerate(kept) if not _blank_or_rule(line)), len(kept))
+    last = next((i for i in range(len(kept) - 1, first - 1, -1) if not _blank_or_rule(kept[i])), first - 1)
+    kept = kept[first:last + 1]
     # The corpus indents the first question line by one space; that is not code.
     return "\n".join(kept).strip()
 
@@ -101,7 +105,7 @@ def split_sections(body: str, body_line: int = 1) -> Sections:
     for number, line in enumerate(body.split("\n"), start=body_line):
         if line.lstrip().startswith(("```", "~~~")):
             in_fence = not in_fence
-        match = None if in_fence else _HEADING.match(line)
+        match = None if in_fence or line[:1] != "#" else _HEADING.match(line)  # most lines: no call
         if match:
             level = len(match.group(1))
             if dropping_sub_level and level <= dropping_sub_level:
