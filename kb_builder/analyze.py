@@ -296,16 +296,23 @@ class Analyzer:
 # Both search indexes (whoosh and the browser's) take their terms from here, so a
 # query matches the same words in `kb search` and in the site's search box.
 
+# Linear on any text: a label holds no bracket and a target at most one level of
+# parentheses, so neither is read again from the next bracket ("[[[…" was
+# quadratic); blanks before a rule or a heading marker stay on their line
+# (`^\s*-{3,}` read all the blank lines that followed, from each); and a blank run
+# with a line break is matched from its first character only (from each one, a
+# long run of other blanks was read to its end).
+_TARGET = r"\((?:[^()]|\([^()]*\))*\)"
 _MD_NOISE = [
-    (re.compile(r"!\[[^\]]*\]\([^)]*\)"), " "),
-    (re.compile(r"\[([^\]]*)\]\([^)]*\)"), r"\1"),
-    (re.compile(r"<[^>\n]{0,200}>"), " "),
-    (re.compile(r"^\s{0,3}(#{1,6}|>|[*+-]|\d+[.)])\s+", re.M), ""),
+    (re.compile(r"!\[[^\[\]]*\]" + _TARGET), " "),
+    (re.compile(r"\[([^\[\]]*)\]" + _TARGET), r"\1"),
+    (re.compile(r"<[^<>\n]{0,200}>"), " "),
+    (re.compile(r"^[ \t]{0,3}(#{1,6}|>|[*+-]|\d+[.)])\s+", re.M), ""),
     (re.compile(r"```[^\n]*|~~~[^\n]*"), " "),
     (re.compile(r"(\*\*|__|`|\|)"), " "),
-    (re.compile(r"^\s*-{3,}\s*$", re.M), " "),
+    (re.compile(r"^[ \t]*-{3,}[ \t]*$", re.M), " "),
     (re.compile(r"[ \t]+"), " "),
-    (re.compile(r"\s*\n\s*"), " "),
+    (re.compile(r"(?<!\s)\s*\n\s*"), " "),
 ]
 
 

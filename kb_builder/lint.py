@@ -29,8 +29,9 @@ import re
 from collections import Counter, defaultdict
 from dataclasses import dataclass, replace
 from difflib import SequenceMatcher
+from itertools import chain
 from pathlib import Path
-from typing import Iterable, Mapping, Sequence
+from typing import Callable, Iterable, Mapping, Sequence
 
 from . import link, normalize, tagreport, tags
 from .analyze import Analyzer
@@ -42,7 +43,8 @@ from .model import Corpus, Entry, Finding, NormalizedEntry, Severity
 
 DEFAULT_STALE_DAYS = 730
 TEMPLATE_LINE = re.compile(r"<!--\s*kb new:")
-_BODY_LINK = re.compile(r"\[[^\]\n]*\]\(\s*<?([^)\s>]+)>?(?:\s+\"[^\"]*\")?\s*\)")
+# As references' body links: neither label nor target may hold what opens another link.
+_BODY_LINK = re.compile(r"\[[^\[\]\n]*\]\(\s*<?([^()\s<>]+)>?(?:\s+\"[^\"]*\")?\s*\)")
 _EXTERNAL = re.compile(r"^(?:[a-z][a-z0-9+.-]*:|//)", re.I)
 
 
@@ -70,14 +72,30 @@ class _Lines:
                 self.cache[path] = []
         return self.cache[path]
 
-    def find(self, path: Path | None, needle: str, key: bool = False) -> int | None:
-        """1-based line of the first line containing `needle` (a front-matter key when `key`)."""
+    def find(self, path: Path | None, needle: str, key: bool = False, start: int = 1) -> int | None:
+        """1-based line of the first line containing `needle` (a front-matter key when `key`),
+        from line `start` on (before it only when no line after it has it)."""
         if not needle:
             return None
-        for number, line in enumerate(self.lines(path), 1):
+        text = self.lines(path)
+        for number in chain(range(start, len(text) + 1), range(1, min(start, len(text) + 1))):
+            line = text[number - 1]
             if (line.startswith(needle + ":") or line.startswith(f'"{needle}":')) if key else needle in line:
                 return number
         return None
+
+    def in_order(self, path: Path | None) -> Callable[[str], int | None]:
+        """`find` for texts met in the order they are written: each search starts at the
+        line of the last one (from the top each time, a finding per link took time
+        quadratic in the file's length)."""
+        last = 1
+
+        def find(needle: str) -> int | None:
+            nonlocal last
+            line = self.find(path, needle, start=last)
+            last = line or last
+            return line
+        return find
 
     def find_in_key(self, path: Path | None, key: str, needle: str) -> int | None:
         """The line of `needle` within a front-matter key's value (which may span lines)."""
@@ -268,29 +286,32 @@ def reference_findings(items: Sequence[_Item], entries: Sequence[NormalizedEntry
                        severity: Severity, lines: _Lines) -> list[Finding]:
     by_id = {i.entry.id: i for i in items}
     out = []
+    in_order: dict[str, Callable[[str], int | None]] = {}  # an entry's references come in order
     for entry_id, ref in graph.unresolved:
         item = by_id.get(entry_id)
         if item is None or not item.checked:
             continue
+        find = in_order.setdefault(entry_id, lines.in_order(item.file))
         if ref.target:
             message = (f"the reference '{_clip(ref.text)}' links to '{_clip(ref.target)}', "
                        "which is not an entry of this knowledge base")
-            line = lines.find(item.file, ref.target)
+            line = find(ref.target)
         else:
             message = (f"the reference '{_clip(ref.text)}' names no entry of this knowledge base "
                        "(no title matches it): correct the title, or link a web page instead")
-            line = lines.find(item.file, ref.text)
+            line = find(ref.text)
         out.append(Finding(severity, "missing-reference", message, item.shown, line))
     maps = LinkMaps(tuple((n.entry.source_path, n.entry.id) for n in entries))
     for item in items:
         if not item.checked or ".md" not in (item.entry.answer or "").lower():
             continue
+        find = lines.in_order(item.file)
         for match in _BODY_LINK.finditer(item.entry.answer or ""):
             target = match.group(1)
             if _link_target_missing(item.entry, target, maps):
                 out.append(Finding(severity, "missing-reference",
                                    f"the answer links to '{_clip(target)}', which is not an entry of this "
-                                   "knowledge base", item.shown, lines.find(item.file, match.group(0))))
+                                   "knowledge base", item.shown, find(match.group(0))))
     return out
 
 

@@ -84,7 +84,9 @@ def _front_matter(meta: Mapping, description: str | None = None) -> str:
     return "---\n" + yaml.dump(meta, Dumper=dumper, allow_unicode=True, sort_keys=False) + "---\n"
 
 
-_MD_NOISE = re.compile(r"(^|\s)#\s|#{2,6}\s*|[*`]+|!?\[([^\]]{0,300})\]\([^)\s]{0,2000}\)")
+# A label holds no "[" and a target no "(": a run of either is not read 300 or 2000
+# characters from each of its characters.
+_MD_NOISE = re.compile(r"(^|\s)#\s|#{2,6}\s*|[*`]+|!?\[([^\[\]]{0,300})\]\([^()\s]{0,2000}\)")
 
 
 def plain(text: str) -> str:

@@ -19,7 +19,7 @@ from mkdocs.plugins import BasePlugin, CombinedEvent, event_priority
 from mkdocs.structure.files import Files
 
 from . import (browser_index, indexjob, mkdocs_adapter, outdir, parallel, partials, pipeline, search, search_box,
-               site_theme, siteindex)
+               site_theme, siteindex, theme_guard)
 from .i18n import site_language
 from .pages import default_nav
 from .pipeline import Generated, Settings
@@ -271,6 +271,7 @@ class KbPlugin(BasePlugin[KbPluginConfig]):
             self.progress("render", min(done, self._to_render), self._to_render)
         generated = self.pages.get(page.file.src_uri)
         if generated is not None:
+            theme_guard.guard_toc(page.toc)  # the ids sanitize_html gives the headings
             return sanitize_html(generated.fill(html))
         return html
 
@@ -280,7 +281,7 @@ class KbPlugin(BasePlugin[KbPluginConfig]):
         output, wired = site_theme.wire_search(output)
         if not wired:
             self._unwired += 1
-        return output
+        return theme_guard.inert_ellipsis(output)
 
     # -- after the pages -----------------------------------------------------------------
     @event_priority(100)  # before any plugin's post-build work: that is the parent's

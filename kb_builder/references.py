@@ -31,7 +31,9 @@ _REF_PREFIX = re.compile(
     re.I,
 )
 _EXTERNAL = re.compile(r"^(?:[a-z][a-z0-9+.-]*:|//)", re.I)
-_MD_BODY_LINK = re.compile(r"\[[^\]]*\]\(\s*<?([^)\s>]+)>?(?:\s+\"[^\"]*\")?\s*\)")
+# No bracket in the label and no parenthesis in the target: either let a match be
+# tried from every bracket of "[[[…" or "[](…" and read on to the end (quadratic).
+_MD_BODY_LINK = re.compile(r"\[[^\[\]]*\]\(\s*<?([^()\s<>]+)>?(?:\s+\"[^\"]*\")?\s*\)")
 _VERSION = re.compile(r"\d+(?:\.\d+)*")
 
 

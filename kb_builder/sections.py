@@ -11,6 +11,7 @@ import html
 import re
 import unicodedata
 from dataclasses import dataclass
+from typing import Callable
 
 from .frontmatter import Findings
 from .model import Reference
@@ -71,12 +72,16 @@ def _role(text: str) -> str | None:
     return None
 
 
+def _blank_or_rule(line: str) -> bool:
+    return not line.strip() or bool(_RULE.match(line))
+
+
 def _trim_block(lines: list[str]) -> str:
-    kept = [l for l in lines if not _FONT_RULE.match(l)]
-    while kept and (not kept[0].strip() or _RULE.match(kept[0])):
-        kept.pop(0)
-    while kept and (not kept[-1].strip() or _RULE.match(kept[-1])):
-        kept.pop()
+    kept = [l for l in lines if "<" not in l or not _FONT_RULE.match(l)]
+    # Indexes, not pop(0): that moved every other line, for each blank line in front.
+    first = next((i for i, line in enumerate(kept) if not _blank_or_rule(line)), len(kept))
+    last = next((i for i in range(len(kept) - 1, first - 1, -1) if not _blank_or_rule(kept[i])), first - 1)
+    kept = kept[first:last + 1]
     # The corpus indents the first question line by one space; that is not code.
     return "\n".join(kept).strip()
 
@@ -101,7 +106,7 @@ def split_sections(body: str, body_line: int = 1) -> Sections:
     for number, line in enumerate(body.split("\n"), start=body_line):
         if line.lstrip().startswith(("```", "~~~")):
             in_fence = not in_fence
-        match = None if in_fence else _HEADING.match(line)
+        match = None if in_fence or line[:1] != "#" else _HEADING.match(line)  # most lines: no call
         if match:
             level = len(match.group(1))
             if dropping_sub_level and level <= dropping_sub_level:
@@ -168,21 +173,33 @@ def _clip(text: str, limit: int = 60) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-def _line_containing(body: str, body_line: int, needle: str) -> int | None:
-    index = body.find(needle)
-    return body_line + body.count("\n", 0, index) if index >= 0 else None
+def _lines_in_order(body: str, body_line: int) -> Callable[[str], int | None]:
+    """The line of each text, for texts met in the order the body has them: a search
+    starts where the last one ended (from the start, a finding per link was quadratic)."""
+    last = [0, body_line]  # where the last text was found, and its line
+
+    def line_containing(needle: str) -> int | None:
+        index = body.find(needle, last[0])
+        if index < 0:  # written before the last one: look from the start
+            index = body.find(needle)
+            return None if index < 0 else body_line + body.count("\n", 0, index)
+        last[1] += body.count("\n", last[0], index)
+        last[0] = index
+        return last[1]
+    return line_containing
 
 
 def safe_references(refs: tuple[Reference, ...], body: str, body_line: int,
                      findings: Findings) -> tuple[Reference, ...]:
     kept: list[Reference] = []
+    line_containing = _lines_in_order(body, body_line)
     for ref in refs:
         if is_unsafe_url(ref.target):
             findings.warning(
                 "unsafe-link",
                 f"the reference '{_clip(ref.text)}' links to {_clip(ref.target)!r}; "
                 "script URLs are not allowed, so only its text is kept",
-                _line_containing(body, body_line, ref.target),
+                line_containing(ref.target),
             )
             ref = Reference(ref.text, None)
         kept.append(ref)
@@ -192,10 +209,11 @@ def safe_references(refs: tuple[Reference, ...], body: str, body_line: int,
 def unsafe_link_findings(texts: dict[str, str], body: str, body_line: int, findings: Findings) -> None:
     """A warning for every script URL a link in these texts (name -> markdown) points at."""
     for field_name, text_value in texts.items():
+        line_containing = _lines_in_order(body, body_line)
         for match in _MD_LINK.finditer(text_value):
             if is_unsafe_url(match.group(2)):
                 findings.warning(
                     "unsafe-link",
                     f"the {field_name} links to {_clip(match.group(2))!r}; script URLs are removed when the site is built",
-                    _line_containing(body, body_line, match.group(0)),
+                    line_containing(match.group(0)),
                 )

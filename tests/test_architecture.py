@@ -24,12 +24,14 @@ PURE_CACHES = {
     "analyze.stem": "a pure function of the word",
     "analyze.simplified_characters": "derived from OpenCC's tables",
     "browser_index._is_stop": "a pure function of the token",
+    "errors._product_prefixes": "patterns compiled from the product names",
     "query.bare_vocabulary": "the shipped glossary and jieba's dictionary",
     "references.title_key": "a pure function of the text",
     "segment._jieba": "jieba's dictionary, never changed",
     "similar._df_step": "a pure function of the number",
     "tags.fold_tag": "a pure function of the raw tag",
     "tags.default_settings": "the shipped tag tables",
+    "theme_guard._token_classes": "Pygments' token names, never changed",
 }
 # Module-level names rebound at run time: a forked child learns its parent's pid.
 PROCESS_STATE = {"parallel._PARENT"}

@@ -2,9 +2,12 @@
 
 The hostile fixtures (tests/fixtures/hostile/) are valid entries whose title, tags,
 category, description, question, answer, keywords and references carry script
-payloads that try to set `window.__pwned`, and tags that look like paths. They are
-built once into a small site, which is then inspected as HTML and opened in
-headless Chromium.
+payloads that try to set `window.__pwned`, tags that look like paths, and markup
+aimed at the theme's scripts: ids such as `__config` from attribute lists, headings
+and fenced blocks, `data-md-component` and other data attributes, `md-*` classes,
+and titles that Material's tooltips would show as HTML. They are built once, with
+every theme feature that acts on a page's content on, into a small site, which is
+then inspected as HTML and opened in headless Chromium.
 """
 from __future__ import annotations
 
@@ -15,6 +18,7 @@ import threading
 from html.parser import HTMLParser
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from urllib.parse import quote
 
 import pytest
 from conftest import need_browser
@@ -40,6 +44,28 @@ def _tree(root: Path) -> set[str]:
     return {p.relative_to(root).as_posix() for p in root.rglob("*")}
 
 
+# Every Material feature that acts on the page's content or title, so the theme's
+# scripts meet the hostile entries with all they can do (content.tooltips puts titles
+# into tooltips as HTML; search.* render the search box's translations). Not search.share:
+# its button is the theme's own javascript: link, which the checks below refuse anywhere.
+THEME_FEATURES = ["content.tooltips", "content.code.annotate", "content.code.copy", "content.code.select",
+                  "content.footnote.tooltips", "navigation.instant", "navigation.tracking", "navigation.path",
+                  "navigation.tabs", "navigation.top", "navigation.footer", "search.suggest",
+                  "search.highlight", "toc.follow"]
+
+
+def _config_with_every_feature(folder: Path) -> Path:
+    """The repository's mkdocs.yml with THEME_FEATURES on, written into `folder`."""
+    import yaml
+
+    config = yaml.safe_load((REPO / "mkdocs.yml").read_text(encoding="utf-8"))
+    config["docs_dir"] = str(REPO / config.get("docs_dir", "docs"))
+    config["theme"]["features"] = THEME_FEATURES
+    path = folder / "mkdocs.yml"
+    path.write_text(yaml.safe_dump(config, allow_unicode=True), encoding="utf-8")
+    return path
+
+
 @pytest.fixture(scope="module")
 def hostile_site(tmp_path_factory):
     """The hostile fixtures built into <root>/deep/er/site; <root> holds nothing else."""
@@ -50,7 +76,8 @@ def hostile_site(tmp_path_factory):
     content_before = {p: p.read_bytes() for p in content.rglob("*") if p.is_file()}
     root = tmp_path_factory.mktemp("hostile-out")
     site = root / "deep" / "er" / "site"
-    result = build_site(REPO / "mkdocs.yml", content=content, site_dir=site)
+    config = _config_with_every_feature(tmp_path_factory.mktemp("hostile-config"))
+    result = build_site(config, content=content, site_dir=site)
     content_after = {p: p.read_bytes() for p in content.rglob("*") if p.is_file()}
     assert content_after == content_before, "the build wrote into the content directory"
     return site, root, result
@@ -91,7 +118,9 @@ class _Scan(HTMLParser):
         if tag in ("iframe", "object", "embed", "form", "base", "meta") and any(
                 "pwned" in (v or "") and n != "content" for n, v in attrs):
             self.problems.append(f"<{tag}> from entry text")
-        if tag in ("img", "svg") and any("pwned" in (v or "") or (n == "src" and v == "x") for n, v in attrs):
+        # (a title or alt is text; test_entry_markup_carries_nothing_the_theme_reads checks titles)
+        if tag in ("img", "svg") and any(("pwned" in (v or "") and n not in ("title", "alt")) or (n == "src" and v == "x")
+                                         for n, v in attrs):
             self.problems.append(f"<{tag}> from entry text")
         if tag == "script":
             self._script = dict(attrs).get("type") or "text/javascript"
@@ -134,6 +163,84 @@ def test_no_javascript_href_in_built_html(hostile_site):
     for page in site.rglob("*.html"):
         for href in parse_page(page).links:
             assert not re.sub(r"[\x00-\x20]+", "", href).lower().startswith(UNSAFE_SCHEMES), (page, href)
+
+
+# What Material 9.7's scripts look up (from its bundle's source): besides every md-* class,
+# every id in the __ namespace and every data-* attribute, these classes.
+THEME_CLASSES = {"annotate", "mermaid", "footnote-ref", "no-select", "select", "no-copy", "copy", "js", "no-js",
+                 "tabbed-labels"}
+
+
+class _ArticleScan(HTMLParser):
+    """The attributes of a page's content (Material's article) the theme's scripts could act on."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.problems: list[str] = []
+        self.ids: set[str] = set()
+        self.toc_targets: list[str] = []
+        self.ellipses: list[str] = []
+        self._depth = 0  # <article> elements open, from Material's content article on
+        self._ellipsis: str | None = None
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        classes = (attrs.get("class") or "").split()
+        if "id" in attrs:
+            self.ids.add(attrs["id"])
+        if tag == "a" and "md-nav__link" in classes and (attrs.get("href") or "").startswith("#"):
+            self.toc_targets.append(attrs["href"][1:])
+        if "md-ellipsis" in classes:
+            self._ellipsis = ""
+        if tag == "article" and (self._depth or "md-content__inner" in classes):
+            self._depth += 1
+            if self._depth == 1 or classes == ["kb-entry"]:
+                return  # Material's article itself, the entry template's frame (data-kb-id)
+        if not self._depth:
+            return
+        for name, value in attrs.items():
+            value = value or ""
+            if name.startswith("data-"):
+                self.problems.append(f"<{tag} {name}>")
+            if name in ("id", "for") and value.startswith("__"):
+                self.problems.append(f"<{tag} {name}={value}>")
+            if name == "href" and "#__" in value:
+                self.problems.append(f"<{tag} href={value}>")
+            if name == "title" and any(c in value for c in "<>&"):
+                self.problems.append(f"<{tag} title={value[:40]!r}>")
+        for name in classes:
+            if name.startswith("md-") or name in THEME_CLASSES:
+                self.problems.append(f"<{tag} class={name}>")
+
+    def handle_endtag(self, tag):
+        if tag == "article" and self._depth:
+            self._depth -= 1
+        if self._ellipsis is not None and tag in ("span", "div"):
+            self.ellipses.append(self._ellipsis)
+            self._ellipsis = None
+
+    def handle_data(self, data):
+        if self._ellipsis is not None:
+            self._ellipsis += data
+
+
+def test_entry_markup_carries_nothing_the_theme_reads(hostile_site):
+    """Ids, data attributes, classes and titles from attribute lists, headings and fenced
+    blocks are kept out of the theme's way (theme_guard)."""
+    site, _, _ = hostile_site
+    found = {}
+    for page in sorted(site.rglob("*.html")):
+        scan = _ArticleScan()
+        scan.feed(page.read_text(encoding="utf-8"))
+        rel = page.relative_to(site).as_posix()
+        problems = scan.problems + [f"toc #{t} has no target" for t in scan.toc_targets if t not in scan.ids]
+        problems += [f"md-ellipsis {text.strip()[:40]!r}" for text in scan.ellipses if "<" in text]
+        if problems:
+            found[rel] = problems
+    assert found == {}
+    headings = (site / "q" / "hostile-clobber-headings" / "index.html").read_text(encoding="utf-8")
+    assert all(f'id="user-__{name}"' in headings for name in ("config", "search", "drawer", "toc", "code_0"))
+    assert headings.count('id="__config"') == 1  # the theme's own
 
 
 def _visible(page: Path) -> str:
@@ -262,6 +369,36 @@ def test_sanitize_markdown_markdown_links():
     assert "script:" not in out and "data:" not in out and out.startswith("tab sp  [ok](https://e.org/a 'b')")
 
 
+def test_sanitize_html_keeps_entry_markup_out_of_the_themes_way():
+    html = sanitize_html(
+        '<p id="__config" class="md-dialog md-dialog--active kb-tag highlight annotate mermaid c1 l-Scalar-Plain language-json"'
+        ' data-md-component="search" data-tabs="1:2" title="<img src=x onerror=alert(1)> &amp; more">p</p>'
+        '<h3 id="__search">h</h3><h3 id="_1">kept</h3><label for="__drawer">l</label>'
+        '<a href="#__toc">toc</a><a href="../x/#__code_0">x</a><a href="#e-0123456789">e</a>'
+        '<a href="https://example.org/#__config">out</a><p class="md-typeset">no class left</p>')
+    assert 'id="user-__config"' in html and 'id="user-__search"' in html and 'id="_1"' in html
+    assert 'for="user-__drawer"' in html
+    assert 'href="#user-__toc"' in html and 'href="../x/#user-__code_0"' in html and 'href="#e-0123456789"' in html
+    assert 'href="https://example.org/#__config"' in html  # another site's page: its own ids
+    assert "data-" not in html
+    assert 'class="kb-tag highlight c1 l-Scalar-Plain language-json"' in html and "md-" not in html
+    assert "annotate" not in html and "mermaid" not in html and '<p>no class left</p>' in html
+    title = re.search(r'title="([^"]*)"', html).group(1)
+    assert title == "\u2039img src=x onerror=alert(1)\u203a \uff06 more"  # what the attribute said, inert
+
+
+def test_shortened_labels_that_could_hold_markup_are_not_titled_by_the_theme():
+    from kb_builder.theme_guard import inert_ellipsis
+
+    page = ('<span class="md-ellipsis">\n Plain title \n</span>'
+            '<span class="md-ellipsis">&lt;img src=x onerror=alert(1)&gt;</span>'
+            '<div class="md-ellipsis">Q <code>x</code></div><span class="md-ellipsis">A &amp; B</span>')
+    assert inert_ellipsis(page) == ('<span class="md-ellipsis">\n Plain title \n</span>'
+                                    '<span class="kb-ellipsis">&lt;img src=x onerror=alert(1)&gt;</span>'
+                                    '<div class="kb-ellipsis">Q <code>x</code></div>'
+                                    '<span class="kb-ellipsis">A &amp; B</span>')
+
+
 # --------------------------------------------------------------------------- in the browser
 
 _CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
@@ -311,17 +448,76 @@ class _Watch:
         page.on("dialog", lambda d: (self.events.append(f"dialog: {d.message}"), d.dismiss()))
 
 
+# A term of every hostile entry and one of none: the results show the theme's
+# "missing: zqxjvk" label (from #__config's translations, rendered as HTML).
+SEARCH = "配置 zqxjvk"
+
+# A 1x1 PNG for the entries' images on example.org (the test makes no outside request).
+_PIXEL = bytes.fromhex("89504e470d0a1a0a0000000d49484452000000010000000108060000001f15c489"
+                       "0000000d49444154789c6360000002000154a24f5d0000000049454e44ae426082")
+
+# content.tooltips mounts a tooltip on every titled element, shown while the pointer is
+# on it (Material checks :hover, so only a real pointer shows it); Material titles a
+# shortened .md-ellipsis label with its text.  Permalinks are titled by the config.
+# The elements are listed once (a shown tooltip takes its host's title off); those in
+# view are pointed at as they are (the header shows the page title while scrolled
+# down), the others once scrolled into view.
+_IN_VIEW = """() => {
+    window.__kbTitled = Array.from(document.querySelectorAll("[title]:not(.headerlink)"));
+    return window.__kbTitled.map((el, i) => [i, el.getBoundingClientRect(), el.checkVisibility()])
+        .filter(([i, r, shown]) => shown && r.width && r.height && r.top >= 0 && r.bottom <= innerHeight)
+        .map(([i, r]) => [i, r.x + r.width / 2, r.y + r.height / 2]); }"""
+_CENTRE = """(i) => { const el = window.__kbTitled[i];
+    if (!el.checkVisibility()) return null;
+    el.scrollIntoView({block: "nearest"});
+    const r = el.getBoundingClientRect();
+    return r.width && r.height ? [r.x + r.width / 2, r.y + r.height / 2] : null; }"""
+
+
+def _point_at_titled_elements(page) -> int:
+    in_view = page.evaluate(_IN_VIEW)
+    for _, x, y in in_view:
+        page.mouse.move(x, y)
+    pointed = {i for i, _, _ in in_view}
+    for i in range(page.evaluate("window.__kbTitled.length")):
+        if i not in pointed and (centre := page.evaluate(_CENTRE, i)):
+            page.mouse.move(*centre)
+            pointed.add(i)
+    return len(pointed)
+
+
+def _search_ran(page) -> bool:
+    try:
+        page.wait_for_function(
+            "() => { const m = document.querySelector('.md-search-result__meta');"
+            " return m && m.textContent.trim() && !/初始化|Initializing/.test(m.textContent); }", timeout=5000)
+    except Exception:  # the theme's scripts failed (a clobbered #__config, …)
+        return False
+    return True
+
+
 @pytest.mark.browser
 def test_hostile_pages_run_no_injected_script(served_site, browser):
+    """Every page of the hostile site, with every theme feature on, opened with a search
+    that has a term in no entry (?q=) and the pointer moved over each titled element
+    (tooltips), runs no injected script and logs no error."""
     site, base = served_site
     pages = sorted(p.relative_to(site).as_posix() for p in site.rglob("*.html"))
     page = browser.new_page(viewport={"width": 1280, "height": 900})
+    page.route("https://example.org/**", lambda route: route.fulfill(body=_PIXEL, content_type="image/png"))
     watch = _Watch(page)
     failures = {}
     for rel in pages:
         url = base + (rel[: -len("index.html")] if rel.endswith("index.html") else rel)
-        response = page.goto(url, wait_until="load")
-        page.wait_for_timeout(50 if "q/" not in rel else 300)  # give broken <img> onerror time to fire
+        response = page.goto(f"{url}?q={quote(SEARCH)}", wait_until="load")
+        searched = _search_ran(page)
+        page.keyboard.press("Escape")  # close the search, uncovering the page
+        page.evaluate("window.scrollTo(0, document.body.scrollHeight)")  # the header shows the page title
+        page.wait_for_timeout(100)
+        pointed = _point_at_titled_elements(page)
+        # every image, those of the page and any a tooltip made, has loaded or failed
+        page.wait_for_function("() => Array.from(document.images).every(i => i.complete)", timeout=5000)
+        page.wait_for_timeout(50)  # the error events of the failed ones
         pwned = page.evaluate("window.__pwned")
         scripts = page.evaluate("""Array.from(document.querySelectorAll('script'))
             .filter(s => /pwned/.test(s.textContent) && s.type !== 'application/ld+json').length""")
@@ -329,11 +525,12 @@ def test_hostile_pages_run_no_injected_script(served_site, browser):
             Array.from(el.attributes).some(a => a.name.startsWith('on') ||
               (/^(href|src)$/.test(a.name) && /^\\s*(javascript|vbscript|data):/i.test(a.value)))).length""")
         status = response.status if response else None
-        if pwned is not None or scripts or handlers or watch.events or status != 200:
-            failures[rel] = (pwned, scripts, handlers, list(watch.events), status)
+        if pwned is not None or scripts or handlers or watch.events or status != 200 or not searched:
+            failures[rel] = (pwned, scripts, handlers, list(watch.events), status, searched)
+        assert pointed > 0, rel
         watch.events.clear()
     page.close()
-    assert failures == {}
+    assert not failures, "\n".join(f"{rel}: {failure}" for rel, failure in failures.items())
     assert len(pages) > 20
 
 
