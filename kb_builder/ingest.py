@@ -15,6 +15,7 @@ from typing import Callable, Iterable
 
 from . import content_files
 from .frontmatter import FM_BOUNDARY, MAX_ENTRY_BYTES, Findings, decode, parse_yaml, split_front_matter
+from .listindent import normalize_lists
 from .model import Corpus, Entry, Finding, Severity, SkippedFile
 from .schema import FRONT_MATTER, KNOWN_FIELDS, MAX_KEYWORDS, MAX_TAGS, FieldError, capped
 from .sections import parse_references, safe_references, split_sections, unsafe_link_findings
@@ -100,7 +101,9 @@ def parse_text(text: str, rel_path: str, findings: Findings, max_tags: int = MAX
     # Every front-matter key the schema declares fills the model field of its name.
     declared = {spec.name: value for spec in FRONT_MATTER if spec.name in _ENTRY_FIELDS
                 and (value := values.get(spec.name, values.get(spec.fallback) if spec.fallback else None)) is not None}
-    return Entry(**declared, question=sections.question or title, answer=sections.answer, source_path=rel_path,
+    # Lists nested the CommonMark way are re-indented here, so every page and `kb export` reads them so.
+    return Entry(**declared, question=normalize_lists(sections.question or title),
+                 answer=normalize_lists(sections.answer), source_path=rel_path,
                  references=references, form=sections.form)
 
 
