@@ -17,8 +17,8 @@ def _entry(entry_id: str, title: str, answer: str = "Restart the server.", **kw)
                  category=kw.pop("category", "expertConsultation"), **kw)
 
 
-def _render(entries, lang="en"):
-    settings = Settings(content_dir=Path("."), lang=lang)
+def _render(entries, lang="en", **options):
+    settings = Settings(content_dir=Path("."), lang=lang, **options)
     normalized = normalize.normalize_corpus(entries, tags.load_tag_settings())
     graph = link.build_graph(normalized)
     return {uri: page.text for uri, page in render_pages(render_context(settings, normalized, graph)).items()}
@@ -111,6 +111,8 @@ def test_display_title_heads_the_page_and_every_listing_while_the_question_stays
     assert "## Question" in page and "客户端升级到 2.2.0 后出现" in page  # the full question is on the page
     for uri in ("index.md", "categories/expertconsultation.md"):
         assert shown in pages[uri] and f">{CUT}<" not in pages[uri], uri
+    exported = _render(entries, markdown_lists=True)["index.md"]  # `kb export`'s lists
+    assert "- [NacosException: http error, code=403,msg=user not found\\!,dataId=" in exported
 
 
 def test_error_index_and_search_documents_show_the_display_title():
@@ -120,6 +122,9 @@ def test_error_index_and_search_documents_show_the_display_title():
     doc = search_doc(n, ())
     assert doc.title == CUT  # what the title field indexes: unchanged, so ranking is too
     assert doc.shown_title.startswith("NacosException: http error, code=403,msg=user not found!,dataId=")
+    from kb_builder.search_records import record
+
+    assert record(n, (), (), None)["title"] == doc.shown_title
     errors = _render([_cut_entry()])["errors/index.md"]
     assert "user not found\\!,dataId=application\\-dev\\.yml]" in errors
 
