@@ -18,7 +18,7 @@ ELLIPSIS = "…"
 _QUOTES = frozenset("\"'“”‘’`")
 _FULL_STOPS = frozenset("。？！")  # end a sentence wherever they are
 _ASCII_STOPS = frozenset("?!.")  # end one before a blank, the end, or (not '.') Chinese text
-_TRAILING = " \t,，、;；:：-—(（[【"
+_TRAILING = " \t,，、;；:：-—(（[【{<\"'“‘"
 
 
 def _key(text: str) -> tuple[str, list[int]]:

@@ -72,6 +72,7 @@ def test_clip_backs_out_of_a_word_but_not_out_of_a_whole_token():
     assert clip("x" * 40, 10) == "x" * 9 + ELLIPSIS  # one long token: cut inside it
     assert clip("配置中心，" * 5, 11) == "配置中心，配置中心" + ELLIPSIS  # the comma before the cut goes
     assert clip("short", 10) == "short"
+    assert clip('时报{"code":403,"message":"user not found"}', 5) == "时报…"  # no opening brace left open
 
 
 def test_prefix_end_points_after_the_title_in_the_question():
