@@ -112,7 +112,8 @@ def _shard(term: str, shards: int) -> int:
 def _teaser(doc: Any, body: str) -> str:
     """`body`: the answer as plain text (`analyze.plain_text`)."""
     question = (doc.question or "").strip()
-    text = body if not question or question == (doc.title or "").strip() else question + " " + body
+    shown = (doc.title or "").strip(), doc.shown_title
+    text = body if not question or question in shown or " ".join(question.split()) in shown else question + " " + body
     text = re.sub(r"\s+", " ", text).strip()
     return text[:TEASER_CHARS] + ("…" if len(text) > TEASER_CHARS else "")
 
@@ -160,7 +161,7 @@ def _row(doc: Any, terms: Any) -> list:
     of the answer a result may show instead when they hold more of the query."""
     teaser = _teaser(doc, terms.body)
     shipped = snippets.salient_passages(terms.passages, " ".join((doc.title, doc.question or "", teaser)))
-    return [doc.url, doc.title, teaser, list(shipped)]
+    return [doc.url, doc.shown_title, teaser, list(shipped)]
 
 
 class _Index:

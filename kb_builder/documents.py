@@ -28,7 +28,7 @@ GRAM_TERM_FIELDS = ("tgrams",)  # Chinese bigrams: a term space of their own
 @dataclass(frozen=True)
 class SearchDoc:
     id: str
-    title: str
+    title: str  # as written: what the title field indexes
     url: str
     question: str = ""
     answer: str = ""
@@ -38,6 +38,11 @@ class SearchDoc:
     category: str = ""
     description: str = ""
     date: str = ""
+    display_title: str = ""  # what results show (model.Entry.display_title); "" for `title`
+
+    @property
+    def shown_title(self) -> str:
+        return self.display_title or self.title
 
 
 # --------------------------------------------------------------------------- glossary

@@ -17,6 +17,7 @@ search speaks another protocol: there its own search stays (see README).
 """
 from __future__ import annotations
 
+import json
 import os
 import shutil
 from dataclasses import dataclass, field, replace
@@ -25,12 +26,13 @@ from typing import Any
 
 import yaml
 
-from . import browser_index, outdir, pipeline, search_records, site_theme, sitebuild
-from .i18n import site_language
+from . import anchors, browser_index, outdir, pipeline, search_records, site_theme, sitebuild
+from .i18n import labels_for, site_language
 from .pages import default_nav
 from .session import Session
 
 FRAMES = ("kb_entry.html", "kb_listing.html", "kb_home.html")
+COPYRIGHT = "partials/copyright.html"
 # Appended to kb's main.html.  `mkdocs_version` is defined by MkDocs and ProperDocs only.
 SEARCH_WIRING = """
 {#- kb export: under MkDocs and ProperDocs the search box uses kb's search worker and
@@ -206,6 +208,11 @@ def _write_theme(overrides: Path, config: Any, skipped: list[str]) -> None:
     for rel in (site_theme.WORKER, site_theme.STYLESHEET):
         (overrides / rel).parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(theme / rel, overrides / rel)
+    # The footer line in the site's language: the labels the plugin would give it, written in.
+    labels = {"made_with": labels_for(site_language(config.theme.get("language")))["made_with"]}
+    (overrides / COPYRIGHT).parent.mkdir(parents=True, exist_ok=True)
+    (overrides / COPYRIGHT).write_text("{%- set kb_labels = " + json.dumps(labels, ensure_ascii=False) + " -%}\n"
+                                       + (theme / COPYRIGHT).read_text(encoding="utf-8"), encoding="utf-8")
     custom = config.theme.custom_dir
     if custom:  # the site's own templates and files win, as they do over kb's theme folder
         _copy_tree(Path(custom), overrides, skipped)
@@ -229,7 +236,8 @@ def export_config(config: Any, nav: list | None) -> dict[str, Any]:
     out["plugins"] = ["search"]
     names = list(config.markdown_extensions)
     names += [n for n in site_theme.MARKDOWN_EXTENSIONS if n not in names]
-    out["markdown_extensions"] = [{n: config.mdx_configs[n]} if config.mdx_configs.get(n) else n for n in names]
+    out["markdown_extensions"] = [{n: options} if (options := _options(config.mdx_configs.get(n))) else n
+                                  for n in names]
     css = [str(x) for x in config.extra_css]
     out["extra_css"] = css + ([site_theme.STYLESHEET] if site_theme.STYLESHEET not in css else [])
     if config.extra_javascript:
@@ -237,6 +245,11 @@ def export_config(config: Any, nav: list | None) -> dict[str, Any]:
     if config.extra:
         out["extra"] = dict(config.extra)
     return out
+
+
+def _options(options: dict | None) -> dict:
+    """An extension's options as exported: without the anchors kb gives `toc`, which need kb."""
+    return {k: v for k, v in (options or {}).items() if not (k == "slugify" and v is anchors.slugify)}
 
 
 class _Dumper(yaml.SafeDumper):

@@ -28,7 +28,6 @@ LABELS: dict[str, dict[str, str]] = {
         "date": "Date",
         "updated": "Updated",
         "edit": "Edit this entry",
-        "source": "Source file",
         "latest": "Latest questions",
         "troubleshooting": "Troubleshooting",
         "troubleshooting_intro": "Start from the symptom you see. Each guide groups the answered questions by sub-symptom.",
@@ -42,6 +41,7 @@ LABELS: dict[str, dict[str, str]] = {
         "unresolved_ref": "not in this knowledge base",
         "browse": "Browse",
         "year": "Year",
+        "made_with": "Made with {generator}",
     },
     "zh": {
         "home": "首页",
@@ -67,7 +67,6 @@ LABELS: dict[str, dict[str, str]] = {
         "date": "日期",
         "updated": "更新于",
         "edit": "编辑此条目",
-        "source": "源文件",
         "latest": "最新问题",
         "troubleshooting": "故障排查",
         "troubleshooting_intro": "从你看到的现象出发。每个指南按子症状整理了已解答的问题。",
@@ -81,6 +80,7 @@ LABELS: dict[str, dict[str, str]] = {
         "unresolved_ref": "本知识库中暂无此条目",
         "browse": "浏览",
         "year": "年份",
+        "made_with": "本站使用 {generator} 构建",
     },
 }
 

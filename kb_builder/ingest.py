@@ -15,9 +15,11 @@ from typing import Callable, Iterable
 
 from . import content_files
 from .frontmatter import FM_BOUNDARY, MAX_ENTRY_BYTES, Findings, decode, parse_yaml, split_front_matter
+from .listindent import normalize_lists
 from .model import Corpus, Entry, Finding, Severity, SkippedFile
 from .schema import FRONT_MATTER, KNOWN_FIELDS, MAX_KEYWORDS, MAX_TAGS, FieldError, capped
 from .sections import parse_references, safe_references, split_sections, unsafe_link_findings
+from .titles import display_title
 
 _ENTRY_FIELDS = frozenset(f.name for f in fields(Entry))
 
@@ -100,8 +102,11 @@ def parse_text(text: str, rel_path: str, findings: Findings, max_tags: int = MAX
     # Every front-matter key the schema declares fills the model field of its name.
     declared = {spec.name: value for spec in FRONT_MATTER if spec.name in _ENTRY_FIELDS
                 and (value := values.get(spec.name, values.get(spec.fallback) if spec.fallback else None)) is not None}
-    return Entry(**declared, question=sections.question or title, answer=sections.answer, source_path=rel_path,
-                 references=references, form=sections.form)
+    # Lists nested the CommonMark way are re-indented here, so every page and `kb export` reads them so.
+    question = sections.question or title
+    return Entry(**declared, question=normalize_lists(question), answer=normalize_lists(sections.answer),
+                 source_path=rel_path, references=references, form=sections.form,
+                 display_title=display_title(title, question))
 
 
 def parse_bytes(data: bytes, rel_path: str, max_tags: int = MAX_TAGS, max_keywords: int = MAX_KEYWORDS) -> _Result:

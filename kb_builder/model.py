@@ -101,6 +101,13 @@ class Entry:
     references: tuple[Reference, ...] = ()
     form: str = "plain"  # "expert" (Chinese seed form), "clean" (English headings) or "plain"
     lang: str | None = None  # declared language, if any
+    # The title readers see (headings, listings, search results): ingest gives a title cut
+    # short in the source its question's first sentence (titles.py); by default the title.
+    display_title: str = ""
+
+    def __post_init__(self) -> None:
+        if not self.display_title:
+            object.__setattr__(self, "display_title", self.title)
 
 
 @dataclass(frozen=True)

@@ -406,7 +406,7 @@ def format_similar(plan: Plan) -> str:
     width = len(str(len(plan.similar)))
     for n, item in enumerate(plan.similar, 1):
         mark = "  << near-identical" if item.near_identical else ""
-        lines.append(f"  {n:>{width}}. {item.entry.title}{mark}")
+        lines.append(f"  {n:>{width}}. {item.entry.display_title}{mark}")
         lines.append(f"  {'':>{width}}  {item.url}   ({item.path})")
     return clean_lines(lines)
 

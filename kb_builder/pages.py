@@ -198,7 +198,6 @@ class RenderContext:
     graph: object  # link.Graph (duck-typed here to keep pages independent of link internals)
     lang: str = "en"
     edit_url: Callable[[Entry], str | None] = lambda entry: None
-    source_label: Callable[[Entry], str] = lambda entry: entry.source_path
     rewrite_link: Callable[[Entry, str], str | None] | None = None  # body link → entry id or None
     extra_home_links: Sequence[tuple[str, str]] = field(default_factory=tuple)
     templates: Templates | None = None
@@ -220,8 +219,7 @@ def render_pages(ctx: RenderContext, store: Store | None = None) -> dict[str, Pa
             return safe
         return store.memo(sanitized, text, rewrites)
 
-    site = Site(ctx.entries, ctx.graph, ctx.lang, ctx.directory_urls, ctx.edit_url, ctx.source_label, body,
-                ctx.extra_home_links)
+    site = Site(ctx.entries, ctx.graph, ctx.lang, ctx.directory_urls, ctx.edit_url, body, ctx.extra_home_links)
     t = labels_for(ctx.lang)
     jobs: list[tuple[str, str, Callable[[], Any]]] = [(HOME, "home", lambda: records.home(site))]
     for n in ctx.entries:

@@ -34,7 +34,7 @@ class Settings:
     glossary_file: Path | None = None  # a site glossary added to the shipped one
     related_limit: int = 5
     edit_url: str | None = None  # template with {path}, the source path relative to the repository
-    source_prefix: str = ""  # how the content dir is shown in "source" labels and edit links
+    source_prefix: str = ""  # the content dir's path in the repository, for edit links
     template_dirs: tuple[str, ...] = ()  # theme folders whose kb/ templates override the package's
     directory_urls: bool = True  # the site's page URLs are folders (MkDocs' use_directory_urls)
     max_tags: int = MAX_TAGS  # per entry; the rest are dropped with a warning
@@ -164,8 +164,8 @@ def render_context(settings: Settings, entries: tuple[NormalizedEntry, ...], gra
         # The same resolution the graph used for backlinks, so a link and its backlink agree.
         return resolve_link(target, maps, entry.source_path)
 
-    return RenderContext(entries=entries, graph=graph, lang=settings.lang, edit_url=edit,
-                         source_label=source, rewrite_link=rewrite, templates=Templates(settings.template_dirs, settings.markdown_lists),
+    return RenderContext(entries=entries, graph=graph, lang=settings.lang, edit_url=edit, rewrite_link=rewrite,
+                         templates=Templates(settings.template_dirs, settings.markdown_lists),
                          directory_urls=settings.directory_urls)
 
 
@@ -192,7 +192,8 @@ def search_doc(n: NormalizedEntry, errors: tuple[str, ...]) -> SearchDoc:
     tags = tuple(dict.fromkeys(t for t in (*(tag.label for tag in n.tags), *n.keywords) if t.strip()))
     return SearchDoc(id=e.id, title=e.title, url=f"q/{e.id}/", question=e.question or "", answer=e.answer or "",
                      tags=tags, keywords=tuple(n.keywords or e.keywords or ()), errors=errors,
-                     category=e.category or "", description=e.description or "", date=e.date or "")
+                     category=e.category or "", description=e.description or "", date=e.date or "",
+                     display_title=e.display_title)
 
 
 def search_docs(entries: tuple[NormalizedEntry, ...], graph: link.Graph | None,

@@ -18,9 +18,9 @@ from mkdocs.exceptions import PluginError
 from mkdocs.plugins import BasePlugin, CombinedEvent, event_priority
 from mkdocs.structure.files import Files
 
-from . import (browser_index, indexjob, mkdocs_adapter, outdir, parallel, partials, pipeline, search, search_box,
-               site_theme, siteindex, theme_guard)
-from .i18n import site_language
+from . import (anchors, browser_index, indexjob, mkdocs_adapter, outdir, parallel, partials, pipeline, search,
+               search_box, site_theme, siteindex, theme_guard)
+from .i18n import labels_for, site_language
 from .pages import default_nav
 from .pipeline import Generated, Settings
 from .safe import sanitize_html
@@ -145,6 +145,10 @@ class KbPlugin(BasePlugin[KbPluginConfig]):
         # Our worker answers the search box; Material's plugin need not segment every page.
         search_box.mute_material_search(config)
         protected = outdir.protected(self.content_dir(config), config.config_file_path)
+        # Heading anchors keep Chinese words (a `slugify` the site gives `toc` wins).
+        for name in ("toc", "markdown.extensions.toc"):
+            if name in config.markdown_extensions:
+                config.mdx_configs.setdefault(name, {}).setdefault("slugify", anchors.slugify)
         try:  # `mkdocs build` empties site_dir before kb's hooks write anything (outdir.py)
             outdir.check_target(config.site_dir, protected)
             if self.serving is None and self.config.search_index:
@@ -249,6 +253,7 @@ class KbPlugin(BasePlugin[KbPluginConfig]):
         ours = (config.theme.custom_dir, str(site_theme.THEME_DIR))
         partials.install(env, [d for d in config.theme.dirs if d not in ours],
                          [p.file.src_uri for p in nav.pages] if nav is not None else None)
+        env.globals["kb_labels"] = labels_for(site_language(config.theme.get("language")))  # for theme partials
         return env
 
     def on_pre_page(self, page, config, files):

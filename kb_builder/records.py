@@ -21,6 +21,7 @@ from typing import Callable, Iterable, Mapping, Sequence
 from .i18n import category_label
 from .model import Entry, EntryLinks, NormalizedEntry, Reference, Texts
 from .safe import is_safe_segment, safe_url
+from .titles import repeats
 
 ENTRY_DIR = "q"
 TAG_DIR = "tags"
@@ -139,8 +140,7 @@ class EntryPage:
     tags: tuple[Link, ...]
     versions: tuple[Link, ...]
     edit_url: str | None
-    source: str
-    question: str  # sanitised markdown
+    question: str  # sanitised markdown; "" when it repeats the title shown above it
     answer: str
     references: tuple[ReferenceLine, ...]
     errors: tuple[Link, ...]  # error signatures and their anchors in the error index
@@ -269,12 +269,11 @@ class Site:
 
     def __init__(self, entries: Sequence[NormalizedEntry], graph: object, lang: str, directory_urls: bool = True,
                  edit_url: Callable[[Entry], str | None] = lambda e: None,
-                 source_label: Callable[[Entry], str] = lambda e: e.source_path,
                  body: Callable[[Entry, str, str], str] | None = None,
                  extra_home_links: Sequence[tuple[str, str]] = ()):
         self.entries, self.graph, self.lang = entries, graph, lang
         self.directory_urls = directory_urls
-        self.edit_url, self.source_label, self.body = edit_url, source_label, body
+        self.edit_url, self.body = edit_url, body
         self.extra_home_links = tuple(extra_home_links)
         self.by_id: dict[str, NormalizedEntry] = {n.entry.id: n for n in entries}
         self.links: Mapping[str, EntryLinks] = getattr(graph, "links", {}) or {}
@@ -344,9 +343,10 @@ def entry_page(site: Site, n: NormalizedEntry, shorten: Callable[[str | None, in
         uri=uri, lang=site.lang, entry=e,
         description=shorten(e.description, 300) if e.description else None,
         category=category, tags=tags, versions=versions,
-        edit_url=safe_url(site.edit_url(e)), source=site.source_label(e),
+        edit_url=safe_url(site.edit_url(e)),
         # A question is prose: a leading '#' (as in "#what is X") is a hashtag, not a heading.
-        question=body(e, re.sub(r"^(\s{0,3})#", r"\1\\#", e.question, flags=re.M), "question"),
+        question="" if repeats(e.question, e.display_title, e.title)
+        else body(e, re.sub(r"^(\s{0,3})#", r"\1\\#", e.question, flags=re.M), "question"),
         answer=body(e, e.answer, "answer") if e.answer else "",
         references=tuple(_reference_line(site, uri, ref, resolved) for ref, resolved in refs),
         errors=tuple(Link(sig, f"{md_link(uri, ERROR_PAGE)}#{error_anchor(sig)}") for sig in links.errors),
@@ -435,7 +435,7 @@ def error_index(site: Site) -> ErrorIndexPage:
     letters = []
     for c in sorted(by_letter, key=lambda c: (c == "#", c)):
         rows = tuple(ErrorRow(sig, error_anchor(sig),
-                              tuple(Link(site.by_id[i].entry.title, md_link(uri, entry_uri(i)))
+                              tuple(Link(site.by_id[i].entry.display_title, md_link(uri, entry_uri(i)))
                                     for i in index[sig] if i in site.by_id))
                      for sig in by_letter[c])
         letters.append((c, f"letter-{'num' if c == '#' else c.lower()}", rows))

@@ -138,7 +138,7 @@ def _write(ix, docs: Sequence[SearchDoc], terms: Sequence[DocTerms]) -> None:
         for doc, t in zip(docs, terms):
             stored = t.body[:STORED_TEXT_CHARS]
             writer.add_document(
-                id=doc.id, url=doc.url, title_raw=doc.title, description=doc.description or "",
+                id=doc.id, url=doc.url, title_raw=doc.shown_title, description=doc.description or "",
                 date=doc.date or "", category_raw=doc.category or "",
                 body_raw=stored, body_fold=fold_aligned(stored), passages="\n".join(t.passages),
                 **{name: list(t.fields[name]) for name in TERM_FIELDS},

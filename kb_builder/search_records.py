@@ -48,7 +48,7 @@ def record(n: NormalizedEntry, hubs: Iterable[str], errors: Iterable[str], site_
     tags = list(dict.fromkeys(t.label for t in n.tags if t.label.strip()))
     key = record_key(e.id)
     return {
-        "objectID": key, "id": key, "entry_id": e.id, "url": page_address(site_url, e.id), "title": e.title,
+        "objectID": key, "id": key, "entry_id": e.id, "url": page_address(site_url, e.id), "title": e.display_title,
         "question": question, "answer": answer, "tags": tags, "hubs": list(hubs), "errors": list(errors),
         "language": "zh" if has_cjk(f"{e.title} {question}") else "en",
         "date": e.updated or e.date or "", "category": e.category or "",

@@ -76,6 +76,8 @@ def test_export_builds_with_mkdocs_without_the_plugin(exported, tmp_path):
     assert broken_links(site) == []
     assert (site / "search" / "kb" / "meta.json").is_file() and (site / "assets" / "javascripts" /
                                                                    "kb-search-worker.js").is_file()
+    home = (site / "index.html").read_text(encoding="utf-8")
+    assert "本站使用" in home and "Made with" not in home  # the footer line in the site's language
 
 
 def kb_free_mkdocs(folder: Path, site: Path):

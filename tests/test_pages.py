@@ -17,8 +17,8 @@ def _entry(entry_id: str, title: str, answer: str = "Restart the server.", **kw)
                  category=kw.pop("category", "expertConsultation"), **kw)
 
 
-def _render(entries, lang="en"):
-    settings = Settings(content_dir=Path("."), lang=lang)
+def _render(entries, lang="en", **options):
+    settings = Settings(content_dir=Path("."), lang=lang, **options)
     normalized = normalize.normalize_corpus(entries, tags.load_tag_settings())
     graph = link.build_graph(normalized)
     return {uri: page.text for uri, page in render_pages(render_context(settings, normalized, graph)).items()}
@@ -28,6 +28,7 @@ def _render(entries, lang="en"):
 def pair():
     return [
         _entry("a-1", "Console password reset", tags=("console", "password"),
+               question="How do I reset the console password when I forgot it?",
                answer="See [the other entry](./b-2.md) and [docs](../guide/setup.md).",
                references=(Reference("Login fails after upgrade", None),
                            Reference("Guide", "https://example.org/guide"))),
@@ -85,3 +86,63 @@ def test_headings_inside_answers_stay_below_the_page_sections():
     page = _render(entries)[entry_uri("h-1")]
     assert "\n### Big" in page and "\n### Medium" in page and "\n# not a heading" in page
     assert "\\#hashtag question" in page
+
+
+# --------------------------------------------------------------------------- what readers see
+
+CUT = "NacosException: http error, code=403,msg=user not fou"
+CUT_QUESTION = ("NacosException: http error, code=403,msg=user not found!,dataId=application-dev.yml\n"
+                "客户端升级到 2.2.0 后出现，怎么解决？")
+
+
+def _cut_entry() -> Entry:
+    from kb_builder.titles import display_title
+
+    return _entry("c-1", CUT, question=CUT_QUESTION, tags=("auth",), display_title=display_title(CUT, CUT_QUESTION))
+
+
+def test_display_title_heads_the_page_and_every_listing_while_the_question_stays():
+    entries = [_cut_entry(), _entry("d-2", "Other", tags=("auth",),
+                                    answer="see [it](./c-1.md)")]
+    pages = _render(entries)
+    shown = "NacosException: http error, code=403,msg=user not found!,dataId=application-dev.yml"
+    page = pages[entry_uri("c-1")]
+    assert "\n# NacosException: http error, code=403,msg=user not found\\!,dataId=application\\-dev\\.yml\n" in page
+    assert "## Question" in page and "客户端升级到 2.2.0 后出现" in page  # the full question is on the page
+    for uri in ("index.md", "categories/expertconsultation.md"):
+        assert shown in pages[uri] and f">{CUT}<" not in pages[uri], uri
+    exported = _render(entries, markdown_lists=True)["index.md"]  # `kb export`'s lists
+    assert "- [NacosException: http error, code=403,msg=user not found\\!,dataId=" in exported
+
+
+def test_error_index_and_search_documents_show_the_display_title():
+    from kb_builder.pipeline import search_doc
+
+    n = normalize.normalize_corpus([_cut_entry()], tags.load_tag_settings())[0]
+    doc = search_doc(n, ())
+    assert doc.title == CUT  # what the title field indexes: unchanged, so ranking is too
+    assert doc.shown_title.startswith("NacosException: http error, code=403,msg=user not found!,dataId=")
+    from kb_builder.search_records import record
+
+    assert record(n, (), (), None)["title"] == doc.shown_title
+    errors = _render([_cut_entry()])["errors/index.md"]
+    assert "user not found\\!,dataId=application\\-dev\\.yml]" in errors
+
+
+def test_a_question_repeating_the_title_is_not_shown_again():
+    entries = [_entry("r-1", "有遇到过nacos客户端不发送心跳检测的问题嘛",
+                      question=" 有遇到过 nacos 客户端不发送心跳检测的问题嘛？ "),
+               _entry("r-2", "Heartbeat", question="Why does the client stop sending heartbeats?")]
+    pages = _render(entries, "zh")
+    assert "## 问题" not in pages[entry_uri("r-1")] and "## 解答" in pages[entry_uri("r-1")]
+    assert "## 问题" in pages[entry_uri("r-2")] and "stop sending heartbeats" in pages[entry_uri("r-2")]
+
+
+def test_source_path_is_not_shown_but_an_edit_link_is_when_configured(pair):
+    plain = _render(pair)[entry_uri("a-1")]
+    assert "a-1.md" not in plain and "kb-meta__source" not in plain
+    settings = Settings(content_dir=Path("."), lang="en", source_prefix="docs/faq",
+                        edit_url="https://example.org/edit/main/{path}")
+    normalized = normalize.normalize_corpus(pair, tags.load_tag_settings())
+    page = render_pages(render_context(settings, normalized, link.build_graph(normalized)))[entry_uri("a-1")].text
+    assert "[Edit this entry](<https://example.org/edit/main/docs/faq/a-1.md>)" in page

@@ -1,6 +1,7 @@
 """End-to-end: the real corpus and the sample content built into sites, looked at as HTML."""
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -31,7 +32,7 @@ def sample_site(tmp_path_factory):
     return out, proc.stdout
 
 
-def test_one_page_per_corpus_entry_with_title_as_h1(corpus_site, corpus):
+def test_one_page_per_corpus_entry_with_display_title_as_h1(corpus_site, corpus):
     site, result = corpus_site
     pages = sorted((site / "q").glob("*/index.html"))
     assert len(pages) == len(corpus.entries) == 883
@@ -39,8 +40,32 @@ def test_one_page_per_corpus_entry_with_title_as_h1(corpus_site, corpus):
     for page in pages:
         parsed = parse_page(page)
         assert len(parsed.h1) == 1, page
-        assert " ".join(parsed.h1[0].rstrip("¶").split()) == " ".join(by_id[page.parent.name].title.split())
+        assert " ".join(parsed.h1[0].rstrip("¶").split()) == " ".join(by_id[page.parent.name].display_title.split())
     assert result.generated.corpus.files_seen == 883 and not result.generated.corpus.skipped
+
+
+def test_a_cut_title_shows_the_question_and_the_full_question_stays(corpus_site, corpus):
+    site, _ = corpus_site
+    page = site / "q" / "question-history-11206" / "index.html"
+    h1 = " ".join(parse_page(page).h1[0].rstrip("¶").split())
+    assert h1 == "NacosException: http error, code=403,msg=user not found!,dataId=application-dev.yml," \
+                 "group=DEFAULT_GROUP,tenant="
+    assert 'id="问题"' not in page.read_text(encoding="utf-8")  # the heading is the whole question
+    clipped = [e for e in corpus.entries if e.display_title.endswith("…")]
+    assert len(clipped) >= 10
+    for e in clipped:
+        text = " ".join("".join(parse_page(site / "q" / e.id / "index.html").text).split())
+        assert " ".join(e.question.split())[-30:] in text, e.id
+
+
+def test_readers_see_no_source_path_and_readable_anchors_and_labels(corpus_site):
+    site, _ = corpus_site
+    for page in list((site / "q").glob("*/index.html"))[:200]:
+        html = page.read_text(encoding="utf-8")
+        assert "NACOS-user-question-history" not in html and "kb-meta__source" not in html, page
+        ids = parse_page(page).ids
+        assert "解答" in ids and not any(re.fullmatch(r"_\d+", i) for i in ids), page
+        assert "本站使用" in html and "Made with" not in html, page
 
 
 def test_entry_page_shows_question_and_answer_without_boilerplate(corpus_site, corpus):
@@ -72,6 +97,18 @@ def test_sample_site_builds_with_kb_build(sample_site):
     assert (site / "index.html").is_file()
     assert len(list((site / "q").glob("*/index.html"))) >= 12
     assert broken_links(site) == []
+
+
+def test_sample_site_speaks_its_language_and_hides_source_paths(sample_site):
+    site, _ = sample_site
+    entries = list((site / "q").glob("*/index.html"))
+    for page in [site / "index.html", *entries]:
+        html = page.read_text(encoding="utf-8")
+        assert "本站使用" in html and "Made with" not in html, page
+    for page in entries:
+        assert "content/question-history-" not in "".join(parse_page(page).text), page
+        ids = parse_page(page).ids
+        assert "解答" in ids and not any(re.fullmatch(r"_\d+", i) for i in ids), page
 
 
 def test_mkdocs_build_directly_uses_the_plugin(tmp_path):
