@@ -248,7 +248,7 @@ def render_site(ctx: RenderContext, store: Store | None = None) -> tuple[dict[st
     jobs.append((ERROR_PAGE, "errors", lambda: records.error_index(site)))
     pages = {_check_uri(uri): store.memo(render, templates, name, make()) for uri, name, make in jobs}
     redirects = {_check_uri(tag_uri(slug)): store.memo(render, templates, "redirect", records.tag_redirect(site, slug)).text
-                 for slug in site.tag_members if site.tags.page_of(slug) is None and tag_uri(slug) not in pages}
+                 for slug in site.tag_members if slug not in site.tags.members and tag_uri(slug) not in pages}
     return pages, redirects
 
 

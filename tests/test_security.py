@@ -222,6 +222,8 @@ def test_hostile_tags_become_pages_only_inside_tags(hostile_site):
     tag_links = re.findall(r'<a class="kb-tag" href="([^"]+)"', html)
     assert len(tag_links) >= 5, tag_links
     for href in tag_links:
+        if href.startswith("../../?q="):  # a tag of this entry alone: a search for it, no page
+            continue
         target = (site / "q" / "hostile-tags" / href.split("#")[0]).resolve()
         assert target.parent == (site / "tags").resolve() and (target / "index.html").is_file(), href
 
