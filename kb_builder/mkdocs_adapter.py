@@ -80,6 +80,16 @@ class GeneratedFile(File):
         return cls.generated(config, uri, content=markdown, inclusion=inclusion)
 
 
+class RedirectFile(GeneratedFile):
+    """A redirect page written where the page of `uri` would be: a static HTML file, so
+    MkDocs leaves it out of the navigation, the search index and the sitemap."""
+
+    @classmethod
+    def make(cls, config: Any, uri: str, html: str) -> "RedirectFile":  # type: ignore[override]
+        dest = os.path.relpath(dest_path(config, uri), config.site_dir).replace(os.sep, "/")
+        return cls.generated(config, dest, content=html)
+
+
 def dest_path(config: Any, uri: str) -> str:
     """Where MkDocs writes the page of `uri` in the site."""
     return File(uri, src_dir=None, dest_dir=config.site_dir, use_directory_urls=config.use_directory_urls).abs_dest_path

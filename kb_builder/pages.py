@@ -30,6 +30,7 @@ from .records import (CATEGORY_DIR, CATEGORY_INDEX, ENTRY_DIR, ERROR_PAGE, HOME,
                       tag_uri, version_uri)
 from .safe import escape_attr, escape_inline, is_safe_segment, safe_url, sanitize_markdown
 from .store import Store
+from .tagplan import MIN_ENTRIES
 
 __all__ = ["CATEGORY_DIR", "ENTRY_DIR", "ERROR_PAGE", "HOME", "HUB_DIR", "TAG_DIR", "VERSION_DIR", "Page",
            "RenderContext", "Templates", "default_nav", "entry_uri", "error_anchor", "render_pages"]
@@ -139,7 +140,7 @@ class Templates:
         env = self.env
         return {name: env.get_template(f"kb/{name}.html") for name in
                 ("entry", "meta-line", "entries", "entries-markdown", "listing", "tag-index", "category-index",
-                 "hub-index", "hub", "errors", "home")}
+                 "hub-index", "hub", "errors", "home", "redirect")}
 
     def render(self, name: str, page: Any) -> Page:
         fragments: list[str] = []
@@ -161,8 +162,8 @@ class Templates:
 
 def _autoescape(name: str | None) -> bool:
     # Page templates write markdown and escape user text themselves (`md`, `attr`);
-    # lists of entries are HTML.
-    return bool(name) and name.endswith("entries.html")
+    # lists of entries and redirect pages are HTML.
+    return bool(name) and name.endswith(("entries.html", "redirect.html"))
 
 
 def render(templates: Templates, name: str, page: Any) -> Page:
@@ -202,10 +203,19 @@ class RenderContext:
     extra_home_links: Sequence[tuple[str, str]] = field(default_factory=tuple)
     templates: Templates | None = None
     directory_urls: bool = True
+    tag_min_entries: int = MIN_ENTRIES  # a tag with fewer entries gets no page
 
 
 def render_pages(ctx: RenderContext, store: Store | None = None) -> dict[str, Page]:
     """Every generated page, keyed by its docs-relative path."""
+    return render_site(ctx, store)[0]
+
+
+def render_site(ctx: RenderContext, store: Store | None = None) -> tuple[dict[str, Page], dict[str, str]]:
+    """Every generated page, and the redirect pages (HTML) standing where a tag's page would
+    be, for each tag that has none: both keyed by docs-relative path (`tags/<slug>.md`).
+    A clean build cannot know which pages an earlier one wrote, so every tag written in the
+    entries keeps an address: its page, or a redirect to where its entries are listed."""
     store = store if store is not None else Store()
     # Equal templates (the same sources) are the first such object: its compiled templates are kept.
     templates = store.memo(_interned, ctx.templates or Templates())
@@ -219,14 +229,15 @@ def render_pages(ctx: RenderContext, store: Store | None = None) -> dict[str, Pa
             return safe
         return store.memo(sanitized, text, rewrites)
 
-    site = Site(ctx.entries, ctx.graph, ctx.lang, ctx.directory_urls, ctx.edit_url, body, ctx.extra_home_links)
+    site = Site(ctx.entries, ctx.graph, ctx.lang, ctx.directory_urls, ctx.edit_url, body, ctx.extra_home_links,
+                ctx.tag_min_entries)
     t = labels_for(ctx.lang)
     jobs: list[tuple[str, str, Callable[[], Any]]] = [(HOME, "home", lambda: records.home(site))]
     for n in ctx.entries:
         jobs.append((entry_uri(n.entry.id), "entry", lambda n=n: records.entry_page(site, n, shorten)))
     jobs.append((TAG_INDEX, "tag-index", lambda: records.tag_index(site)))
     jobs += [(tag_uri(slug), "listing", lambda slug=slug: records.tag_page(site, slug))
-             for slug in site.tag_members if is_safe_segment(slug)]
+             for slug in site.tags.members if is_safe_segment(slug)]
     jobs += [(version_uri(v), "listing", lambda v=v: records.version_page(site, v)) for v in site.version_members]
     jobs.append((CATEGORY_INDEX, "category-index", lambda: records.category_index(site)))
     jobs += [(category_uri(slug), "listing", lambda slug=slug: records.category_page(site, slug))
@@ -236,7 +247,10 @@ def render_pages(ctx: RenderContext, store: Store | None = None) -> dict[str, Pa
         jobs += [(hub_uri(hub.slug), "hub", lambda hub=hub: records.hub_page(site, hub, t["other"]))
                  for hub in site.hubs]
     jobs.append((ERROR_PAGE, "errors", lambda: records.error_index(site)))
-    return {_check_uri(uri): store.memo(render, templates, name, make()) for uri, name, make in jobs}
+    pages = {_check_uri(uri): store.memo(render, templates, name, make()) for uri, name, make in jobs}
+    redirects = {_check_uri(tag_uri(slug)): store.memo(render, templates, "redirect", records.tag_redirect(site, slug)).text
+                 for slug in site.tag_members if slug not in site.tags.members and tag_uri(slug) not in pages}
+    return pages, redirects
 
 
 def _rewrite(ctx: RenderContext, entry: Entry, uri: str, target: str, ids: set[str]) -> str | None:

@@ -18,8 +18,9 @@ from .ingest import parse_bytes, read_corpus
 from .schema import MAX_KEYWORDS, MAX_TAGS
 from .model import Corpus, Entry, NormalizedEntry
 from .tags import TagSettings, load_tag_settings
-from .pages import Page, RenderContext, Templates, entry_uri, render_pages
+from .pages import Page, RenderContext, Templates, entry_uri, render_site
 from .session import Session
+from .tagplan import MIN_ENTRIES
 from .store import freeze
 
 
@@ -40,6 +41,7 @@ class Settings:
     max_tags: int = MAX_TAGS  # per entry; the rest are dropped with a warning
     max_keywords: int = MAX_KEYWORDS
     markdown_lists: bool = False  # lists of entries as markdown, not HTML fragments (`kb export`)
+    tag_min_entries: int = MIN_ENTRIES  # a tag with fewer entries gets no page of its own
 
     @property
     def glossary_files(self) -> tuple[Path, ...]:
@@ -63,6 +65,7 @@ class Generated:
     pages: dict[str, Page]
     analyzer: Analyzer | None = None
     glossary: tuple[tuple[str, ...], ...] = ()
+    redirects: dict[str, str] = field(default_factory=dict)  # tag pages that are no more: uri -> HTML
 
     @property
     def entry_pages(self) -> int:
@@ -166,7 +169,7 @@ def render_context(settings: Settings, entries: tuple[NormalizedEntry, ...], gra
 
     return RenderContext(entries=entries, graph=graph, lang=settings.lang, edit_url=edit, rewrite_link=rewrite,
                          templates=Templates(settings.template_dirs, settings.markdown_lists),
-                         directory_urls=settings.directory_urls)
+                         directory_urls=settings.directory_urls, tag_min_entries=settings.tag_min_entries)
 
 
 def generate(settings: Settings, progress: ProgressFn = _no_progress,
@@ -178,9 +181,9 @@ def generate(settings: Settings, progress: ProgressFn = _no_progress,
     found = gather(settings, progress, normalized, session)
     if gathered is not None:
         gathered(found)
-    pages = render_pages(render_context(settings, found.entries, found.graph), session.store)
+    pages, redirects = render_site(render_context(settings, found.entries, found.graph), session.store)
     progress("pages", len(pages), len(pages))
-    return Generated(found.corpus, found.entries, found.graph, pages, found.analyzer, found.glossary)
+    return Generated(found.corpus, found.entries, found.graph, pages, found.analyzer, found.glossary, redirects)
 
 
 # --------------------------------------------------------------------------- search

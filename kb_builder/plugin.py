@@ -27,6 +27,7 @@ from .safe import sanitize_html
 from .schema import MAX_KEYWORDS, MAX_TAGS
 from .serving import Serving, config_fingerprint
 from .session import Session
+from .tagplan import MIN_ENTRIES
 from .sitebuild import CONTENT_ENV, NoDirtyWarning
 from .terminal import clean
 
@@ -52,6 +53,7 @@ class KbPluginConfig(base.Config):
     nav = c.Type(bool, default=True)  # provide a short navigation when mkdocs.yml has none
     max_tags = c.Type(int, default=MAX_TAGS)  # per entry: the rest are dropped with a warning
     max_keywords = c.Type(int, default=MAX_KEYWORDS)
+    tag_min_entries = c.Type(int, default=MIN_ENTRIES)  # a tag with fewer entries links to a search
 
 
 class KbPlugin(BasePlugin[KbPluginConfig]):
@@ -134,6 +136,7 @@ class KbPlugin(BasePlugin[KbPluginConfig]):
             directory_urls=bool(config.use_directory_urls),
             max_tags=self.config.max_tags,
             max_keywords=self.config.max_keywords,
+            tag_min_entries=self.config.tag_min_entries,
         )
 
     def on_config(self, config):
@@ -208,6 +211,14 @@ class KbPlugin(BasePlugin[KbPluginConfig]):
                 file.kb_unchanged = self._record.unchanged(uri, page, file.abs_dest_path)
             files.append(file)
             self.pages[uri] = page
+        for uri, html in generated.redirects.items():
+            # Static files: no navigation, search index or sitemap entry; the address stays.
+            if files.get_file_from_path(uri) is None:
+                file = mkdocs_adapter.RedirectFile.make(config, uri, html)
+                if self._record is not None:
+                    file.kb_unchanged = self._record.unchanged_text(uri, html, file.abs_dest_path)
+                if files.get_file_from_path(file.src_uri) is None:
+                    files.append(file)
         self._files = files
         self._rendered, self._to_render = 0, len(files.documentation_pages())
         return files

@@ -17,10 +17,12 @@ from dataclasses import dataclass
 from functools import cached_property
 from itertools import groupby
 from typing import Callable, Iterable, Mapping, Sequence
+from urllib.parse import quote
 
 from .i18n import category_label
 from .model import Entry, EntryLinks, NormalizedEntry, Reference, Texts
 from .safe import is_safe_segment, safe_url
+from .tagplan import MIN_ENTRIES, TagPlan, initial, plan_tags
 from .titles import repeats
 
 ENTRY_DIR = "q"
@@ -35,6 +37,7 @@ CATEGORY_INDEX = f"{CATEGORY_DIR}/index.md"
 HUB_INDEX = f"{HUB_DIR}/index.md"
 LATEST_ON_HOME = 10
 TOP_TAGS_ON_HOME = 30
+TOP_TAGS_ON_INDEX = 30  # the tag index leads with these; the rest are filed by initial
 YEAR_GROUPS_FROM = 31  # listings this long are split by year
 
 
@@ -67,6 +70,15 @@ def category_slug(category: str) -> str:
 
 def error_anchor(signature: str) -> str:
     return "e-" + hashlib.sha1(signature.encode("utf-8")).hexdigest()[:10]
+
+
+def search_link(from_uri: str, query: str, directory_urls: bool | None = None) -> str:
+    """A link to the site's search for `query` (Material opens its search with `?q=`):
+    a markdown link target when `directory_urls` is None, else a URL."""
+    home = md_link(from_uri, HOME) if directory_urls is None else url_link(from_uri, HOME, directory_urls)
+    if directory_urls and not home.endswith("/"):
+        home += "/"  # "../.." names the folder; its index page is "../../"
+    return f"{home}?q={quote(query, safe='')}"
 
 
 def md_link(from_uri: str, to_uri: str) -> str:
@@ -166,6 +178,9 @@ class ListingPage:
     count: int
     sections: tuple[Section, ...]
     index: str | None  # link to the index of this kind of page
+    related: tuple[Link, ...] = ()  # tags often carried with this one
+    see_also: tuple[Link, ...] = ()  # tags that are a compound of this one, or it of them
+    merged: tuple[str, ...] = ()  # labels of the tags whose entries this page lists too
 
 
 @dataclass(frozen=True)
@@ -179,8 +194,23 @@ class Chip:
 class TagIndexPage:
     uri: str
     lang: str
-    tags: tuple[Chip, ...]
+    tags: tuple[Chip, ...]  # the most used tags, first
     versions: tuple[Chip, ...]
+    groups: tuple[tuple[str, str, tuple[Chip, ...]], ...] = ()  # the rest: (initial, anchor, chips)
+    count: int = 0  # tags with a page
+    unpaged: int = 0  # tags with too few entries for a page (their entries link to a search)
+
+
+@dataclass(frozen=True)
+class RedirectPage:
+    """Where the page of a tag that has none any more sends readers (`target`: a URL
+    relative to the page, to the page holding its entries or to a search for it)."""
+
+    uri: str
+    lang: str
+    label: str
+    target: str
+    search: bool = False  # the target is a search for the tag (it has no page to go to)
 
 
 @dataclass(frozen=True)
@@ -270,11 +300,12 @@ class Site:
     def __init__(self, entries: Sequence[NormalizedEntry], graph: object, lang: str, directory_urls: bool = True,
                  edit_url: Callable[[Entry], str | None] = lambda e: None,
                  body: Callable[[Entry, str, str], str] | None = None,
-                 extra_home_links: Sequence[tuple[str, str]] = ()):
+                 extra_home_links: Sequence[tuple[str, str]] = (), tag_min_entries: int = MIN_ENTRIES):
         self.entries, self.graph, self.lang = entries, graph, lang
         self.directory_urls = directory_urls
         self.edit_url, self.body = edit_url, body
         self.extra_home_links = tuple(extra_home_links)
+        self.tag_min_entries = tag_min_entries
         self.by_id: dict[str, NormalizedEntry] = {n.entry.id: n for n in entries}
         self.links: Mapping[str, EntryLinks] = getattr(graph, "links", {}) or {}
         self.tag_members: dict[str, list[NormalizedEntry]] = defaultdict(list)
@@ -296,6 +327,24 @@ class Site:
                 self.category_members[slug].append(n)
                 if slug not in self.category_name:  # the first entry's category names it
                     self.category_name[slug] = category_label(n.entry.category, lang)
+
+    @cached_property
+    def tags(self) -> TagPlan:
+        """Which tags have a page, which are merged into another, what tag pages link to."""
+        return plan_tags(((n.entry.id, [t.slug for t in n.tags if t.slug in self.tag_members]) for n in self.entries),
+                         self.tag_label, {n.entry.id: f"{n.entry.title}\n{n.entry.question}\n{n.entry.answer}"
+                                          for n in self.entries}, self.tag_min_entries)
+
+    def tag_link(self, from_uri: str, slug: str) -> Link:
+        """A tag as an entry page shows it: a link to the page listing its entries (its own, or
+        the one it is merged into), else to a search for it."""
+        page = self.tags.page_of(slug)
+        if page is None:
+            return Link(self.tag_label[slug], search_link(from_uri, self.tag_label[slug]))
+        return Link(self.tag_label[page], md_link(from_uri, tag_uri(page)))
+
+    def tag_chips(self, from_uri: str, slugs: Iterable[str]) -> tuple[Chip, ...]:
+        return tuple(Chip(self.tag_label[s], md_link(from_uri, tag_uri(s)), len(self.tags.members[s])) for s in slugs)
 
     @cached_property
     def hubs(self) -> tuple:
@@ -334,8 +383,8 @@ def entry_page(site: Site, n: NormalizedEntry, shorten: Callable[[str | None, in
     if e.category:
         slug = category_slug(e.category)
         category = Link(site.category_name.get(slug, e.category), md_link(uri, category_uri(slug)))
-    tags = tuple(Link(tag.label, md_link(uri, tag_uri(tag.slug)))
-                 for tag in n.tags if tag.slug in site.tag_members and is_safe_segment(tag.slug))
+    # a tag merged into another one the entry carries too is shown once
+    tags = tuple(dict.fromkeys(site.tag_link(uri, tag.slug) for tag in n.tags if tag.slug in site.tag_members))
     versions = tuple(Link(v, md_link(uri, version_uri(v))) for v in n.versions if v in site.version_members)
     refs = links.references or tuple((r, None) for r in e.references)
     body = site.body or (lambda entry, text, kind: text)
@@ -368,9 +417,21 @@ def _reference_line(site: Site, uri: str, ref: Reference, resolved: str | None) 
 
 
 def tag_page(site: Site, slug: str) -> ListingPage:
-    uri, members = tag_uri(slug), site.tag_members[slug]
+    uri, plan = tag_uri(slug), site.tags
+    members = [site.by_id[i] for i in plan.members[slug]]
     return ListingPage(uri, site.lang, "tag", site.tag_label[slug], len(members), site.by_year(uri, members),
-                       md_link(uri, TAG_INDEX))
+                       md_link(uri, TAG_INDEX),
+                       related=tuple(Link(site.tag_label[s], md_link(uri, tag_uri(s))) for s in plan.related.get(slug, ())),
+                       see_also=tuple(Link(site.tag_label[s], md_link(uri, tag_uri(s))) for s in plan.see_also.get(slug, ())),
+                       merged=tuple(sorted(site.tag_label[v] for v, home in plan.merged.items() if home == slug)))
+
+
+def tag_redirect(site: Site, slug: str) -> RedirectPage:
+    """The page at the address a tag's page had: to the page listing its entries now, or a search."""
+    uri, page = tag_uri(slug), site.tags.page_of(slug)
+    target = (url_link(uri, tag_uri(page), site.directory_urls) if page is not None
+              else search_link(uri, site.tag_label[slug], site.directory_urls))
+    return RedirectPage(uri, site.lang, site.tag_label[page if page is not None else slug], target, page is None)
 
 
 def version_page(site: Site, version: str) -> ListingPage:
@@ -389,12 +450,20 @@ def _version_key(version: str) -> tuple:
 
 
 def tag_index(site: Site) -> TagIndexPage:
-    uri = TAG_INDEX
-    ordered = sorted(site.tag_members.items(), key=lambda kv: (-len(kv[1]), site.tag_label[kv[0]].lower()))
+    """The most used tags first; the rest filed by initial, so no wall of links."""
+    uri, members = TAG_INDEX, site.tags.members
+    ordered = sorted(members, key=lambda s: (-len(members[s]), site.tag_label[s].lower()))
+    top, rest = ordered[:TOP_TAGS_ON_INDEX], ordered[TOP_TAGS_ON_INDEX:]
+    by_initial: dict[str, list[str]] = defaultdict(list)
+    for slug in sorted(rest, key=lambda s: site.tag_label[s].lower()):
+        by_initial[initial(site.tag_label[slug])].append(slug)
+    groups = tuple((c, f"tags-{'num' if c == '#' else c.lower()}", site.tag_chips(uri, by_initial[c]))
+                   for c in sorted(by_initial, key=lambda c: (c == "#", c)))
     versions = sorted(site.version_members.items(), key=lambda kv: _version_key(kv[0]), reverse=True)
-    return TagIndexPage(uri, site.lang,
-                        tuple(Chip(site.tag_label[s], md_link(uri, tag_uri(s)), len(m)) for s, m in ordered),
-                        tuple(Chip(v, md_link(uri, version_uri(v)), len(m)) for v, m in versions))
+    unpaged = sum(1 for s in site.tag_members if site.tags.page_of(s) is None)
+    return TagIndexPage(uri, site.lang, site.tag_chips(uri, top),
+                        tuple(Chip(v, md_link(uri, version_uri(v)), len(m)) for v, m in versions),
+                        groups, len(members), unpaged)
 
 
 def category_index(site: Site) -> CategoryIndexPage:
@@ -445,11 +514,11 @@ def error_index(site: Site) -> ErrorIndexPage:
 def home(site: Site) -> HomePage:
     uri = HOME
     browse = (Chip("error_index", md_link(uri, ERROR_PAGE), len(site.error_index)),
-              Chip("tag_index", md_link(uri, TAG_INDEX), len(site.tag_members)),
+              Chip("tag_index", md_link(uri, TAG_INDEX), len(site.tags.members)),
               Chip("categories", md_link(uri, CATEGORY_INDEX), len(site.category_members)))
-    top = sorted(site.tag_members, key=lambda s: -len(site.tag_members[s]))[:TOP_TAGS_ON_HOME]
-    return HomePage(uri, site.lang, len(site.by_id), len(site.category_members), len(site.tag_members),
+    top = sorted(site.tags.members, key=lambda s: -len(site.tags.members[s]))[:TOP_TAGS_ON_HOME]
+    return HomePage(uri, site.lang, len(site.by_id), len(site.category_members), len(site.tags.members),
                     len(site.error_index), tuple(_hub_summary(site, uri, h) for h in site.hubs), browse,
                     tuple(Link(text, md_link(uri, target)) for text, target in site.extra_home_links),
                     site.entry_list(uri, newest_first(site.by_id.values())[:LATEST_ON_HOME]),
-                    tuple(Chip(site.tag_label[s], md_link(uri, tag_uri(s)), len(site.tag_members[s])) for s in top))
+                    site.tag_chips(uri, top))

@@ -65,7 +65,12 @@ class PageRecord:
         self.current: dict[str, str] = {}
 
     def unchanged(self, uri: str, page: Any, dest_path: str) -> bool:
-        h = digest(page.markdown + "\0" + "\0".join(page.fragments))
+        return self.unchanged_text(uri, page.markdown + "\0" + "\0".join(page.fragments), dest_path)
+
+    def unchanged_text(self, uri: str, text: str, dest_path: str) -> bool:
+        """Whether what `uri` is written from (a page's text, a redirect's HTML) is as last time;
+        either way it is recorded, so `removed` knows the address is still in use."""
+        h = digest(text)
         self.current[uri] = h
         return self.previous.get(uri) == h and os.path.isfile(dest_path)
 

@@ -1,7 +1,6 @@
 """`kb tags`: the canonical tags of a corpus with counts, the merges applied, and suggested merges."""
 from __future__ import annotations
 
-import math
 import re
 from collections import Counter, defaultdict
 from dataclasses import dataclass
@@ -10,6 +9,7 @@ from typing import Iterable, Mapping, Sequence
 from .analyze import Analyzer, fold, stem
 from .model import Entry
 from .normalize import corpus_settings, normalize_entry, raw_values, taught_words
+from .tagplan import NEIGHBOURS_ALIKE, cosine
 from .tags import TagSettings, classify_tag, compact_key, default_settings, fold_tag, has_cjk, version_key
 from .terminal import clean_lines
 
@@ -45,7 +45,6 @@ def _pinyin_key(tag: str) -> str | None:
     return "".join(lazy_pinyin(tag))
 
 
-NEIGHBOURS_ALIKE = 0.3  # cosine of two tags' neighbour counts that says they are used alike
 _LATIN_WORD = re.compile(r"[a-z0-9]+")
 
 
@@ -86,10 +85,7 @@ class TagEvidence:
         return False
 
     def used_alike(self, a: str, b: str) -> bool:
-        na, nb = self.neighbours.get(a, {}), self.neighbours.get(b, {})
-        dot = sum(n * nb.get(t, 0) for t, n in na.items())
-        norm = math.sqrt(sum(n * n for n in na.values()) * sum(n * n for n in nb.values()))
-        return bool(norm) and dot / norm >= NEIGHBOURS_ALIKE
+        return cosine(self.neighbours.get(a, {}), self.neighbours.get(b, {})) >= NEIGHBOURS_ALIKE
 
 
 def _written(word: str, text: str) -> bool:

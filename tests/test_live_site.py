@@ -94,6 +94,8 @@ EDITS = [
     ("question", lambda r: _edit(_file(r, B), r"^## 用户问题 ：.*$", lambda m: m.group(0) + "\n新的问题描述 kbquestion")),
     ("answer", lambda r: _answer(_file(r, C), "新增的解答段落 kbanswer。")),
     ("tags: a new tag", lambda r: _front(_file(r, D), "tags", '["全新标签kbtag", "spring-boot"]')),
+    ("a tag gains its second entry: a page", lambda r: _front(_file(r, E), "tags", '["全新标签kbtag", "spring-boot"]')),
+    ("a tag loses its second entry: a redirect", lambda r: _front(_file(r, E), "tags", '["spring-boot"]')),
     ("keywords", lambda r: _front(_file(r, D), "keywords", '["配置刷新", "kbkeyword"]')),
     ("date", lambda r: _front(_file(r, E), "date", '"2021-01-02"')),
     ("updated", lambda r: _front(_file(r, E), "updated", '"2025-03-04"')),

@@ -58,7 +58,7 @@ def test_bare_title_reference_links_to_the_entry(pair):
 
 
 def test_backlinks_and_tag_links(pair):
-    pages = _render(pair)
+    pages = _render(pair, tag_min_entries=1)
     assert 'href="../a-1/"' in pages[entry_uri("b-2")].split("Referenced by", 1)[1]
     assert "../tags/console.md" in pages[entry_uri("a-1")]
     assert "tags/console.md" in pages and "tags/index.md" in pages

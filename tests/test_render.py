@@ -96,7 +96,8 @@ def test_shared_navigation_is_what_each_page_would_render(sample_content_dir, tm
     each = tmp_path / "each"
     build_site(REPO / "mkdocs.yml", sample_content_dir, each, processes=1)
     html = sorted(p.relative_to(each).as_posix() for p in each.rglob("*.html"))
-    assert len(calls) >= 2 * len(html) - 2  # both partials on (almost) every page
+    redirects = [p for p in html if 'http-equiv="refresh"' in (each / p).read_text(encoding="utf-8")]
+    assert len(calls) >= 2 * (len(html) - len(redirects)) - 2  # both partials on (almost) every page
     assert html == sorted(p.relative_to(shared).as_posix() for p in shared.rglob("*.html"))
     assert [p for p in html if (each / p).read_bytes() != (shared / p).read_bytes()] == []
     # a page in the navigation still shows itself as the active one

@@ -329,6 +329,8 @@ def test_hostile_tags_become_pages_only_inside_tags(hostile_site):
     tag_links = re.findall(r'<a class="kb-tag" href="([^"]+)"', html)
     assert len(tag_links) >= 5, tag_links
     for href in tag_links:
+        if href.startswith("../../?q="):  # a tag of this entry alone: a search for it, no page
+            continue
         target = (site / "q" / "hostile-tags" / href.split("#")[0]).resolve()
         assert target.parent == (site / "tags").resolve() and (target / "index.html").is_file(), href
 
@@ -509,15 +511,24 @@ def test_hostile_pages_run_no_injected_script(served_site, browser):
     failures = {}
     for rel in pages:
         url = base + (rel[: -len("index.html")] if rel.endswith("index.html") else rel)
-        response = page.goto(f"{url}?q={quote(SEARCH)}", wait_until="load")
-        searched = _search_ran(page)
-        page.keyboard.press("Escape")  # close the search, uncovering the page
-        page.evaluate("window.scrollTo(0, document.body.scrollHeight)")  # the header shows the page title
-        page.wait_for_timeout(100)
-        pointed = _point_at_titled_elements(page)
-        # every image, those of the page and any a tooltip made, has loaded or failed
-        page.wait_for_function("() => Array.from(document.images).every(i => i.complete)", timeout=5000)
-        page.wait_for_timeout(50)  # the error events of the failed ones
+        redirect = 'http-equiv="refresh"' in (site / rel).read_text(encoding="utf-8")
+        if redirect:
+            # a tag address without a page: follow it, to the search for the tag it opens
+            response = page.goto(url, wait_until="load")
+            page.wait_for_url(lambda u: u != url, wait_until="load")
+            searched = _search_ran(page)
+            pointed = 1  # the page it leads to is checked, its titles are those of the search results
+            page.wait_for_timeout(300)
+        else:
+            response = page.goto(f"{url}?q={quote(SEARCH)}", wait_until="load")
+            searched = _search_ran(page)
+            page.keyboard.press("Escape")  # close the search, uncovering the page
+            page.evaluate("window.scrollTo(0, document.body.scrollHeight)")  # the header shows the page title
+            page.wait_for_timeout(100)
+            pointed = _point_at_titled_elements(page)
+            # every image, those of the page and any a tooltip made, has loaded or failed
+            page.wait_for_function("() => Array.from(document.images).every(i => i.complete)", timeout=5000)
+            page.wait_for_timeout(50)  # the error events of the failed ones
         pwned = page.evaluate("window.__pwned")
         scripts = page.evaluate("""Array.from(document.querySelectorAll('script'))
             .filter(s => /pwned/.test(s.textContent) && s.type !== 'application/ld+json').length""")
