@@ -329,6 +329,7 @@ def test_export_builds_with_zensical_without_broken_links(venv, exported):
     assert broken_links(site) == []
     home = (site / "index.html").read_text(encoding="utf-8")
     assert "kb_once" not in home and 'href="q/register-fail/"' in home  # the .md link, made Zensical's URL
+    assert "Material for MkDocs</a>" in home and "{generator}" not in home  # kb's footer line, its label filled in
 
 
 @pytest.mark.browser
