@@ -8,7 +8,32 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from enum import Enum
-from typing import Iterator, Mapping
+from typing import Iterator, Mapping, TypeVar
+
+_T = TypeVar("_T")
+
+
+def hash_once(cls: type[_T]) -> type[_T]:
+    """A frozen dataclass whose hash is computed once per value: the pages of a rebuild are
+    remembered by keys holding the same entries thousands of times.  The hash is never
+    pickled (a string's hash differs from one process to the next)."""
+    fields_hash = cls.__hash__
+
+    def __hash__(self) -> int:
+        found = self.__dict__.get("_hash")
+        if found is None:
+            found = fields_hash(self)
+            object.__setattr__(self, "_hash", found)
+        return found
+
+    def __getstate__(self) -> dict:
+        state = dict(self.__dict__)
+        state.pop("_hash", None)
+        return state
+
+    cls.__hash__ = __hash__  # type: ignore[assignment]
+    cls.__getstate__ = __getstate__  # type: ignore[attr-defined]
+    return cls
 
 
 class Severity(str, Enum):
@@ -85,6 +110,7 @@ class Reference:
     target: str | None = None  # URL or relative path as written; None for bare titles
 
 
+@hash_once
 @dataclass(frozen=True)
 class Entry:
     id: str
@@ -118,6 +144,7 @@ class Tag:
     label: str  # what readers see
 
 
+@hash_once
 @dataclass(frozen=True)
 class NormalizedEntry:
     """An entry with its tags and keywords normalised (see normalize.py)."""
@@ -155,6 +182,7 @@ class Related:
     score: float
 
 
+@hash_once
 @dataclass(frozen=True)
 class EntryLinks:
     """What link.py derives for one entry from the whole corpus."""

@@ -61,6 +61,12 @@ class Page:
         """The markdown with the fragments inlined (raw HTML blocks), for other engines."""
         return self.fill(self.markdown)
 
+    @cached_property
+    def digest(self) -> str:
+        """What the page is written from, hashed (a page a rebuild remembers keeps its digest)."""
+        text = self.markdown + "\0" + "\0".join(self.fragments)
+        return hashlib.blake2b(text.encode("utf-8"), digest_size=16).hexdigest()
+
     def __contains__(self, needle: str) -> bool:
         return needle in self.text
 
@@ -171,6 +177,11 @@ def render(templates: Templates, name: str, page: Any) -> Page:
     return templates.render(name, page)
 
 
+def render_entry(templates: Templates, view: records.EntryView) -> Page:
+    """An entry's page from its view (what the store remembers, keyed by both)."""
+    return templates.render("entry", records.entry_page(view, shorten))
+
+
 # ----------------------------------------------------------------------------- entry bodies
 
 def sanitized_as_written(text: str) -> tuple[str, tuple[str, ...]]:
@@ -218,7 +229,7 @@ def render_site(ctx: RenderContext, store: Store | None = None) -> tuple[dict[st
     entries keeps an address: its page, or a redirect to where its entries are listed."""
     store = store if store is not None else Store()
     # Equal templates (the same sources) are the first such object: its compiled templates are kept.
-    templates = store.memo(_interned, ctx.templates or Templates())
+    templates = store.intern(ctx.templates or Templates())
     by_id = {n.entry.id for n in ctx.entries}
 
     def body(entry: Entry, text: str, kind: str) -> str:
@@ -230,11 +241,14 @@ def render_site(ctx: RenderContext, store: Store | None = None) -> tuple[dict[st
         return store.memo(sanitized, text, rewrites)
 
     site = Site(ctx.entries, ctx.graph, ctx.lang, ctx.directory_urls, ctx.edit_url, body, ctx.extra_home_links,
-                ctx.tag_min_entries)
+                ctx.tag_min_entries, store.memo)
     t = labels_for(ctx.lang)
-    jobs: list[tuple[str, str, Callable[[], Any]]] = [(HOME, "home", lambda: records.home(site))]
-    for n in ctx.entries:
-        jobs.append((entry_uri(n.entry.id), "entry", lambda n=n: records.entry_page(site, n, shorten)))
+    # An entry's page is remembered by its view (what it shows of the site), so a rebuild
+    # builds the records only of the pages an edit changed.
+    pages = {HOME: store.memo(render, templates, "home", records.home(site))}
+    pages.update({_check_uri(entry_uri(n.entry.id)): store.memo(render_entry, templates, site.entry_view(n))
+                  for n in ctx.entries})
+    jobs: list[tuple[str, str, Callable[[], Any]]] = []
     jobs.append((TAG_INDEX, "tag-index", lambda: records.tag_index(site)))
     jobs += [(tag_uri(slug), "listing", lambda slug=slug: records.tag_page(site, slug))
              for slug in site.tags.members if is_safe_segment(slug)]
@@ -247,7 +261,7 @@ def render_site(ctx: RenderContext, store: Store | None = None) -> tuple[dict[st
         jobs += [(hub_uri(hub.slug), "hub", lambda hub=hub: records.hub_page(site, hub, t["other"]))
                  for hub in site.hubs]
     jobs.append((ERROR_PAGE, "errors", lambda: records.error_index(site)))
-    pages = {_check_uri(uri): store.memo(render, templates, name, make()) for uri, name, make in jobs}
+    pages.update({_check_uri(uri): store.memo(render, templates, name, make()) for uri, name, make in jobs})
     redirects = {_check_uri(tag_uri(slug)): store.memo(render, templates, "redirect", records.tag_redirect(site, slug)).text
                  for slug in site.tag_members if slug not in site.tags.members and tag_uri(slug) not in pages}
     return pages, redirects
@@ -271,7 +285,3 @@ def _check_uri(uri: str) -> str:
     if not all(is_safe_segment(p) for p in uri.split("/")):
         raise ValueError(f"unsafe page path {uri!r}")
     return uri
-
-
-def _interned(value: Any) -> Any:
-    return value

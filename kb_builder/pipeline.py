@@ -21,7 +21,7 @@ from .tags import TagSettings, load_tag_settings
 from .pages import Page, RenderContext, Templates, entry_uri, render_site
 from .session import Session
 from .tagplan import MIN_ENTRIES
-from .store import freeze
+from .store import Store, freeze
 
 
 @dataclass(frozen=True)
@@ -113,7 +113,8 @@ def normalized_entries(entries: tuple[Entry, ...], base: TagSettings, glossary: 
     session = session or Session()
     store = session.store
     sources = normalize.tag_sources(entries)
-    effective = store.memo(normalize.corpus_settings, sources, base)
+    # An edit that changes the sources gives new but usually equal settings: the same object.
+    effective = store.intern(store.memo(normalize.corpus_settings, sources, base))
     analyzer = session.analyzer(store.memo(taught_words, sources, effective, glossary))
     return analyzer, tuple(store.memo(normalize.normalize_entry, e, effective,
                                       analyzer if normalize.reads_text(e, effective) else None) for e in entries)
@@ -152,10 +153,12 @@ def sources(settings: Settings, entries: tuple[NormalizedEntry, ...]) -> dict[st
     return {n.entry.id: source_label(settings, n.entry) for n in entries}
 
 
-def render_context(settings: Settings, entries: tuple[NormalizedEntry, ...], graph: link.Graph) -> RenderContext:
+def render_context(settings: Settings, entries: tuple[NormalizedEntry, ...], graph: link.Graph,
+                   store: Store | None = None) -> RenderContext:
     from .references import LinkMaps, resolve_link
 
-    maps = LinkMaps(tuple((n.entry.source_path, n.entry.id) for n in entries))
+    # the same maps the graph resolved links with (its lookups are built once)
+    maps = (store or Store()).memo(LinkMaps, tuple((n.entry.source_path, n.entry.id) for n in entries))
 
     def source(entry) -> str:
         return source_label(settings, entry)
@@ -181,7 +184,7 @@ def generate(settings: Settings, progress: ProgressFn = _no_progress,
     found = gather(settings, progress, normalized, session)
     if gathered is not None:
         gathered(found)
-    pages, redirects = render_site(render_context(settings, found.entries, found.graph), session.store)
+    pages, redirects = render_site(render_context(settings, found.entries, found.graph, session.store), session.store)
     progress("pages", len(pages), len(pages))
     return Generated(found.corpus, found.entries, found.graph, pages, found.analyzer, found.glossary, redirects)
 

@@ -16,13 +16,14 @@ from collections import defaultdict
 from dataclasses import dataclass
 from functools import cached_property
 from itertools import groupby
-from typing import Callable, Iterable, Mapping, Sequence
+from typing import Any, Callable, Iterable, Mapping, Sequence
 from urllib.parse import quote
 
 from .i18n import category_label
-from .model import Entry, EntryLinks, NormalizedEntry, Reference, Texts
+from .model import Entry, EntryLinks, NormalizedEntry, Reference, Texts, hash_once
 from .safe import is_safe_segment, safe_url
-from .tagplan import MIN_ENTRIES, TagPlan, initial, plan_tags
+from .site_paths import md_link, page_url, url_link
+from .tagplan import MIN_ENTRIES, TagPlan, initial, plan_tags, texts_read
 from .titles import repeats
 
 ENTRY_DIR = "q"
@@ -81,30 +82,6 @@ def search_link(from_uri: str, query: str, directory_urls: bool | None = None) -
     return f"{home}?q={quote(query, safe='')}"
 
 
-def md_link(from_uri: str, to_uri: str) -> str:
-    """A markdown link target from one generated page to another (engines resolve .md links)."""
-    return posixpath.relpath(to_uri, posixpath.dirname(from_uri) or ".")
-
-
-def page_url(uri: str, directory_urls: bool = True) -> str:
-    """The URL a page's source path gets (MkDocs' rule): a/b.md -> a/b/, a/index.md -> a/."""
-    stem, _ = posixpath.splitext(uri)
-    if posixpath.basename(stem) in ("index", "README"):
-        folder = posixpath.dirname(stem)
-        return f"{folder}/" if folder else ""
-    return f"{stem}/" if directory_urls else f"{stem}.html"
-
-
-def url_link(from_uri: str, to_uri: str, directory_urls: bool = True) -> str:
-    """A relative URL from one page to another, for HTML that no engine rewrites."""
-    here, there = page_url(from_uri, directory_urls), page_url(to_uri, directory_urls)
-    base = here if here.endswith("/") or not here else posixpath.dirname(here) + "/"
-    rel = posixpath.relpath(there or ".", base.rstrip("/") or ".")
-    if rel == ".":
-        return "./"
-    return rel + "/" if there.endswith("/") and not rel.endswith("/") else rel
-
-
 # ----------------------------------------------------------------------------- records
 
 @dataclass(frozen=True)
@@ -123,6 +100,7 @@ class Item:
     target: str = ""
 
 
+@hash_once
 @dataclass(frozen=True)
 class EntryList:
     items: tuple[Item, ...]
@@ -300,8 +278,10 @@ class Site:
     def __init__(self, entries: Sequence[NormalizedEntry], graph: object, lang: str, directory_urls: bool = True,
                  edit_url: Callable[[Entry], str | None] = lambda e: None,
                  body: Callable[[Entry, str, str], str] | None = None,
-                 extra_home_links: Sequence[tuple[str, str]] = (), tag_min_entries: int = MIN_ENTRIES):
+                 extra_home_links: Sequence[tuple[str, str]] = (), tag_min_entries: int = MIN_ENTRIES,
+                 memo: Callable[..., Any] = lambda fn, *args: fn(*args)):
         self.entries, self.graph, self.lang = entries, graph, lang
+        self.memo = memo  # the build's store (`Store.memo`): lists of entries are remembered
         self.directory_urls = directory_urls
         self.edit_url, self.body = edit_url, body
         self.extra_home_links = tuple(extra_home_links)
@@ -313,6 +293,7 @@ class Site:
         self.version_members: dict[str, list[NormalizedEntry]] = defaultdict(list)
         self.category_members: dict[str, list[NormalizedEntry]] = defaultdict(list)
         self.category_name: dict[str, str] = {}
+        self._category_slugs: dict[str, str] = {}
         for n in entries:
             for tag in n.tags:
                 if not is_safe_segment(tag.slug):
@@ -323,17 +304,27 @@ class Site:
                 if is_safe_segment(version):
                     self.version_members[version].append(n)
             if n.entry.category:
-                slug = category_slug(n.entry.category)
+                slug = self.category_slug(n.entry.category)
                 self.category_members[slug].append(n)
                 if slug not in self.category_name:  # the first entry's category names it
                     self.category_name[slug] = category_label(n.entry.category, lang)
 
+    def category_slug(self, category: str) -> str:
+        found = self._category_slugs.get(category)
+        if found is None:
+            found = self._category_slugs[category] = category_slug(category)
+        return found
+
     @cached_property
     def tags(self) -> TagPlan:
         """Which tags have a page, which are merged into another, what tag pages link to."""
-        return plan_tags(((n.entry.id, [t.slug for t in n.tags if t.slug in self.tag_members]) for n in self.entries),
-                         self.tag_label, {n.entry.id: f"{n.entry.title}\n{n.entry.question}\n{n.entry.answer}"
-                                          for n in self.entries}, self.tag_min_entries)
+        tagged = tuple((n.entry.id, tuple(t.slug for t in n.tags if t.slug in self.tag_members)) for n in self.entries)
+        labels = tuple(self.tag_label.items())
+        # The plan reads the text of few entries (those with compound tags): only theirs is its input.
+        read = self.memo(_texts_read, tagged, labels)
+        texts = tuple((n.entry.id, f"{n.entry.title}\n{n.entry.question}\n{n.entry.answer}")
+                      for n in self.entries if n.entry.id in read)
+        return self.memo(_tag_plan, tagged, labels, texts, self.tag_min_entries)
 
     def tag_link(self, from_uri: str, slug: str) -> Link:
         """A tag as an entry page shows it: a link to the page listing its entries (its own, or
@@ -356,59 +347,116 @@ class Site:
         return getattr(self.graph, "error_index", {}) or {}
 
     def entry_list(self, from_uri: str, members: Iterable[NormalizedEntry], dates: bool = True) -> EntryList:
-        return EntryList(tuple(Item(n.entry, url_link(from_uri, entry_uri(n.entry.id), self.directory_urls),
-                                    md_link(from_uri, entry_uri(n.entry.id)))
-                               for n in members), dates)
+        return self.memo(entry_list, from_uri, tuple(n.entry for n in members), dates, self.directory_urls)
+
+    def entry_view(self, n: NormalizedEntry) -> EntryView:
+        e = n.entry
+        links = self.links.get(e.id) or EntryLinks()
+        category = None
+        if e.category:
+            slug = self.category_slug(e.category)
+            category = (slug, self.category_name.get(slug, e.category))
+        # a tag merged into another one the entry carries too is shown once
+        tags = tuple(dict.fromkeys((self.tag_label[page if page is not None else tag.slug], page)
+                                   for tag in n.tags if tag.slug in self.tag_members
+                                   for page in (self.tags.page_of(tag.slug),)))
+        body = self.body or (lambda entry, text, kind: text)
+        by_id = self.by_id
+        refs = links.references or tuple((r, None) for r in e.references)
+        return EntryView(
+            n, self.lang, self.directory_urls, links, category, tags,
+            tuple(v for v in n.versions if v in self.version_members), self.edit_url(e),
+            # A question is prose: a leading '#' (as in "#what is X") is a hashtag, not a heading.
+            body(e, _HASHTAG.sub(r"\1\\#", e.question), "question"),
+            body(e, e.answer, "answer") if e.answer else "",
+            tuple((ref, resolved if resolved in by_id else None) for ref, resolved in refs),
+            tuple(by_id[i].entry for i in links.also_asked if i in by_id),
+            tuple(by_id[r.entry_id].entry for r in links.related if r.entry_id in by_id),
+            tuple(by_id[i].entry for i in links.referenced_by if i in by_id))
 
     def by_year(self, from_uri: str, members: Sequence[NormalizedEntry]) -> tuple[Section, ...]:
-        """Newest first; long listings are split by year so they stay scannable."""
-        members = newest_first(members)
-        if len(members) < YEAR_GROUPS_FROM:
-            return (Section(None, self.entry_list(from_uri, members)),)
-        return tuple(Section(year, self.entry_list(from_uri, list(group)))
-                     for year, group in groupby(members, key=lambda n: _changed(n.entry)[:4] or "—"))
+        return self.memo(by_year, from_uri, tuple(n.entry for n in members), self.directory_urls)
 
 
 # ----------------------------------------------------------------------------- builders
+
+def _texts_read(tagged: tuple[tuple[str, tuple[str, ...]], ...], labels: tuple[tuple[str, str], ...]) -> frozenset[str]:
+    return texts_read(tagged, dict(labels))
+
+
+def _tag_plan(tagged: tuple[tuple[str, tuple[str, ...]], ...], labels: tuple[tuple[str, str], ...],
+              texts: tuple[tuple[str, str], ...], min_entries: int) -> TagPlan:
+    return plan_tags(tagged, dict(labels), dict(texts), min_entries)
+
+
+_HASHTAG = re.compile(r"^(\s{0,3})#", re.M)
+
+
+def by_year(from_uri: str, entries: tuple[Entry, ...], directory_urls: bool) -> tuple[Section, ...]:
+    """Newest first; long listings are split by year so they stay scannable."""
+    ordered = sorted(entries, key=lambda e: (_changed(e), e.id), reverse=True)
+    if len(ordered) < YEAR_GROUPS_FROM:
+        return (Section(None, entry_list(from_uri, tuple(ordered), True, directory_urls)),)
+    return tuple(Section(year, entry_list(from_uri, tuple(group), True, directory_urls))
+                 for year, group in groupby(ordered, key=lambda e: _changed(e)[:4] or "—"))
+
+
+def entry_list(from_uri: str, entries: tuple[Entry, ...], dates: bool, directory_urls: bool) -> EntryList:
+    """The entries as a list on the page at `from_uri` (links relative to it)."""
+    return EntryList(tuple(Item(e, url_link(from_uri, entry_uri(e.id), directory_urls), md_link(from_uri, entry_uri(e.id)))
+                           for e in entries), dates)
+
 
 def _has_scheme(target: str) -> bool:
     return ":" in target.split("/", 1)[0]
 
 
-def entry_page(site: Site, n: NormalizedEntry, shorten: Callable[[str | None, int], str]) -> EntryPage:
-    e = n.entry
+@hash_once
+@dataclass(frozen=True)
+class EntryView:
+    """What an entry's page shows of the rest of the site, looked up (`Site.entry_view`): the
+    key its page is remembered by.  It holds whole entries (its own and those it lists), so
+    a new field of an entry reaches its page with no cache code."""
+
+    n: NormalizedEntry
+    lang: str
+    directory_urls: bool
+    links: EntryLinks
+    category: tuple[str, str] | None  # (slug, label)
+    tags: tuple[tuple[str, str | None], ...]  # (label shown, the tag whose page lists it; None: a search)
+    versions: tuple[str, ...]  # those with a page
+    edit_url: str | None
+    question: str  # sanitised markdown
+    answer: str
+    references: tuple[tuple[Reference, str | None], ...]  # (reference, the entry it resolves to)
+    also_asked: tuple[Entry, ...]
+    related: tuple[Entry, ...]
+    referenced_by: tuple[Entry, ...]
+
+
+def entry_page(view: EntryView, shorten: Callable[[str | None, int], str]) -> EntryPage:
+    n, e = view.n, view.n.entry
     uri = entry_uri(e.id)
-    links = site.links.get(e.id) or EntryLinks()
-    category = None
-    if e.category:
-        slug = category_slug(e.category)
-        category = Link(site.category_name.get(slug, e.category), md_link(uri, category_uri(slug)))
-    # a tag merged into another one the entry carries too is shown once
-    tags = tuple(dict.fromkeys(site.tag_link(uri, tag.slug) for tag in n.tags if tag.slug in site.tag_members))
-    versions = tuple(Link(v, md_link(uri, version_uri(v))) for v in n.versions if v in site.version_members)
-    refs = links.references or tuple((r, None) for r in e.references)
-    body = site.body or (lambda entry, text, kind: text)
+    category = Link(view.category[1], md_link(uri, category_uri(view.category[0]))) if view.category else None
+    tags = tuple(Link(label, md_link(uri, tag_uri(page)) if page is not None else search_link(uri, label))
+                 for label, page in view.tags)
     return EntryPage(
-        uri=uri, lang=site.lang, entry=e,
+        uri=uri, lang=view.lang, entry=e,
         description=shorten(e.description, 300) if e.description else None,
-        category=category, tags=tags, versions=versions,
-        edit_url=safe_url(site.edit_url(e)),
-        # A question is prose: a leading '#' (as in "#what is X") is a hashtag, not a heading.
-        question="" if repeats(e.question, e.display_title, e.title)
-        else body(e, re.sub(r"^(\s{0,3})#", r"\1\\#", e.question, flags=re.M), "question"),
-        answer=body(e, e.answer, "answer") if e.answer else "",
-        references=tuple(_reference_line(site, uri, ref, resolved) for ref, resolved in refs),
-        errors=tuple(Link(sig, f"{md_link(uri, ERROR_PAGE)}#{error_anchor(sig)}") for sig in links.errors),
-        also_asked=site.entry_list(uri, [site.by_id[i] for i in links.also_asked if i in site.by_id]),
-        related=site.entry_list(uri, [site.by_id[r.entry_id] for r in links.related if r.entry_id in site.by_id],
-                                dates=False),
-        referenced_by=site.entry_list(uri, [site.by_id[i] for i in links.referenced_by if i in site.by_id],
-                                      dates=False),
+        category=category, tags=tags, versions=tuple(Link(v, md_link(uri, version_uri(v))) for v in view.versions),
+        edit_url=safe_url(view.edit_url),
+        question="" if repeats(e.question, e.display_title, e.title) else view.question,
+        answer=view.answer,
+        references=tuple(_reference_line(uri, ref, resolved) for ref, resolved in view.references),
+        errors=tuple(Link(sig, f"{md_link(uri, ERROR_PAGE)}#{error_anchor(sig)}") for sig in view.links.errors),
+        also_asked=entry_list(uri, view.also_asked, True, view.directory_urls),
+        related=entry_list(uri, view.related, False, view.directory_urls),
+        referenced_by=entry_list(uri, view.referenced_by, False, view.directory_urls),
     )
 
 
-def _reference_line(site: Site, uri: str, ref: Reference, resolved: str | None) -> ReferenceLine:
-    if resolved and resolved in site.by_id:
+def _reference_line(uri: str, ref: Reference, resolved: str | None) -> ReferenceLine:
+    if resolved:
         return ReferenceLine(ref.text, md_link(uri, entry_uri(resolved)))
     url = safe_url(ref.target) if ref.target else None
     if url and url.startswith(("http://", "https://", "mailto:", "ftp://")):

@@ -65,12 +65,15 @@ class PageRecord:
         self.current: dict[str, str] = {}
 
     def unchanged(self, uri: str, page: Any, dest_path: str) -> bool:
-        return self.unchanged_text(uri, page.markdown + "\0" + "\0".join(page.fragments), dest_path)
+        """Whether a generated page (`pages.Page`) is written from what it was last time."""
+        return self._unchanged(uri, page.digest, dest_path)
 
     def unchanged_text(self, uri: str, text: str, dest_path: str) -> bool:
-        """Whether what `uri` is written from (a page's text, a redirect's HTML) is as last time;
-        either way it is recorded, so `removed` knows the address is still in use."""
-        h = digest(text)
+        """Whether what `uri` is written from (a redirect's HTML) is as last time."""
+        return self._unchanged(uri, digest(text), dest_path)
+
+    def _unchanged(self, uri: str, h: str, dest_path: str) -> bool:
+        # Recorded either way, so `removed` knows the address is still in use.
         self.current[uri] = h
         return self.previous.get(uri) == h and os.path.isfile(dest_path)
 

@@ -32,7 +32,7 @@ def _vector(weights: Mapping[str, float], df: Mapping[str, int], n: int) -> dict
     """One document's unit TF-IDF vector (log-scaled weights)."""
     vec = {}
     for t, w in weights.items():
-        idf = math.log(1 + n / _df_step(df[t]))
+        idf = math.log(1 + _df_step(n) / _df_step(df[t]))
         vec[t] = (1 + math.log(w)) * idf if w >= 1 else w * idf
     norm = math.sqrt(sum(v * v for v in vec.values())) or 1.0
     return {t: v / norm for t, v in vec.items()}
@@ -112,23 +112,29 @@ def similar(previous: Similar | None, ids: tuple[str, ...], weights: tuple[dict[
     """Vectors and neighbours of all docs; given the previous result, only what changed is recomputed.
 
     A doc's vector changes when its weights do or when the document frequency of one of
-    its terms does; those docs get new neighbour lists.  Another doc's list depends on a
-    changed doc only through their partial score (the rare terms they share): when that
-    score was and stays below the list's candidate floor, the changed doc was not and is
-    not a candidate, and the list stands.  Everything else is the previous build's result,
-    computed by the same code from the same numbers."""
+    its terms does (or the corpus size, in steps: `_df_step`); those docs get new neighbour
+    lists.  Another doc's list depends on a changed, added or removed doc only through
+    their partial score (the rare terms they share): when that score was and stays below
+    the list's candidate floor, the doc was not and is not a candidate, and the list
+    stands (its positions renumbered when docs came or went: the order of the others, the
+    tie-break, is kept).  Everything else is the previous build's result, computed by the
+    same code from the same numbers."""
     n = len(ids)
-    same_shape = previous is not None and previous.ids == ids and previous.limit == limit and previous.cap == cap
-    moved = [i for i in range(n) if not _same(weights[i], previous.weights[i])] if same_shape else None
-    if moved is not None and not moved:
+    if previous is None or previous.limit != limit or previous.cap != cap \
+            or _df_step(n) != _df_step(len(previous.ids)) or len(set(ids)) != n:
+        return _fresh(ids, weights, limit, cap)
+    old_at = {eid: k for k, eid in enumerate(previous.ids)}
+    was = [old_at.get(eid) for eid in ids]  # each doc's previous position (None: added)
+    removed = sorted(set(range(len(previous.ids))) - {k for k in was if k is not None})
+    moved = [i for i in range(n) if was[i] is None or not _same(weights[i], previous.weights[was[i]])]
+    if not moved and not removed:
         return previous
-    if moved is None or len(moved) > n // 4:
-        df = _document_frequencies(weights)
-        return _all_near(ids, weights, df, [_vector(w, df, n) for w in weights], limit, cap)
+    if len(moved) + len(removed) > n // 4:
+        return _fresh(ids, weights, limit, cap)
     df = previous.df.copy()
     touched: set[str] = set()
-    for i in moved:
-        old, new = previous.weights[i].keys(), weights[i].keys()
+    for old, new in [(previous.weights[was[i]].keys() if was[i] is not None else (), weights[i].keys()) for i in moved] \
+            + [(previous.weights[k].keys(), ()) for k in removed]:
         df.subtract(old)
         df.update(new)
         touched.update(old, new)
@@ -139,39 +145,54 @@ def similar(previous: Similar | None, ids: tuple[str, ...], weights: tuple[dict[
     # selecting candidates (`_near` skips terms in more than `cap` documents).
     idf_changed = {t for t in touched
                    if _df_step(a := df.get(t, 0)) != _df_step(b := previous.df.get(t, 0)) or (a <= cap) != (b <= cap)}
-    vectors = list(previous.vectors)
+    vectors: list = [previous.vectors[k] if k is not None else None for k in was]
     changed = []
     for i, w in enumerate(weights):
-        if _same(w, previous.weights[i]) and (not idf_changed or idf_changed.isdisjoint(w)):
+        if was[i] is not None and _same(w, previous.weights[was[i]]) and (not idf_changed or idf_changed.isdisjoint(w)):
             continue
         vectors[i] = _vector(w, df, n)
         changed.append(i)
     if len(changed) > n // 4:
         return _all_near(ids, weights, df, vectors, limit, cap)
     postings = _postings(vectors)
-    # The highest partial score, before or after, of any changed doc with each doc it
-    # shares a candidate-selecting term with.  An unchanged doc holds the same terms,
-    # values and term gating (a term crossing the cap changed every doc holding it).
+    # The highest partial score, before or after, of any changed, added or removed doc with
+    # each doc it shares a candidate-selecting term with.  An unchanged doc holds the same
+    # terms, values and term gating (a term crossing the cap changed every doc holding it).
     reach: dict[int, float] = {}
-    for i in changed:
-        for vec in (previous.vectors[i], vectors[i]):
-            partial: dict[int, float] = defaultdict(float)
-            for t, v in vec.items():
-                plist = postings.get(t)
-                if plist is not None and len(plist) <= cap:
-                    for j, w in plist:
-                        partial[j] += v * w
-            for j, score in partial.items():
-                if score > reach.get(j, -1.0):
-                    reach[j] = score
+    before = [previous.vectors[was[i]] for i in changed if was[i] is not None] + [previous.vectors[k] for k in removed]
+    for vec in before + [vectors[i] for i in changed]:
+        partial: dict[int, float] = defaultdict(float)
+        for t, v in vec.items():
+            plist = postings.get(t)
+            if plist is not None and len(plist) <= cap:
+                for j, w in plist:
+                    partial[j] += v * w
+        for j, score in partial.items():
+            if score > reach.get(j, -1.0):
+                reach[j] = score
     redo = set(changed)
     for j, score in reach.items():
-        floor = previous.floors[j]
+        if j in redo:
+            continue
+        floor = previous.floors[was[j]]  # type: ignore[index]  # j unchanged: it was there before
         if floor is None or score >= floor - _FLOOR_MARGIN:
             redo.add(j)
     if len(redo) > n // 2:
         return _all_near(ids, weights, df, vectors, limit, cap)
-    neighbours, floors = list(previous.neighbours), list(previous.floors)
-    for j in redo:
-        neighbours[j], floors[j] = _near(j, vectors, postings, limit, cap)
+    now_at = {k: i for i, k in enumerate(was) if k is not None}
+    neighbours: list = [None] * n
+    floors: list = [None] * n
+    for j in range(n):
+        if j in redo:
+            neighbours[j], floors[j] = _near(j, vectors, postings, limit, cap)
+        else:
+            k = was[j]
+            neighbours[j] = [(score, now_at[i]) for score, i in previous.neighbours[k]]
+            floors[j] = previous.floors[k]
     return Similar(ids, limit, cap, weights, df, vectors, neighbours, floors, len(redo))
+
+
+def _fresh(ids: tuple[str, ...], weights: tuple[dict[str, float], ...], limit: int, cap: int) -> Similar:
+    df = _document_frequencies(weights)
+    n = len(ids)
+    return _all_near(ids, weights, df, [_vector(w, df, n) for w in weights], limit, cap)

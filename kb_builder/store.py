@@ -24,7 +24,6 @@ import os
 from typing import Any, Callable, Hashable, TypeVar
 
 T = TypeVar("T")
-_MISSING = object()
 VERIFY_ENV = "KB_VERIFY_CACHE"
 
 
@@ -39,6 +38,10 @@ def _name(fn: Callable) -> str:
     return name
 
 
+def _same_value(value: T) -> T:
+    return value
+
+
 def verify_from_environment() -> bool:
     return os.environ.get(VERIFY_ENV, "").strip().lower() not in ("", "0", "false", "no")
 
@@ -46,8 +49,9 @@ def verify_from_environment() -> bool:
 class Store:
     def __init__(self, verify: bool | None = None):
         self.verify = verify_from_environment() if verify is None else verify
-        self._values: dict[tuple[str, tuple], Any] = {}
-        self._older: dict[tuple[str, tuple], Any] = {}
+        # key -> [value, the last build that asked for it]: a hit costs one lookup
+        self._values: dict[tuple[str, tuple], list] = {}
+        self._build = 0
         self._derived: dict[tuple[str, Hashable], tuple[tuple, Any]] = {}
         self._derived_older: dict[tuple[str, Hashable], tuple[tuple, Any]] = {}
         self._objects: dict[str, Any] = {}
@@ -58,20 +62,24 @@ class Store:
     def memo(self, fn: Callable[..., T], *args: Hashable) -> T:
         """`fn(*args)`, remembered by the value of `args`."""
         key = (_name(fn), args)
-        value = self._values.get(key, _MISSING)
-        if value is _MISSING:
-            value = self._older.pop(key, _MISSING)
-            if value is _MISSING:
-                self.misses += 1
-                value = self._values[key] = fn(*args)
-                return value
-            self._values[key] = value
+        slot = self._values.get(key)
+        if slot is None:
+            self.misses += 1
+            value = fn(*args)
+            self._values[key] = [value, self._build]
+            return value
+        value, slot[1] = slot[0], self._build
         self.hits += 1
         if self.verify:
             fresh = fn(*args)
             if fresh != value:
                 raise StaleValue(f"{key[0]}: a remembered value differs from a fresh one")
         return value
+
+    def intern(self, value: T) -> T:
+        """The first value equal to `value` this store holds: keys holding it then compare by
+        identity, not by value (a large settings object is compared once, not per entry)."""
+        return self.memo(_same_value, value)
 
     def derive(self, fn: Callable[..., T], *args: Any, slot: Hashable = None,
                same: Callable[[Any, Any], bool] | None = None) -> T:
@@ -108,7 +116,9 @@ class Store:
     # -- generations ----------------------------------------------------------------------
     def end_build(self) -> None:
         """What this build did not ask for is kept one more build, then forgotten."""
-        self._older, self._values = self._values, {}
+        build = self._build
+        self._values = {key: slot for key, slot in self._values.items() if slot[1] == build}
+        self._build += 1
         self._derived_older, self._derived = self._derived, {}
         for obj in self._objects.values():
             sweep = getattr(obj, "sweep", None)
@@ -116,7 +126,7 @@ class Store:
                 sweep()
 
     def __len__(self) -> int:
-        return len(self._values) + len(self._older)
+        return len(self._values)
 
 
 def freeze(value: Any) -> Hashable:

@@ -80,7 +80,7 @@ def plan_tags(tagged: Iterable[tuple[str, Sequence[str]]], labels: Mapping[str, 
             members[slug].append(entry_id)
             neighbours[slug].update(s for s in slugs if s != slug)
     count = {slug: len(ids) for slug, ids in members.items()}
-    forms = {slug: {slug, labels.get(slug, slug).lower()} for slug in members}
+    compounds = compound_tags(members, labels)
 
     lowered: dict[str, str] = {}
 
@@ -88,23 +88,6 @@ def plan_tags(tagged: Iterable[tuple[str, Sequence[str]]], labels: Mapping[str, 
         if entry_id not in lowered:
             lowered[entry_id] = texts.get(entry_id, "").lower()
         return lowered[entry_id]
-
-    by_form: dict[str, set[str]] = defaultdict(set)
-    for slug, slug_forms in forms.items():
-        for form in slug_forms:
-            by_form[form].add(slug)
-
-    def compounds(long: str) -> Iterable[tuple[str, str]]:
-        """The tags `long` is a compound of, each with its form written inside `long`
-        (found by looking up every part of `long`, not by trying every tag)."""
-        found: dict[str, str] = {}
-        for lg in forms[long]:
-            for start in range(len(lg)):
-                for end in range(start + 1, min(len(lg), start + MAX_PART) + 1):
-                    for short in by_form.get(lg[start:end], ()):
-                        if short != long and short not in found and is_compound_of(lg[start:end], lg):
-                            found[short] = lg[start:end]
-        return found.items()
 
     def shared(short: str, long: str) -> bool:
         """The tags say they are one topic: half the entries of one carry the other too (a single
@@ -121,7 +104,7 @@ def plan_tags(tagged: Iterable[tuple[str, Sequence[str]]], labels: Mapping[str, 
     merged: dict[str, str] = {}
     linked: dict[str, set[str]] = defaultdict(set)
     for long in members:
-        pairs = list(compounds(long))
+        pairs = compounds.get(long, [])
         broader = [s for s, form in pairs if has_cjk(form) and count[s] >= count[long] < OWN_TOPIC
                    and shared(s, long)]
         if broader:
@@ -140,6 +123,38 @@ def plan_tags(tagged: Iterable[tuple[str, Sequence[str]]], labels: Mapping[str, 
                 for slug, others in linked.items() if slug in pages}
     return TagPlan(pages, merged, _related(pages, tagged_ids(members, merged)),
                    {k: v for k, v in see_also.items() if v})
+
+
+def compound_tags(members: Iterable[str], labels: Mapping[str, str]) -> dict[str, list[tuple[str, str]]]:
+    """For each tag that is a compound of others, those tags, each with its form written
+    inside the compound (found by looking up every part of the compound's slug and label,
+    not by trying every tag)."""
+    forms = {slug: {slug, labels.get(slug, slug).lower()} for slug in members}
+    by_form: dict[str, set[str]] = defaultdict(set)
+    for slug, slug_forms in forms.items():
+        for form in slug_forms:
+            by_form[form].add(slug)
+    out: dict[str, list[tuple[str, str]]] = {}
+    for long, long_forms in forms.items():
+        found: dict[str, str] = {}
+        for lg in sorted(long_forms):
+            for start in range(len(lg)):
+                for end in range(start + 1, min(len(lg), start + MAX_PART) + 1):
+                    for short in sorted(by_form.get(lg[start:end], ())):
+                        if short != long and short not in found and is_compound_of(lg[start:end], lg):
+                            found[short] = lg[start:end]
+        if found:
+            out[long] = list(found.items())
+    return out
+
+
+def texts_read(tagged: Iterable[tuple[str, Sequence[str]]], labels: Mapping[str, str]) -> frozenset[str]:
+    """The entries whose text `plan_tags` may read: those carrying a compound tag."""
+    members: dict[str, list[str]] = defaultdict(list)
+    for entry_id, slugs in tagged:
+        for slug in slugs:
+            members[slug].append(entry_id)
+    return frozenset(i for long in compound_tags(members, labels) for i in members[long])
 
 
 def _without(counts: Counter, key: str) -> Counter:

@@ -156,7 +156,11 @@ class TagSettings:
         return self is other or (isinstance(other, TagSettings) and self._key() == other._key())
 
     def __hash__(self) -> int:
-        return hash(self._key())
+        # asked once per entry a rebuild normalises: the alias table is large
+        found = self._cache.get(("hash",))
+        if found is None:
+            found = self._cache[("hash",)] = hash(self._key())
+        return found
 
     @property
     def known(self) -> frozenset[str]:

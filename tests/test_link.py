@@ -367,6 +367,47 @@ def test_similar_after_a_change_equals_a_fresh_computation(seed):
     assert similar.similar(previous, ids, weights, limit, cap) is previous  # nothing changed: all reused
 
 
+@pytest.mark.parametrize("seed", range(6))
+def test_similar_after_adding_or_removing_docs_equals_a_fresh_computation(seed):
+    """Docs added (anywhere in the order) and removed: the kept lists are renumbered, the
+    lists the newcomers or the leavers can enter are redone, and the result is the full one."""
+    import random
+
+    rng = random.Random(seed)
+    vocab = [f"t{i}" for i in range(3000)]
+
+    def doc() -> dict[str, float]:  # a few common terms, mostly rare ones, as in real text
+        terms = rng.sample(vocab[:12], 2) + rng.sample(vocab[12:400], 3) + rng.sample(vocab[400:], 4)
+        return {t: rng.choice((0.5, 1.0, 2.0)) for t in terms}
+
+    weights = [doc() for _ in range(300)]
+    ids = [f"e{i:04d}" for i in range(len(weights))]
+    limit, cap = 8, 100  # every doc has more candidates than it keeps: a floor
+    previous = similar.similar(None, tuple(ids), tuple(weights), limit, cap)
+    for step in range(6):
+        ids, weights = list(ids), list(weights)
+        if step % 2 == 0:  # add one or two docs at random places
+            for _ in range(rng.choice((1, 2))):
+                at = rng.randrange(len(ids) + 1)
+                ids.insert(at, f"new{step}-{at}")
+                weights.insert(at, doc())
+        else:  # remove one or two
+            for at in sorted(rng.sample(range(len(ids)), rng.choice((1, 2))), reverse=True):
+                del ids[at], weights[at]
+        kept = similar.similar(previous, tuple(ids), tuple(weights), limit, cap)
+        fresh = similar.similar(None, tuple(ids), tuple(weights), limit, cap)
+        assert kept.neighbours == fresh.neighbours and kept.floors == fresh.floors
+        assert [list(v.items()) for v in kept.vectors] == [list(v.items()) for v in fresh.vectors]
+        assert kept.df == fresh.df
+        previous = kept
+    # A newcomer of rare terms only (no other doc's idf moves): few lists are redone.
+    ids.insert(7, "rare")
+    weights.insert(7, {t: 1.0 for t in rng.sample(vocab[400:], 5) if all(t not in w for w in weights)})
+    kept = similar.similar(previous, tuple(ids), tuple(weights), limit, cap)
+    assert kept.neighbours == similar.similar(None, tuple(ids), tuple(weights), limit, cap).neighbours
+    assert kept.recomputed < len(ids) / 10, kept.recomputed
+
+
 def test_similar_redoes_only_the_lists_a_changed_doc_can_enter():
     """One doc gains a term: of the docs sharing a candidate-selecting term with it, only those
     whose candidate floor its partial score reaches get their neighbour list computed again."""
