@@ -35,8 +35,6 @@ HOME = "index.md"
 TAG_INDEX = f"{TAG_DIR}/index.md"
 CATEGORY_INDEX = f"{CATEGORY_DIR}/index.md"
 HUB_INDEX = f"{HUB_DIR}/index.md"
-LATEST_ON_HOME = 10
-TOP_TAGS_ON_HOME = 30
 TOP_TAGS_ON_INDEX = 30  # the tag index leads with these; the rest are filed by initial
 YEAR_GROUPS_FROM = 31  # listings this long are split by year
 
@@ -121,12 +119,14 @@ class Item:
     entry: Entry
     href: str
     target: str = ""
+    count: int = 0  # what the list's `note` counts for this entry
 
 
 @dataclass(frozen=True)
 class EntryList:
     items: tuple[Item, ...]
     dates: bool = True  # whether the list shows each entry's date
+    note: str = ""  # the label (i18n key, with {count}) shown after each entry's title, with its `count`
 
     def __bool__(self) -> bool:
         return bool(self.items)
@@ -260,29 +260,15 @@ class ErrorIndexPage:
     letters: tuple[tuple[str, str, tuple[ErrorRow, ...]], ...]  # (letter, anchor, rows)
 
 
-@dataclass(frozen=True)
-class HomePage:
-    uri: str
-    lang: str
-    entries: int
-    categories: int
-    tags: int
-    errors: int
-    hubs: tuple[HubSummary, ...]
-    browse: tuple[Chip, ...]
-    extra_links: tuple[Link, ...]
-    latest: EntryList
-    top_tags: tuple[Chip, ...]
-
-
 # ----------------------------------------------------------------------------- the site
 
 def newest_first(members: Iterable[NormalizedEntry]) -> list[NormalizedEntry]:
     """Most recently updated first (an entry's `updated` date, else its `date`)."""
-    return sorted(members, key=lambda n: (_changed(n.entry), n.entry.id), reverse=True)
+    return sorted(members, key=lambda n: (changed(n.entry), n.entry.id), reverse=True)
 
 
-def _changed(entry: Entry) -> str:
+def changed(entry: Entry) -> str:
+    """When an entry last changed: its `updated` date, else its `date` ("" without either)."""
     return entry.updated or entry.date or ""
 
 
@@ -300,8 +286,10 @@ class Site:
     def __init__(self, entries: Sequence[NormalizedEntry], graph: object, lang: str, directory_urls: bool = True,
                  edit_url: Callable[[Entry], str | None] = lambda e: None,
                  body: Callable[[Entry, str, str], str] | None = None,
-                 extra_home_links: Sequence[tuple[str, str]] = (), tag_min_entries: int = MIN_ENTRIES):
+                 extra_home_links: Sequence[tuple[str, str]] = (), tag_min_entries: int = MIN_ENTRIES,
+                 site_name: str = ""):
         self.entries, self.graph, self.lang = entries, graph, lang
+        self.site_name = site_name
         self.directory_urls = directory_urls
         self.edit_url, self.body = edit_url, body
         self.extra_home_links = tuple(extra_home_links)
@@ -356,9 +344,20 @@ class Site:
         return getattr(self.graph, "error_index", {}) or {}
 
     def entry_list(self, from_uri: str, members: Iterable[NormalizedEntry], dates: bool = True) -> EntryList:
+        return self.counted_list(from_uri, ((n, 0) for n in members), dates)
+
+    def counted_list(self, from_uri: str, members: Iterable[tuple[NormalizedEntry, int]], dates: bool = True,
+                     note: str = "") -> EntryList:
+        """Entries each shown with a count, which the label `note` says what it is."""
         return EntryList(tuple(Item(n.entry, url_link(from_uri, entry_uri(n.entry.id), self.directory_urls),
-                                    md_link(from_uri, entry_uri(n.entry.id)))
-                               for n in members), dates)
+                                    md_link(from_uri, entry_uri(n.entry.id)), count)
+                               for n, count in members), dates, note)
+
+    @property
+    def several_categories(self) -> bool:
+        """Whether categories sort the entries at all: with one (or none), the site shows no
+        categories section, tab or count."""
+        return len(self.category_members) > 1
 
     def by_year(self, from_uri: str, members: Sequence[NormalizedEntry]) -> tuple[Section, ...]:
         """Newest first; long listings are split by year so they stay scannable."""
@@ -366,7 +365,7 @@ class Site:
         if len(members) < YEAR_GROUPS_FROM:
             return (Section(None, self.entry_list(from_uri, members)),)
         return tuple(Section(year, self.entry_list(from_uri, list(group)))
-                     for year, group in groupby(members, key=lambda n: _changed(n.entry)[:4] or "—"))
+                     for year, group in groupby(members, key=lambda n: changed(n.entry)[:4] or "—"))
 
 
 # ----------------------------------------------------------------------------- builders
@@ -473,14 +472,14 @@ def category_index(site: Site) -> CategoryIndexPage:
                                                    for s, m in ordered))
 
 
-def _hub_summary(site: Site, uri: str, hub) -> HubSummary:
+def hub_summary(site: Site, uri: str, hub) -> HubSummary:
     return HubSummary(_texts_in(hub.title, site.lang) or hub.slug, md_link(uri, hub_uri(hub.slug)),
                       len({i for g in hub.groups for i in g.entry_ids}),
                       _texts_in(getattr(hub, "description", None), site.lang))
 
 
 def hub_index(site: Site) -> HubIndexPage:
-    return HubIndexPage(HUB_INDEX, site.lang, tuple(_hub_summary(site, HUB_INDEX, h) for h in site.hubs))
+    return HubIndexPage(HUB_INDEX, site.lang, tuple(hub_summary(site, HUB_INDEX, h) for h in site.hubs))
 
 
 def hub_page(site: Site, hub, other: str) -> HubPage:
@@ -509,16 +508,3 @@ def error_index(site: Site) -> ErrorIndexPage:
                      for sig in by_letter[c])
         letters.append((c, f"letter-{'num' if c == '#' else c.lower()}", rows))
     return ErrorIndexPage(uri, site.lang, len(index), tuple(letters))
-
-
-def home(site: Site) -> HomePage:
-    uri = HOME
-    browse = (Chip("error_index", md_link(uri, ERROR_PAGE), len(site.error_index)),
-              Chip("tag_index", md_link(uri, TAG_INDEX), len(site.tags.members)),
-              Chip("categories", md_link(uri, CATEGORY_INDEX), len(site.category_members)))
-    top = sorted(site.tags.members, key=lambda s: -len(site.tags.members[s]))[:TOP_TAGS_ON_HOME]
-    return HomePage(uri, site.lang, len(site.by_id), len(site.category_members), len(site.tags.members),
-                    len(site.error_index), tuple(_hub_summary(site, uri, h) for h in site.hubs), browse,
-                    tuple(Link(text, md_link(uri, target)) for text, target in site.extra_home_links),
-                    site.entry_list(uri, newest_first(site.by_id.values())[:LATEST_ON_HOME]),
-                    site.tag_chips(uri, top))
