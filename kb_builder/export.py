@@ -27,7 +27,7 @@ from typing import Any
 import yaml
 
 from . import anchors, browser_index, outdir, pipeline, search_records, site_theme, sitebuild
-from .i18n import labels_for, site_language
+from .i18n import THEME_LABELS, labels_for, site_language
 from .pages import default_nav
 from .session import Session
 
@@ -154,7 +154,7 @@ def _write_folder(result: Exported, config: Any, plugin: Any, settings: pipeline
         _write_theme(overrides, config, result.skipped)
         nav = None
         if not config.nav and plugin.config.nav:
-            nav = default_nav(settings.lang)
+            nav = default_nav(settings.lang, generated.pages)
             nav += sorted(uri for uri in own if uri.endswith(".md") and uri not in generated.pages)
         (tmp / "mkdocs.yml").write_text(dump_config(export_config(config, nav)), encoding="utf-8")
         outdir.swap_in(tmp, out)  # the old export stays whole until the new one is complete
@@ -203,16 +203,19 @@ def _write_theme(overrides: Path, config: Any, skipped: list[str]) -> None:
     overrides.mkdir(parents=True, exist_ok=True)
     for name in FRAMES:
         shutil.copyfile(theme / name, overrides / name)
+    # The labels kb's templates read in the site's language (the footer line, the search
+    # box's), which the plugin would give them, written in.
+    every = labels_for(site_language(config.theme.get("language")))
+    labels = "{%- set kb_labels = " + json.dumps({k: every[k] for k in THEME_LABELS}, ensure_ascii=False) + " -%}\n"
     main = (theme / "main.html").read_text(encoding="utf-8")
-    (overrides / "main.html").write_text(main.rstrip("\n") + "\n" + SEARCH_WIRING, encoding="utf-8")
-    for rel in (site_theme.WORKER, site_theme.STYLESHEET):
+    extends, rest = main.split("\n", 1)
+    (overrides / "main.html").write_text(extends + "\n" + labels + rest.rstrip("\n") + "\n" + SEARCH_WIRING,
+                                         encoding="utf-8")
+    for rel in (site_theme.WORKER, site_theme.PAGE_SCRIPT, site_theme.STYLESHEET):
         (overrides / rel).parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(theme / rel, overrides / rel)
-    # The footer line in the site's language: the labels the plugin would give it, written in.
-    labels = {"made_with": labels_for(site_language(config.theme.get("language")))["made_with"]}
     (overrides / COPYRIGHT).parent.mkdir(parents=True, exist_ok=True)
-    (overrides / COPYRIGHT).write_text("{%- set kb_labels = " + json.dumps(labels, ensure_ascii=False) + " -%}\n"
-                                       + (theme / COPYRIGHT).read_text(encoding="utf-8"), encoding="utf-8")
+    (overrides / COPYRIGHT).write_text(labels + (theme / COPYRIGHT).read_text(encoding="utf-8"), encoding="utf-8")
     custom = config.theme.custom_dir
     if custom:  # the site's own templates and files win, as they do over kb's theme folder
         _copy_tree(Path(custom), overrides, skipped)

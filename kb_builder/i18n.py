@@ -8,7 +8,16 @@ LABELS: dict[str, dict[str, str]] = {
         "home": "Home",
         "home_title": "Knowledge base",
         "home_intro": "{entries} answered questions in {categories} categories, {tags} tags, {hubs} troubleshooting guides and {errors} indexed error messages.",
+        "home_intro_uncategorised": "{entries} answered questions, {tags} tags, {hubs} troubleshooting guides and {errors} indexed error messages.",
         "search_hint": "Type a symptom or paste an error message into the search box.",
+        "search_box": "Type a symptom or paste an error message",
+        "search_button": "Search",
+        "more_results": "Show {count} more results",
+        "results_shown": "Showing {shown} of {total} results",
+        "most_asked": "Most asked questions",
+        "asked_times": "asked {count} times",
+        "most_referenced": "Most referenced questions",
+        "referenced_times": "referenced by {count} questions",
         "question": "Question",
         "answer": "Answer",
         "references": "References",
@@ -55,7 +64,16 @@ LABELS: dict[str, dict[str, str]] = {
         "home": "首页",
         "home_title": "知识库",
         "home_intro": "共 {entries} 个已解答问题，{categories} 个分类，{tags} 个标签，{hubs} 个排障指南，{errors} 条错误信息索引。",
+        "home_intro_uncategorised": "共 {entries} 个已解答问题，{tags} 个标签，{hubs} 个排障指南，{errors} 条错误信息索引。",
         "search_hint": "在搜索框中输入症状关键词，或直接粘贴报错信息。",
+        "search_box": "输入症状关键词，或直接粘贴报错信息",
+        "search_button": "搜索",
+        "more_results": "再显示 {count} 个结果",
+        "results_shown": "已显示 {shown} / {total} 个结果",
+        "most_asked": "常被问到的问题",
+        "asked_times": "被问过 {count} 次",
+        "most_referenced": "被引用最多的问题",
+        "referenced_times": "被 {count} 个问题引用",
         "question": "问题",
         "answer": "解答",
         "references": "参考链接",
@@ -99,6 +117,9 @@ LABELS: dict[str, dict[str, str]] = {
         "made_with": "本站使用 {generator} 构建",
     },
 }
+
+# The labels theme templates read (`kb_labels`): the plugin gives them all, `kb export` writes these in.
+THEME_LABELS = ("made_with", "more_results", "results_shown")
 
 # Traditional Chinese sites get their own labels, derived once from the Simplified ones.
 _TRADITIONAL_CODES = {"zh-tw", "zh-hant", "zh-hk", "zh_tw", "zh_hant"}

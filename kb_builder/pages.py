@@ -22,7 +22,7 @@ from typing import Any, Callable, Mapping, Sequence
 
 import yaml
 
-from . import records
+from . import homepage, records
 from .i18n import labels_for
 from .model import Entry, NormalizedEntry
 from .records import (CATEGORY_DIR, CATEGORY_INDEX, ENTRY_DIR, ERROR_PAGE, HOME, HUB_DIR, HUB_INDEX, TAG_DIR,
@@ -74,11 +74,18 @@ class Page:
         return self.text
 
 
-def default_nav(lang: str) -> list[dict[str, str]]:
-    """The short navigation kb gives a site whose configuration has none."""
+def default_nav(lang: str, pages: Mapping[str, Any] | None = None) -> list[dict[str, str]]:
+    """The short navigation kb gives a site whose configuration has none; given the
+    generated `pages`, only the sections the site has (categories when there are several,
+    as the home page lists them)."""
     t = labels_for(lang)
-    return [{t["home"]: HOME}, {t["troubleshooting"]: HUB_INDEX}, {t["error_index"]: ERROR_PAGE},
-            {t["tag_index"]: TAG_INDEX}, {t["categories"]: CATEGORY_INDEX}]
+    nav = [{t["home"]: HOME}, {t["troubleshooting"]: HUB_INDEX}, {t["error_index"]: ERROR_PAGE},
+           {t["tag_index"]: TAG_INDEX}, {t["categories"]: CATEGORY_INDEX}]
+    if pages is None:
+        return nav
+    categories = sum(1 for uri in pages if uri.startswith(f"{CATEGORY_DIR}/") and uri != CATEGORY_INDEX)
+    return [item for item in nav for uri in item.values()
+            if uri in pages and (uri != CATEGORY_INDEX or categories > 1)]
 
 
 # ----------------------------------------------------------------------------- templates
@@ -155,8 +162,8 @@ class Templates:
 
         def entries(entry_list: records.EntryList) -> str:
             if self.markdown_lists:
-                return templates["entries-markdown"].render(entries=entry_list).strip("\n")
-            fragments.append(templates["entries"].render(entries=entry_list).strip("\n"))
+                return templates["entries-markdown"].render(entries=entry_list, t=t).strip("\n")
+            fragments.append(templates["entries"].render(entries=entry_list, t=t).strip("\n"))
             return FRAGMENT.format(len(fragments) - 1)
 
         def meta_line(entry_page: records.EntryPage) -> str:
@@ -215,6 +222,7 @@ class RenderContext:
     templates: Templates | None = None
     directory_urls: bool = True
     tag_min_entries: int = MIN_ENTRIES  # a tag with fewer entries gets no page
+    site_name: str = ""  # the home page's heading
 
 
 def render_pages(ctx: RenderContext, store: Store | None = None) -> dict[str, Page]:
@@ -241,11 +249,11 @@ def render_site(ctx: RenderContext, store: Store | None = None) -> tuple[dict[st
         return store.memo(sanitized, text, rewrites)
 
     site = Site(ctx.entries, ctx.graph, ctx.lang, ctx.directory_urls, ctx.edit_url, body, ctx.extra_home_links,
-                ctx.tag_min_entries, store.memo)
+                ctx.tag_min_entries, store.memo, ctx.site_name)
     t = labels_for(ctx.lang)
     # An entry's page is remembered by its view (what it shows of the site), so a rebuild
     # builds the records only of the pages an edit changed.
-    pages = {HOME: store.memo(render, templates, "home", records.home(site))}
+    pages = {HOME: store.memo(render, templates, "home", homepage.home(site))}
     pages.update({_check_uri(entry_uri(n.entry.id)): store.memo(render_entry, templates, site.entry_view(n))
                   for n in ctx.entries})
     jobs: list[tuple[str, str, Callable[[], Any]]] = []

@@ -42,6 +42,7 @@ class Settings:
     max_keywords: int = MAX_KEYWORDS
     markdown_lists: bool = False  # lists of entries as markdown, not HTML fragments (`kb export`)
     tag_min_entries: int = MIN_ENTRIES  # a tag with fewer entries gets no page of its own
+    site_name: str = ""  # the home page's heading
 
     @property
     def glossary_files(self) -> tuple[Path, ...]:
@@ -172,7 +173,8 @@ def render_context(settings: Settings, entries: tuple[NormalizedEntry, ...], gra
 
     return RenderContext(entries=entries, graph=graph, lang=settings.lang, edit_url=edit, rewrite_link=rewrite,
                          templates=Templates(settings.template_dirs, settings.markdown_lists),
-                         directory_urls=settings.directory_urls, tag_min_entries=settings.tag_min_entries)
+                         directory_urls=settings.directory_urls, tag_min_entries=settings.tag_min_entries,
+                         site_name=settings.site_name)
 
 
 def generate(settings: Settings, progress: ProgressFn = _no_progress,

@@ -137,6 +137,7 @@ class KbPlugin(BasePlugin[KbPluginConfig]):
             max_tags=self.config.max_tags,
             max_keywords=self.config.max_keywords,
             tag_min_entries=self.config.tag_min_entries,
+            site_name=config.site_name or "",
         )
 
     def on_config(self, config):
@@ -197,8 +198,9 @@ class KbPlugin(BasePlugin[KbPluginConfig]):
         self.generated = generated
         _report(generated, self.config)
         if self.provided_nav:
-            # Pages the site author wrote in docs/ follow the generated sections.
-            config.nav.extend(f.src_uri for f in files.documentation_pages() if f.src_uri not in generated.pages)
+            # The sections the site has; pages the site author wrote in docs/ follow them.
+            config.nav = default_nav(settings.lang, generated.pages) + [
+                f.src_uri for f in files.documentation_pages() if f.src_uri not in generated.pages]
         in_nav = mkdocs_adapter.nav_uris(config.nav)
         if self.serving is not None:  # dirty rebuilds: pages as they were last time are not rendered again
             self._record = self.serving.page_record(config.site_dir, config_fingerprint(config))

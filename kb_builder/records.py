@@ -36,8 +36,6 @@ HOME = "index.md"
 TAG_INDEX = f"{TAG_DIR}/index.md"
 CATEGORY_INDEX = f"{CATEGORY_DIR}/index.md"
 HUB_INDEX = f"{HUB_DIR}/index.md"
-LATEST_ON_HOME = 10
-TOP_TAGS_ON_HOME = 30
 TOP_TAGS_ON_INDEX = 30  # the tag index leads with these; the rest are filed by initial
 YEAR_GROUPS_FROM = 31  # listings this long are split by year
 
@@ -98,6 +96,7 @@ class Item:
     entry: Entry
     href: str
     target: str = ""
+    count: int = 0  # what the list's `note` counts for this entry
 
 
 @hash_once
@@ -105,6 +104,7 @@ class Item:
 class EntryList:
     items: tuple[Item, ...]
     dates: bool = True  # whether the list shows each entry's date
+    note: str = ""  # the label (i18n key, with {count}) shown after each entry's title, with its `count`
 
     def __bool__(self) -> bool:
         return bool(self.items)
@@ -238,29 +238,15 @@ class ErrorIndexPage:
     letters: tuple[tuple[str, str, tuple[ErrorRow, ...]], ...]  # (letter, anchor, rows)
 
 
-@dataclass(frozen=True)
-class HomePage:
-    uri: str
-    lang: str
-    entries: int
-    categories: int
-    tags: int
-    errors: int
-    hubs: tuple[HubSummary, ...]
-    browse: tuple[Chip, ...]
-    extra_links: tuple[Link, ...]
-    latest: EntryList
-    top_tags: tuple[Chip, ...]
-
-
 # ----------------------------------------------------------------------------- the site
 
 def newest_first(members: Iterable[NormalizedEntry]) -> list[NormalizedEntry]:
     """Most recently updated first (an entry's `updated` date, else its `date`)."""
-    return sorted(members, key=lambda n: (_changed(n.entry), n.entry.id), reverse=True)
+    return sorted(members, key=lambda n: (changed(n.entry), n.entry.id), reverse=True)
 
 
-def _changed(entry: Entry) -> str:
+def changed(entry: Entry) -> str:
+    """When an entry last changed: its `updated` date, else its `date` ("" without either)."""
     return entry.updated or entry.date or ""
 
 
@@ -279,9 +265,10 @@ class Site:
                  edit_url: Callable[[Entry], str | None] = lambda e: None,
                  body: Callable[[Entry, str, str], str] | None = None,
                  extra_home_links: Sequence[tuple[str, str]] = (), tag_min_entries: int = MIN_ENTRIES,
-                 memo: Callable[..., Any] = lambda fn, *args: fn(*args)):
+                 memo: Callable[..., Any] = lambda fn, *args: fn(*args), site_name: str = ""):
         self.entries, self.graph, self.lang = entries, graph, lang
         self.memo = memo  # the build's store (`Store.memo`): lists of entries are remembered
+        self.site_name = site_name
         self.directory_urls = directory_urls
         self.edit_url, self.body = edit_url, body
         self.extra_home_links = tuple(extra_home_links)
@@ -374,6 +361,19 @@ class Site:
             tuple(by_id[r.entry_id].entry for r in links.related if r.entry_id in by_id),
             tuple(by_id[i].entry for i in links.referenced_by if i in by_id))
 
+    def counted_list(self, from_uri: str, members: Iterable[tuple[NormalizedEntry, int]], dates: bool = True,
+                     note: str = "") -> EntryList:
+        """Entries each shown with a count, which the label `note` says what it is."""
+        return EntryList(tuple(Item(n.entry, url_link(from_uri, entry_uri(n.entry.id), self.directory_urls),
+                                    md_link(from_uri, entry_uri(n.entry.id)), count)
+                               for n, count in members), dates, note)
+
+    @property
+    def several_categories(self) -> bool:
+        """Whether categories sort the entries at all: with one (or none), the site shows no
+        categories section, tab or count."""
+        return len(self.category_members) > 1
+
     def by_year(self, from_uri: str, members: Sequence[NormalizedEntry]) -> tuple[Section, ...]:
         return self.memo(by_year, from_uri, tuple(n.entry for n in members), self.directory_urls)
 
@@ -394,11 +394,11 @@ _HASHTAG = re.compile(r"^(\s{0,3})#", re.M)
 
 def by_year(from_uri: str, entries: tuple[Entry, ...], directory_urls: bool) -> tuple[Section, ...]:
     """Newest first; long listings are split by year so they stay scannable."""
-    ordered = sorted(entries, key=lambda e: (_changed(e), e.id), reverse=True)
+    ordered = sorted(entries, key=lambda e: (changed(e), e.id), reverse=True)
     if len(ordered) < YEAR_GROUPS_FROM:
         return (Section(None, entry_list(from_uri, tuple(ordered), True, directory_urls)),)
     return tuple(Section(year, entry_list(from_uri, tuple(group), True, directory_urls))
-                 for year, group in groupby(ordered, key=lambda e: _changed(e)[:4] or "—"))
+                 for year, group in groupby(ordered, key=lambda e: changed(e)[:4] or "—"))
 
 
 def entry_list(from_uri: str, entries: tuple[Entry, ...], dates: bool, directory_urls: bool) -> EntryList:
@@ -521,14 +521,14 @@ def category_index(site: Site) -> CategoryIndexPage:
                                                    for s, m in ordered))
 
 
-def _hub_summary(site: Site, uri: str, hub) -> HubSummary:
+def hub_summary(site: Site, uri: str, hub) -> HubSummary:
     return HubSummary(_texts_in(hub.title, site.lang) or hub.slug, md_link(uri, hub_uri(hub.slug)),
                       len({i for g in hub.groups for i in g.entry_ids}),
                       _texts_in(getattr(hub, "description", None), site.lang))
 
 
 def hub_index(site: Site) -> HubIndexPage:
-    return HubIndexPage(HUB_INDEX, site.lang, tuple(_hub_summary(site, HUB_INDEX, h) for h in site.hubs))
+    return HubIndexPage(HUB_INDEX, site.lang, tuple(hub_summary(site, HUB_INDEX, h) for h in site.hubs))
 
 
 def hub_page(site: Site, hub, other: str) -> HubPage:
@@ -557,16 +557,3 @@ def error_index(site: Site) -> ErrorIndexPage:
                      for sig in by_letter[c])
         letters.append((c, f"letter-{'num' if c == '#' else c.lower()}", rows))
     return ErrorIndexPage(uri, site.lang, len(index), tuple(letters))
-
-
-def home(site: Site) -> HomePage:
-    uri = HOME
-    browse = (Chip("error_index", md_link(uri, ERROR_PAGE), len(site.error_index)),
-              Chip("tag_index", md_link(uri, TAG_INDEX), len(site.tags.members)),
-              Chip("categories", md_link(uri, CATEGORY_INDEX), len(site.category_members)))
-    top = sorted(site.tags.members, key=lambda s: -len(site.tags.members[s]))[:TOP_TAGS_ON_HOME]
-    return HomePage(uri, site.lang, len(site.by_id), len(site.category_members), len(site.tags.members),
-                    len(site.error_index), tuple(_hub_summary(site, uri, h) for h in site.hubs), browse,
-                    tuple(Link(text, md_link(uri, target)) for text, target in site.extra_home_links),
-                    site.entry_list(uri, newest_first(site.by_id.values())[:LATEST_ON_HOME]),
-                    site.tag_chips(uri, top))

@@ -35,7 +35,8 @@ def digest(text: str) -> str:
 
 
 def config_fingerprint(config: Any) -> str:
-    """The configuration file and theme overrides: a change to either renders every page again."""
+    """The configuration file, theme overrides and navigation (kb's follows the sections the
+    site has): a change to any renders every page again."""
     h = hashlib.blake2b(digest_size=16)
     path = getattr(config, "config_file_path", None)
     if path and os.path.isfile(path):
@@ -51,7 +52,7 @@ def config_fingerprint(config: Any) -> str:
                 except OSError:
                     continue
                 h.update(f"{full}\0{st.st_size}\0{st.st_mtime_ns}\n".encode())
-    for key in ("site_url", "use_directory_urls", "markdown_extensions", "extra"):
+    for key in ("site_url", "use_directory_urls", "markdown_extensions", "extra", "nav"):
         h.update(repr(config.get(key)).encode())
     return h.hexdigest()
 
@@ -59,9 +60,12 @@ def config_fingerprint(config: Any) -> str:
 class PageRecord:
     """The generated pages of the last build into one site folder (uri -> page digest)."""
 
-    def __init__(self, fingerprint: str, previous: Mapping[str, str]):
+    def __init__(self, fingerprint: str, previous: Mapping[str, str], same_frame: bool = True):
+        """`same_frame`: the configuration, theme and navigation are as last time; when not,
+        every page is rendered again, and the pages no longer generated still go."""
         self.fingerprint = fingerprint
         self.previous = previous
+        self.same_frame = same_frame
         self.current: dict[str, str] = {}
 
     def unchanged(self, uri: str, page: Any, dest_path: str) -> bool:
@@ -75,7 +79,7 @@ class PageRecord:
     def _unchanged(self, uri: str, h: str, dest_path: str) -> bool:
         # Recorded either way, so `removed` knows the address is still in use.
         self.current[uri] = h
-        return self.previous.get(uri) == h and os.path.isfile(dest_path)
+        return self.same_frame and self.previous.get(uri) == h and os.path.isfile(dest_path)
 
     def removed(self) -> list[str]:
         """Pages of the previous build that this one no longer generates."""
@@ -119,7 +123,7 @@ class Serving:
         """The record of the last build into `site_dir`; taken until `commit`: a failed build
         leaves nothing to trust, and the next one renders every page."""
         fp, previous = self._records.pop(os.path.realpath(site_dir), ("", {}))
-        return PageRecord(fingerprint, previous if fp == fingerprint else {})
+        return PageRecord(fingerprint, previous, fp == fingerprint)
 
     def commit(self, site_dir: str, record: PageRecord) -> None:
         self._records[os.path.realpath(site_dir)] = (record.fingerprint, dict(record.current))

@@ -20,6 +20,7 @@ from typing import Any
 
 THEME_DIR = Path(__file__).parent / "theme"
 WORKER = "assets/javascripts/kb-search-worker.js"
+PAGE_SCRIPT = "assets/javascripts/kb-search.js"  # main.html loads it: paged results, paste, the home page's box
 STYLESHEET = "assets/stylesheets/kb.css"
 SUPPORTED_THEMES = ("material",)
 # What kb's page templates write: `{ .kb-tag }` attributes, markdown inside HTML blocks,

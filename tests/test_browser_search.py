@@ -232,9 +232,12 @@ def test_mute_material_search():
 
 def test_worker_escapes_markup():
     text = WORKER.read_text(encoding="utf-8")
-    # Everything that reaches Material's result list goes through highlight() -> escapeHTML().
-    assert "title: highlight(title, marks)" in text and "text: highlight(text, marks)" in text
+    # Everything that reaches Material's result list goes through partsHTML() -> escapeHTML().
+    assert "title: partsHTML(r.title), text: partsHTML(r.text)" in text
     assert "innerHTML" not in text
+    # The page script draws further results from [text, marked] parts as text nodes.
+    script = (WORKER.parent / "kb-search.js").read_text(encoding="utf-8")
+    assert "innerHTML" not in script and "insertAdjacentHTML" not in script and "outerHTML" not in script
 
 
 # --------------------------------------------------------------------------- in the browser
@@ -266,10 +269,11 @@ ENTRIES = {
 }
 
 
-def _write_entries(content: Path) -> None:
+def write_entries(content: Path, entries: dict, **front_matter) -> None:
+    """Entry files in the expert Q&A form: `entries` maps ids to (title, tags, question, answer)."""
     content.mkdir()
-    for entry_id, (title, tags, question, answer) in ENTRIES.items():
-        front = json.dumps({"id": entry_id, "title": title, "date": "2024-05-06", "tags": tags},
+    for entry_id, (title, tags, question, answer) in entries.items():
+        front = json.dumps({"id": entry_id, "title": title, "date": "2024-05-06", "tags": tags, **front_matter},
                            ensure_ascii=False)
         body = textwrap.dedent(f"""\
             ---
@@ -287,15 +291,21 @@ def _write_entries(content: Path) -> None:
         (content / f"{entry_id}.md").write_text(body, encoding="utf-8")
 
 
-@pytest.fixture(scope="module")
-def small_site(tmp_path_factory):
+def served_site(tmp_path_factory, entries: dict, **front_matter):
+    """The site the repository's mkdocs.yml builds from `entries`, served on 127.0.0.1:
+    (browser_engine, its server, the site folder)."""
     be = _browser_engine()
     from kb_builder.sitebuild import build_site
 
     root = tmp_path_factory.mktemp("kbsite")
-    _write_entries(root / "content")
+    write_entries(root / "content", entries, **front_matter)
     site = build_site(REPO / "mkdocs.yml", content=root / "content", site_dir=root / "site").site_dir
-    server = be.Server(site)
+    return be, be.Server(site), Path(site)
+
+
+@pytest.fixture(scope="module")
+def small_site(tmp_path_factory):
+    be, server, _ = served_site(tmp_path_factory, ENTRIES)
     box = be.SearchBox(server.url)
     yield be, box
     box.close()

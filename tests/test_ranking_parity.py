@@ -76,3 +76,38 @@ def test_the_worker_ranks_every_judged_query_as_kb_search(corpus_dir, tmp_path):
     assert len(queries) > 100
     index = indexes(corpus_dir, tmp_path / "site")
     assert _compare(index, tmp_path / "site", queries) == []
+
+
+def worker_pages(site: Path, queries: list[str]) -> list[dict]:
+    """Each query as the site's page script asks it: the worker's count, the sizes of its pages
+    and every result (entry ids, best first)."""
+    lines = "".join(json.dumps({"q": q, "typing": False, "all": True}, ensure_ascii=False) + "\n" for q in queries)
+    proc = subprocess.run([_node(), str(HARNESS), str(WORKER), str(site)], input=lines, capture_output=True,
+                          text=True, timeout=600)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    out = [json.loads(line) for line in proc.stdout.splitlines()]
+    return [{**o, "ids": [loc.strip("/").split("/")[-1] for loc, _ in o["items"]]} for o in out]
+
+
+def _all_pages_are_kb_search(index, site: Path, queries: list[str]) -> int:
+    from kb_builder import search
+
+    longest = 0
+    for q, out in zip(queries, worker_pages(site, queries), strict=True):
+        cli = [h.id for h in search.search(index, q, limit=100_000)]
+        assert out["total"] == len(cli), q  # the count the page shows is `kb search`'s
+        assert out["ids"] == cli, q  # the pages, one after another, are its whole ranking
+        assert all(size == 10 for size in out["pages"][:-1]) and out["pages"][-1] <= 10, (q, out["pages"])
+        longest = max(longest, len(cli))
+    return longest
+
+
+def test_the_worker_pages_all_results_in_kb_search_order(sample_content_dir, tmp_path):
+    index = indexes(sample_content_dir, tmp_path / "site")
+    assert _all_pages_are_kb_search(index, tmp_path / "site", ["nacos", "配置 刷新", "heartbeat", "密码", "集群"]) > 10
+
+
+@pytest.mark.corpus
+def test_the_worker_pages_all_results_in_kb_search_order_on_the_corpus(corpus_dir, tmp_path):
+    index = indexes(corpus_dir, tmp_path / "site")
+    assert _all_pages_are_kb_search(index, tmp_path / "site", ["心跳", "服务注册失败", "nacos 配置"]) > 70

@@ -7,6 +7,14 @@
  * renders `title` and `text` as HTML: both are escaped here, and only <mark>
  * is added.
  *
+ * Material shows every result it is given, ten at once and the rest as its list is
+ * scrolled, and counts only those.  The site's page script (kb-search.js) says
+ * HELLO first: then a RESULT holds the first PAGE results and `total`, the number
+ * of all of them, and MORE {query, from} asks for the next PAGE of that query's
+ * results, answered by PAGE_RESULT {query, from, total, items} (title and text as
+ * [text, marked] parts, which the page turns into text nodes).  Without the page
+ * script, as under a site's own main.html, a RESULT holds MAX_RESULTS results.
+ *
  * The index is written by kb_builder/browser_index.py (see its docstring):
  * term shards by first character, fetched on demand, and document chunks.
  * The query is analysed like the index: NFKC, lower case, Traditional ->
@@ -22,6 +30,8 @@
 "use strict"
 
 const SETUP = 0, READY = 1, QUERY = 2, RESULT = 3
+/* kb's own messages (kb-search.js); Material ignores types it does not know. */
+const HELLO = "kb:hello", MORE = "kb:more", PAGE_RESULT = "kb:page"
 
 const CJK = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
 const TOKEN = new RegExp(`[a-z0-9][a-z0-9_.+#-]*[a-z0-9+#]|[a-z0-9]|[${CJK}]+`, "g")
@@ -32,6 +42,7 @@ const CAMEL = /[A-Z]+(?=[A-Z][a-z])|[A-Z]?[a-z]+|[A-Z]+|[0-9]+/g
 const ALNUM_RUN = /[a-z]+|[0-9]+(?:\.[0-9]+)*/g
 
 const MAX_RESULTS = 20
+const PAGE = 10
 const PREFIX_MAX = 6
 
 /* The ranking specification (kb_builder/ranking.py), from the index's metadata. */
@@ -45,6 +56,8 @@ let glossaryMaxLen = 1
 const shardCache = new Map()   /* shard number -> Promise<shard> */
 const chunkCache = new Map()   /* chunk number -> Promise<docs> */
 let latest = 0
+let paged = false              /* the page script shows results beyond the first PAGE */
+let ranked = null              /* the latest query's results: {query, top, marks, words} */
 
 /* ------------------------------------------------------------------ helpers */
 
@@ -465,15 +478,22 @@ function markSpans(text, marks) {
   return { chars, spans }
 }
 
-function highlight(text, marks) {
+/* text -> [[text, marked], ...] */
+function highlightParts(text, marks) {
   const { chars, spans } = markSpans(text, marks)
-  let out = ""
+  const out = []
   let pos = 0
   for (const [s, e] of spans) {
-    out += escapeHTML(chars.slice(pos, s).join("")) + "<mark>" + escapeHTML(chars.slice(s, e).join("")) + "</mark>"
+    if (s > pos) out.push([chars.slice(pos, s).join(""), false])
+    out.push([chars.slice(s, e).join(""), true])
     pos = e
   }
-  return out + escapeHTML(chars.slice(pos).join(""))
+  if (pos < chars.length || !out.length) out.push([chars.slice(pos).join(""), false])
+  return out
+}
+
+function partsHTML(parts) {
+  return parts.map(([text, marked]) => marked ? "<mark>" + escapeHTML(text) + "</mark>" : escapeHTML(text)).join("")
 }
 
 /* The text holding the most distinct query words, the first on a tie, -1 for none
@@ -489,7 +509,9 @@ function bestPassage(texts, marks) {
 
 /* -------------------------------------------------------------------- search */
 
-async function search(query) {
+/* The query's results above the score floor, best first, with what marks them
+   (null: nothing to search for, or nothing found). */
+async function rankQuery(query) {
   const raw = String(query || "").slice(0, W.maxChars)
   const clean = [...raw.normalize("NFKC")].map(ch => /[\p{C}]/u.test(ch) ? " " : ch).join("")
   const folded = fold(clean)
@@ -502,19 +524,24 @@ async function search(query) {
   for (const p of subwordsOf(clean)) starts.push(p)
   await load(starts)
   const tokens = segment(folded)
-  if (!tokens.length) return { items: [] }
+  if (!tokens.length) return null
   /* Round 2: the shards of glossary synonyms, word forms. */
   await load(glossaryTokens(tokens))
   const { groups, marks, words } = parse(clean, folded, tokens, typing)
-  if (!groups.length) return { items: [] }
+  if (!groups.length) return null
   await load(groups.flatMap(g => g.alts.flatMap(a => a.toks)))
   const scored = rank(groups, words.length)
-  if (!scored.length) return { items: [] }
+  if (!scored.length) return null
   const floor = scored[0][0] * W.min_relative
-  const top = scored.filter(s => s[0] >= floor).slice(0, MAX_RESULTS)
-  const needed = [...new Set(top.map(([, d]) => Math.floor(d / meta.chunk)))]
+  return { top: scored.filter(s => s[0] >= floor), marks, words }
+}
+
+/* Results from..to of a ranking: {location, title, text (as parts), score, terms}. */
+async function resultsOf({ top, marks, words }, from, to) {
+  const slice = top.slice(from, to)
+  const needed = [...new Set(slice.map(([, d]) => Math.floor(d / meta.chunk)))]
   const docs = new Map(await Promise.all(needed.map(async c => [c, await chunk(c)])))
-  const items = top.map(([score, d, matched]) => {
+  return slice.map(([score, d, matched]) => {
     const [location, title, teaser, passages] = docs.get(Math.floor(d / meta.chunk))[d % meta.chunk]
     /* The opening lines, or the answer's step, command or config line that holds more of the query. */
     const shown = [teaser, ...(passages || [])]
@@ -523,15 +550,30 @@ async function search(query) {
     /* Material lists the query words a result lacks, and highlights the others on its page. */
     const terms = {}
     words.forEach((w, i) => { terms[w] = matched.has(i) })
-    return [{
+    return {
       location,
-      title: highlight(title, marks),
-      text: highlight(text, marks),
+      title: highlightParts(title, marks),
+      text: highlightParts(text, marks),
       score: Math.round(score / (meta.scale || 1) * 100) / 100,
       terms
-    }]
+    }
   })
-  return { items }
+}
+
+/* The ranking and Material's first results (title and text as HTML, escaped but for <mark>). */
+async function search(query) {
+  const found = await rankQuery(query)
+  const results = found ? await resultsOf(found, 0, paged ? PAGE : MAX_RESULTS) : []
+  return { found, items: results.map(r => [{ ...r, title: partsHTML(r.title), text: partsHTML(r.text) }]) }
+}
+
+/* The next page of the latest query's results (none when another query came since). */
+async function more(data) {
+  const query = data && data.query
+  const from = Math.max(0, Math.floor(Number(data && data.from) || 0))
+  if (!ranked || ranked.query !== query)
+    return { query, from, total: 0, items: [] }
+  return { query, from, total: ranked.top.length, items: await resultsOf(ranked, from, from + PAGE) }
 }
 
 async function setup(data) {
@@ -557,16 +599,28 @@ async function handler(message) {
       return { type: READY }
     case QUERY: {
       const seq = ++latest
-      let data
+      let found = null, items = []
       try {
-        data = await search(message.data)
+        ({ found, items } = await search(message.data))
       } catch (err) {
         console.warn("kb search:", err)
-        data = { items: [] }
       }
-      data.query = message.data  /* lets tests and benchmarks match results to queries */
-      return seq === latest ? { type: RESULT, data } : null
+      if (seq !== latest) return null
+      ranked = found && { query: message.data, ...found }
+      /* `query` lets the page script, tests and benchmarks match results to queries */
+      return { type: RESULT, data: { items, total: found ? found.top.length : 0, query: message.data } }
     }
+    case HELLO:
+      paged = true
+      return null
+    case MORE:
+      try {
+        return { type: PAGE_RESULT, data: await more(message.data) }
+      } catch (err) {
+        console.warn("kb search:", err)
+        const { query, from } = message.data || {}
+        return { type: PAGE_RESULT, data: { query, from, total: 0, items: [] } }
+      }
     default:
       throw new TypeError("Invalid message type")
   }
