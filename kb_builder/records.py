@@ -39,6 +39,13 @@ LATEST_ON_HOME = 10
 TOP_TAGS_ON_HOME = 30
 TOP_TAGS_ON_INDEX = 30  # the tag index leads with these; the rest are filed by initial
 YEAR_GROUPS_FROM = 31  # listings this long are split by year
+# A hub page is a guide, not a listing: each sub-symptom shows its best-standing entries
+# (hubs.assign_hubs orders them) and folds the rest under "more".  About HUB_SHOWN
+# entries over the whole page, each group between HUB_GROUP_MIN and HUB_GROUP_MAX, keep
+# a page short on a phone.
+HUB_SHOWN = 30
+HUB_GROUP_MIN = 3
+HUB_GROUP_MAX = 10
 
 
 # ----------------------------------------------------------------------------- paths
@@ -127,6 +134,7 @@ class Item:
 class EntryList:
     items: tuple[Item, ...]
     dates: bool = True  # whether the list shows each entry's date
+    descriptions: bool = True  # whether the list shows each entry's description
 
     def __bool__(self) -> bool:
         return bool(self.items)
@@ -236,12 +244,22 @@ class HubIndexPage:
 
 
 @dataclass(frozen=True)
+class HubSection:
+    """A sub-symptom: its best-standing entries, then the rest (folded on the page)."""
+
+    title: str
+    count: int
+    top: EntryList
+    rest: EntryList
+
+
+@dataclass(frozen=True)
 class HubPage:
     uri: str
     lang: str
     title: str
     description: str
-    groups: tuple[Section, ...]
+    groups: tuple[HubSection, ...]
     index: str
 
 
@@ -355,10 +373,11 @@ class Site:
     def error_index(self) -> Mapping[str, Sequence[str]]:
         return getattr(self.graph, "error_index", {}) or {}
 
-    def entry_list(self, from_uri: str, members: Iterable[NormalizedEntry], dates: bool = True) -> EntryList:
+    def entry_list(self, from_uri: str, members: Iterable[NormalizedEntry], dates: bool = True,
+                   descriptions: bool = True) -> EntryList:
         return EntryList(tuple(Item(n.entry, url_link(from_uri, entry_uri(n.entry.id), self.directory_urls),
                                     md_link(from_uri, entry_uri(n.entry.id)))
-                               for n in members), dates)
+                               for n in members), dates, descriptions)
 
     def by_year(self, from_uri: str, members: Sequence[NormalizedEntry]) -> tuple[Section, ...]:
         """Newest first; long listings are split by year so they stay scannable."""
@@ -483,14 +502,24 @@ def hub_index(site: Site) -> HubIndexPage:
     return HubIndexPage(HUB_INDEX, site.lang, tuple(_hub_summary(site, HUB_INDEX, h) for h in site.hubs))
 
 
+def hub_shown(groups: int) -> int:
+    """How many entries each of a hub page's `groups` shows before the rest is folded."""
+    return max(HUB_GROUP_MIN, min(HUB_GROUP_MAX, HUB_SHOWN // max(groups, 1)))
+
+
 def hub_page(site: Site, hub, other: str) -> HubPage:
+    """A guide: per sub-symptom, its entries in the hub's order (most cited or asked
+    first, then the newest), the first `hub_shown` of them listed, the rest folded."""
     uri = hub_uri(hub.slug)
+    present = [(group, [site.by_id[i] for i in group.entry_ids if i in site.by_id]) for group in hub.groups]
+    present = [(group, members) for group, members in present if members]
+    shown = hub_shown(len(present))
     groups = []
-    for group in hub.groups:
-        members = [site.by_id[i] for i in group.entry_ids if i in site.by_id]
-        if members:
-            groups.append(Section(_texts_in(group.title, site.lang) or other,
-                                  site.entry_list(uri, newest_first(members), dates=False)))
+    for group, members in present:
+        # Titles only: a guide is read by its questions, and a phone shows more of them.
+        top, rest = (site.entry_list(uri, part, dates=False, descriptions=False)
+                     for part in (members[:shown], members[shown:]))
+        groups.append(HubSection(_texts_in(group.title, site.lang) or other, len(members), top, rest))
     return HubPage(uri, site.lang, _texts_in(hub.title, site.lang) or hub.slug,
                    _texts_in(getattr(hub, "description", None), site.lang), tuple(groups), md_link(uri, HUB_INDEX))
 
