@@ -132,7 +132,8 @@ def _compile(patterns: list[str], where: str) -> tuple[re.Pattern, ...]:
     out = []
     for pattern in patterns:
         try:
-            out.append(re.compile(pattern, re.I))
+            # ASCII: \b is the edge of a Latin word, so `\bauth\b` matches in "开启auth功能" too.
+            out.append(re.compile(pattern, re.I | re.A))
         except re.error as exc:
             raise HubRulesError(f"{where}: invalid regular expression {pattern!r}: {exc}") from None
     return tuple(out)
@@ -225,7 +226,8 @@ def parse_hub_rules(data, where: str = "hubs") -> HubRules:
 
 # --------------------------------------------------------------------------- what rules read
 
-QUESTION_CHARS = 2000  # a question's opening: past it, pasted logs rather than the question
+TEXT_CHARS = 2000  # of a title or question cleaned (`meaning_text`): a bound on the work
+QUESTION_CHARS = 400  # of the cleaned question rules read: its opening states it, then come details
 _FENCE = re.compile(r"^[ \t]{0,3}(`{3,}|~{3,})")
 _STACK_FRAME = re.compile(r"^\s*(?:at\s+[\w$.<>]+\(|\.\.\.\s*\d+\s+more\b)")
 _URL = re.compile(r"\b(?:[a-z][a-z0-9+.-]{1,15}://|https?: ?(?=[\w.-]+[.:]\w)|www\.)[^\s<>()\[\]{}\"'`，。；、）]*",
@@ -238,7 +240,7 @@ def meaning_text(text: str) -> str:
     program printed, not what the question asks) and without URLs (`https` in an address
     is no symptom)."""
     kept, fence = [], ""
-    for line in text[:QUESTION_CHARS].splitlines():
+    for line in text[:TEXT_CHARS].splitlines():
         opened = _FENCE.match(line)
         if fence:
             if opened and opened.group(1)[0] == fence[0] and len(opened.group(1)) >= len(fence):
@@ -263,11 +265,12 @@ class HubDoc:
 
 
 def hub_doc(title: str, question: str, tags: Iterable[tuple[str, str]], keywords: Iterable[str]) -> HubDoc:
-    """`tags`: (slug, label) pairs.  Words and patterns read only the title and question:
+    """`tags`: (slug, label) pairs.  Words and patterns read only the title and the opening
+    of the question:
     tags and keywords made from an answer (or by a tool) name what the answer mentions,
     so they match only when a rule names them exactly.  The title and question are
     separate lines, so a pattern's window (`.` matches no line break) stays in one."""
-    lines = (meaning_text(title), meaning_text(question))
+    lines = (meaning_text(title), meaning_text(question)[:QUESTION_CHARS])
     keys = frozenset(fold(s).strip() for pair in tags for s in pair) | frozenset(fold(k).strip() for k in keywords)
     return HubDoc(fold("\n".join(line for line in lines if line.strip())), keys - {""})
 

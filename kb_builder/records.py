@@ -46,6 +46,7 @@ YEAR_GROUPS_FROM = 31  # listings this long are split by year
 HUB_SHOWN = 30
 HUB_GROUP_MIN = 3
 HUB_GROUP_MAX = 10
+HUB_FOLD_MIN = 3  # a fold holds at least this many entries: fewer are listed instead (within the max)
 
 
 # ----------------------------------------------------------------------------- paths
@@ -502,9 +503,11 @@ def hub_index(site: Site) -> HubIndexPage:
     return HubIndexPage(HUB_INDEX, site.lang, tuple(_hub_summary(site, HUB_INDEX, h) for h in site.hubs))
 
 
-def hub_shown(groups: int) -> int:
-    """How many entries each of a hub page's `groups` shows before the rest is folded."""
-    return max(HUB_GROUP_MIN, min(HUB_GROUP_MAX, HUB_SHOWN // max(groups, 1)))
+def hub_shown(groups: int, members: int) -> int:
+    """How many of a group's `members` a hub page of `groups` groups lists before folding
+    the rest; a rest too short to be worth a click is listed too (up to HUB_GROUP_MAX)."""
+    shown = max(HUB_GROUP_MIN, min(HUB_GROUP_MAX, HUB_SHOWN // max(groups, 1)))
+    return members if members - shown < HUB_FOLD_MIN and members <= HUB_GROUP_MAX else shown
 
 
 def hub_page(site: Site, hub, other: str) -> HubPage:
@@ -513,9 +516,9 @@ def hub_page(site: Site, hub, other: str) -> HubPage:
     uri = hub_uri(hub.slug)
     present = [(group, [site.by_id[i] for i in group.entry_ids if i in site.by_id]) for group in hub.groups]
     present = [(group, members) for group, members in present if members]
-    shown = hub_shown(len(present))
     groups = []
     for group, members in present:
+        shown = hub_shown(len(present), len(members))
         # Titles only: a guide is read by its questions, and a phone shows more of them.
         top, rest = (site.entry_list(uri, part, dates=False, descriptions=False)
                      for part in (members[:shown], members[shown:]))

@@ -146,7 +146,7 @@ def _hub_page(tmp_path: Path, markdown_lists: bool):
 
 def test_hub_page_lists_the_first_entries_of_each_group_and_folds_the_rest(tmp_path):
     page = _hub_page(tmp_path, markdown_lists=False)
-    shown = records.hub_shown(2)
+    shown = records.hub_shown(2, 25)
     assert shown == records.HUB_GROUP_MAX
     lists = [re.findall(r'href="[^"]*q/([\w-]+)/"', fragment) for fragment in page.fragments]
     newest = [f"busy-{i:02d}" for i in range(24, -1, -1)]
@@ -166,7 +166,10 @@ def test_hub_page_for_other_engines_folds_a_markdown_list(tmp_path):
 
 
 def test_hub_shown_shares_a_page_budget_between_groups():
-    assert [records.hub_shown(n) for n in (1, 3, 4, 6, 8, 20)] == [10, 10, 7, 5, 3, 3]
+    assert [records.hub_shown(n, 100) for n in (1, 3, 4, 6, 8, 20)] == [10, 10, 7, 5, 3, 3]
+    # a fold of one or two entries would hide less than it costs: they are listed (up to ten)
+    assert [records.hub_shown(8, members) for members in (2, 5, 6, 30)] == [2, 5, 3, 3]
+    assert records.hub_shown(2, 12) == 10
 
 
 # --------------------------------------------------------------------------- the real corpus
