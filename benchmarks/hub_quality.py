@@ -4,10 +4,12 @@
                                      [--show] [--json]
 
 The placements are the ones a hub page lists, as `kb build` computes them (the
-shipped rules, or `--hubs FILE`).  A sample of `--size` is drawn from them,
-sorted, with `random.Random(seed)`: the tuning seed (TUNE_SEED), or with
-`--holdout` a second seed (HOLDOUT_SEED) whose sample is judged only once the
-rules are done, never tuned on.
+shipped rules, or `--hubs FILE`).  The sample is the `--size` placements whose
+hash of (seed, entry, hub) is smallest: uniform over placements, and stable
+while rules change (a rule change moves only the placements it adds, removes or
+files under another group), so judging after each change is judging the change.
+The tuning seed is TUNE_SEED; `--holdout` uses HOLDOUT_SEED, whose sample is
+judged only once the rules are done, never tuned on.
 
 Judgements live in benchmarks/hub_judged.json, keyed "entry-id hub/group":
 {"verdict": "right" | "partly" | "wrong", "why": "..."}.  A placement is right
@@ -25,8 +27,8 @@ corpus is spread: entries in a hub, hubs per entry, entries per hub and group.
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
-import random
 import sys
 from collections import Counter
 from pathlib import Path
@@ -36,7 +38,7 @@ SHARED = Path(__file__).resolve().parents[2] / "shared"
 sys.path.insert(0, str(REPO))
 
 TUNE_SEED = 17
-HOLDOUT_SEED = 20250917
+HOLDOUT_SEED = 20251130
 JUDGED = REPO / "benchmarks" / "hub_judged.json"
 VERDICTS = ("right", "partly", "wrong")
 
@@ -52,7 +54,11 @@ def placements_of(corpus: Path, hubs_file: Path | None):
 
 
 def draw(placements: list[tuple[str, str, str]], seed: int, size: int) -> list[tuple[str, str, str]]:
-    return sorted(random.Random(seed).sample(sorted(placements), min(size, len(placements))))
+    def rank(placement: tuple[str, str, str]) -> bytes:
+        entry_id, hub, _ = placement
+        return hashlib.blake2b(f"{seed}\0{entry_id}\0{hub}".encode(), digest_size=8).digest()
+
+    return sorted(sorted(placements, key=rank)[:size])
 
 
 def key(placement: tuple[str, str, str]) -> str:
