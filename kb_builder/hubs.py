@@ -1,9 +1,13 @@
 """Symptom hubs: troubleshooting guides made by rules (kb_builder/data/hubs.yml, or a site's own).
 
-A rule matches an entry by canonical tags, keywords (whole Latin words, Chinese
-anywhere in the folded title, question and tag labels) or regular expressions;
-a hub's groups sort its members by sub-symptom.  `placements` is a pure function
-of one entry's `HubDoc` and the rules, so a rebuild matches only changed entries.
+A rule reads what carries an entry's meaning: its title, its question (without
+fenced code, stack frames and URLs), its tags and keywords.  It matches by
+canonical tags, keywords (Latin words whole, never a part of a dotted or slashed
+name such as com.example.api; Chinese anywhere) or regular expressions; a hub's
+groups sort its members by sub-symptom.  `placements` is a pure function of one
+entry's `HubDoc` and the rules, so a rebuild matches only changed entries;
+`assign_hubs` orders each group by standing (how many other entries cite or
+repeat an entry, then recency) and keeps one entry per duplicate group.
 """
 from __future__ import annotations
 
@@ -48,7 +52,7 @@ class Hub:
 
 @dataclass(frozen=True)
 class Rule:
-    """Matching rule: any canonical tag, any keyword (in title/question/tags) or any pattern."""
+    """Matching rule: any canonical tag, any keyword or any pattern (over `HubDoc.text`)."""
 
     tags: frozenset[str] = frozenset()
     keywords: tuple[str, ...] = ()
@@ -60,8 +64,6 @@ class Rule:
         if any(p.search(doc.text) for p in self.exclude):
             return False
         if self.tags & doc.tags:
-            return True
-        if self.keywords and (not doc.term_set.isdisjoint(self.keywords) or not doc.tags.isdisjoint(self.keywords)):
             return True
         if self.keyword_pattern is not None and self.keyword_pattern.search(doc.text):
             return True
@@ -130,10 +132,19 @@ def _compile(patterns: list[str], where: str) -> tuple[re.Pattern, ...]:
     out = []
     for pattern in patterns:
         try:
-            out.append(re.compile(pattern, re.I))
+            # ASCII: \b is the edge of a Latin word, so `\bauth\b` matches in "开启auth功能" too.
+            out.append(re.compile(pattern, re.I | re.A))
         except re.error as exc:
             raise HubRulesError(f"{where}: invalid regular expression {pattern!r}: {exc}") from None
     return tuple(out)
+
+
+# A Latin keyword is a whole word: not glued to letters or digits (a version may follow:
+# centos7, mysql8.0), and not one part of a dotted, slashed or `$` name (com.example.api,
+# /v1/api/x, Outer$api): code names and paths say what code is called, not what the
+# question is about.
+_WORD_BEFORE = r"(?<![a-z0-9_])(?<![a-z0-9_][./$])"
+_WORD_AFTER = r"(?![a-z_]|[./$][a-z_])"
 
 
 def _keyword_regex(keywords: Sequence[str]) -> re.Pattern | None:
@@ -144,7 +155,7 @@ def _keyword_regex(keywords: Sequence[str]) -> re.Pattern | None:
     rule is searched in every entry before the graph is done)."""
     ordered = sorted(set(keywords), key=len, reverse=True)
     latin = [re.escape(k) for k in ordered if k.isascii()]
-    parts = [rf"(?<![a-z0-9])(?:{'|'.join(latin)})(?![a-z0-9])"] if latin else []
+    parts = [rf"{_WORD_BEFORE}(?:{'|'.join(latin)}){_WORD_AFTER}"] if latin else []
     parts += [re.escape(k) for k in ordered if not k.isascii()]
     return re.compile("|".join(parts)) if parts else None
 
@@ -213,13 +224,55 @@ def parse_hub_rules(data, where: str = "hubs") -> HubRules:
     return HubRules(tuple(hubs), other)
 
 
+# --------------------------------------------------------------------------- what rules read
+
+TEXT_CHARS = 2000  # of a title or question cleaned (`meaning_text`): a bound on the work
+QUESTION_CHARS = 400  # of the cleaned question rules read: its opening states it, then come details
+_FENCE = re.compile(r"^[ \t]{0,3}(`{3,}|~{3,})")
+_STACK_FRAME = re.compile(r"^\s*(?:at\s+[\w$.<>]+\(|\.\.\.\s*\d+\s+more\b)")
+_URL = re.compile(r"\b(?:[a-z][a-z0-9+.-]{1,15}://|https?: ?(?=[\w.-]+[.:]\w)|www\.)[^\s<>()\[\]{}\"'`，。；、）]*",
+                  re.I)  # also "http: host.name" and "https: host:port", as pages copied as text write them
+_JSON_OBJECT = re.compile(r'\{\s*"[^{}\n]*\}')  # {"key": ...}, innermost first: a printed response
+
+
+def meaning_text(text: str) -> str:
+    """Text as rules read it: without fenced code, stack frames or JSON objects (what a
+    program printed, not what the question asks) and without URLs (`https` in an address
+    is no symptom)."""
+    kept, fence = [], ""
+    for line in text[:TEXT_CHARS].splitlines():
+        opened = _FENCE.match(line)
+        if fence:
+            if opened and opened.group(1)[0] == fence[0] and len(opened.group(1)) >= len(fence):
+                fence = ""
+            continue
+        if opened:
+            fence = opened.group(1)
+        elif not _STACK_FRAME.match(line):
+            kept.append(_URL.sub(" ", line))
+    text = "\n".join(kept)
+    for _ in range(3):  # objects nested three deep; deeper ones keep their outer braces' text
+        text = _JSON_OBJECT.sub(" ", text)
+    return text
+
+
 @dataclass(frozen=True)
 class HubDoc:
     """What hub rules read of one entry."""
 
-    text: str  # folded title + question + tag labels
-    tags: frozenset[str]
-    term_set: frozenset[str]
+    text: str  # folded: the title, then the question (`meaning_text`), each on its own line(s)
+    tags: frozenset[str]  # folded tag slugs and labels, and keywords: rules' `tags` match them exactly
+
+
+def hub_doc(title: str, question: str, tags: Iterable[tuple[str, str]], keywords: Iterable[str]) -> HubDoc:
+    """`tags`: (slug, label) pairs.  Words and patterns read only the title and the opening
+    of the question:
+    tags and keywords made from an answer (or by a tool) name what the answer mentions,
+    so they match only when a rule names them exactly.  The title and question are
+    separate lines, so a pattern's window (`.` matches no line break) stays in one."""
+    lines = (meaning_text(title), meaning_text(question)[:QUESTION_CHARS])
+    keys = frozenset(fold(s).strip() for pair in tags for s in pair) | frozenset(fold(k).strip() for k in keywords)
+    return HubDoc(fold("\n".join(line for line in lines if line.strip())), keys - {""})
 
 
 def placements(doc: HubDoc, rules: HubRules) -> tuple[tuple[int, str], ...]:
@@ -241,16 +294,59 @@ def placements(doc: HubDoc, rules: HubRules) -> tuple[tuple[int, str], ...]:
     return tuple(out)
 
 
-def assign_hubs(placements: Iterable[tuple[str, tuple[tuple[int, str], ...]]], rules: HubRules) -> tuple[Hub, ...]:
-    """Hubs from every entry's placements ((entry id, `placements(doc, rules)`), in corpus order)."""
-    members_of: list[dict[str, list[str]]] = [defaultdict(list) for _ in rules.hubs]
+# --------------------------------------------------------------------------- order
+
+@dataclass(frozen=True)
+class Standing:
+    """What orders an entry in a hub: `weight`, how many other entries cite it or ask
+    the same question (counted over its duplicate group), then `changed` (its date)."""
+
+    weight: int
+    changed: str
+    duplicates: tuple[str, ...] = ()  # its duplicate group (itself included), or ()
+
+
+def standings(entries: Sequence[tuple[str, str, tuple[str, ...]]],
+              duplicate_groups: Sequence[tuple[str, ...]]) -> tuple[tuple[str, Standing], ...]:
+    """Every entry's standing.  `entries`: (id, date changed, ids of the entries citing it)."""
+    cited_by = {entry_id: citing for entry_id, _, citing in entries}
+    group_of = {entry_id: group for group in duplicate_groups for entry_id in group}
+    out = []
+    for entry_id, changed, _ in entries:
+        group = group_of.get(entry_id, ())
+        members = group or (entry_id,)
+        citing = {c for member in members for c in cited_by.get(member, ())} - set(members)
+        out.append((entry_id, Standing(len(citing) + len(members) - 1, changed, group)))
+    return tuple(out)
+
+
+def assign_hubs(placements: Iterable[tuple[str, tuple[tuple[int, str], ...]]], rules: HubRules,
+                standings: Iterable[tuple[str, Standing]] = ()) -> tuple[Hub, ...]:
+    """Hubs from every entry's placements ((entry id, `placements(doc, rules)`), in corpus order).
+
+    Each group lists its entries by standing (weight, then the newest; corpus order
+    breaks ties); of a duplicate group only its best-standing member placed in the hub
+    is listed, in its own group: a question asked three times is shown once."""
+    standing = dict(standings)
+    nobody = Standing(0, "")
+    members_of: list[list[tuple[str, str]]] = [[] for _ in rules.hubs]
     for entry_id, found in placements:
         for k, group_slug in found:
-            members_of[k][group_slug].append(entry_id)
+            members_of[k].append((entry_id, group_slug))
     hubs = []
     for hub_rule, members in zip(rules.hubs, members_of):
-        groups = [HubGroup(g.slug, g.title, tuple(members[g.slug])) for g in hub_rule.groups if members.get(g.slug)]
-        if members.get("other"):
-            groups.append(HubGroup("other", hub_rule.other_title, tuple(members["other"])))
+        # sorted() is stable with reverse=True too: equal standings keep the corpus order.
+        ranked = sorted(members, key=lambda m: (standing.get(m[0], nobody).weight,
+                                                standing.get(m[0], nobody).changed), reverse=True)
+        by_group: dict[str, list[str]] = defaultdict(list)
+        shown: set[str] = set()
+        for entry_id, group_slug in ranked:
+            duplicates = standing.get(entry_id, nobody).duplicates
+            if shown.isdisjoint(duplicates or (entry_id,)):
+                shown.add(entry_id)
+                by_group[group_slug].append(entry_id)
+        groups = [HubGroup(g.slug, g.title, tuple(by_group[g.slug])) for g in hub_rule.groups if by_group.get(g.slug)]
+        if by_group.get("other"):
+            groups.append(HubGroup("other", hub_rule.other_title, tuple(by_group["other"])))
         hubs.append(Hub(hub_rule.slug, hub_rule.title, hub_rule.description, tuple(groups)))
     return tuple(hubs)

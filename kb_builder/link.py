@@ -22,7 +22,7 @@ from typing import Mapping, Sequence
 
 from .analyze import Analyzer, fold
 from .errors import Signature, SignatureIndex, extract_signatures
-from .hubs import DEFAULT_HUBS, HubDoc, HubRules, assign_hubs, hub_rules_from_text, placements
+from .hubs import DEFAULT_HUBS, HubDoc, HubRules, assign_hubs, hub_doc, hub_rules_from_text, placements, standings
 from .model import EntryLinks, NormalizedEntry, Reference, Related
 from .references import (LinkMaps, References, ResolverInput, TitleResolver, body_links, near_identical,
                          resolve_references, title_key)
@@ -107,10 +107,7 @@ def entry_parts(previous: Parts | None, n: NormalizedEntry, analyzer: Analyzer) 
         return previous if previous.analyzer is analyzer else _with_analyzer(previous, analyzer)
     title, question = entry_texts(n)
     labels = [t.label for t in n.tags]
-    text = fold("\n".join([title, question[:2000], " ".join(labels)]))
-    tag_keys = frozenset(fold(t.slug) for t in n.tags) | frozenset(fold(label).strip() for label in labels)
-    hub = HubDoc(text=text, tags=tag_keys,
-                 term_set=frozenset(analyzer.terms(title[:2000]) + analyzer.terms(question[:2000])))
+    hub = hub_doc(title, question, ((t.slug, t.label) for t in n.tags), n.keywords or n.entry.keywords)
     texts = (title[:2000], question[:2000], *labels, *(n.keywords or n.entry.keywords))
     return Parts(n, analyzer, title, question, _weighted_terms(n, title, question, analyzer), hub,
                  frozenset(re.findall(r"[a-z][a-z0-9-]{2,}", fold(n.entry.title))), texts)
@@ -333,11 +330,15 @@ def build_graph(entries: Sequence[NormalizedEntry], analyzer: Analyzer | None = 
 
     # --- hubs
     placed = tuple(store.memo(placements, p.hub, rules) for p in parts)
-    hubs = store.memo(assign_hubs, tuple(zip(ids, placed)), rules)
+    # A hub lists the entries most cited or asked most often first, one per duplicate group.
+    standing = store.memo(standings, tuple((n.entry.id, n.entry.updated or n.entry.date or "",
+                                            tuple(refs.referenced_by.get(n.entry.id, ()))) for n in entries),
+                          linked.duplicate_groups)
+    hubs = store.memo(assign_hubs, tuple(zip(ids, placed)), rules, standing)
+    # Every entry a rule placed is in its hubs, also a duplicate its hub page does not list.
     hubs_of: dict[str, list[str]] = defaultdict(list)
-    for hub in hubs:
-        for entry_id in hub.entry_ids:
-            hubs_of[entry_id].append(hub.slug)
+    for entry_id, found in zip(ids, placed):
+        hubs_of[entry_id].extend(rules.hubs[k].slug for k, _ in found)
 
     # --- error signatures
     signatures = tuple(store.memo(entry_signatures, p.title, p.question, products) for p in parts)

@@ -38,6 +38,14 @@ CATEGORY_INDEX = f"{CATEGORY_DIR}/index.md"
 HUB_INDEX = f"{HUB_DIR}/index.md"
 TOP_TAGS_ON_INDEX = 30  # the tag index leads with these; the rest are filed by initial
 YEAR_GROUPS_FROM = 31  # listings this long are split by year
+# A hub page is a guide, not a listing: each sub-symptom shows its best-standing entries
+# (hubs.assign_hubs orders them) and folds the rest under "more".  About HUB_SHOWN
+# entries over the whole page, each group between HUB_GROUP_MIN and HUB_GROUP_MAX, keep
+# a page short on a phone.
+HUB_SHOWN = 30
+HUB_GROUP_MIN = 3
+HUB_GROUP_MAX = 10
+HUB_FOLD_MIN = 3  # a fold holds at least this many entries: fewer are listed instead (within the max)
 
 
 # ----------------------------------------------------------------------------- paths
@@ -105,6 +113,7 @@ class EntryList:
     items: tuple[Item, ...]
     dates: bool = True  # whether the list shows each entry's date
     note: str = ""  # the label (i18n key, with {count}) shown after each entry's title, with its `count`
+    descriptions: bool = True  # whether the list shows each entry's description
 
     def __bool__(self) -> bool:
         return bool(self.items)
@@ -214,12 +223,22 @@ class HubIndexPage:
 
 
 @dataclass(frozen=True)
+class HubSection:
+    """A sub-symptom: its best-standing entries, then the rest (folded on the page)."""
+
+    title: str
+    count: int
+    top: EntryList
+    rest: EntryList
+
+
+@dataclass(frozen=True)
 class HubPage:
     uri: str
     lang: str
     title: str
     description: str
-    groups: tuple[Section, ...]
+    groups: tuple[HubSection, ...]
     index: str
 
 
@@ -333,8 +352,10 @@ class Site:
     def error_index(self) -> Mapping[str, Sequence[str]]:
         return getattr(self.graph, "error_index", {}) or {}
 
-    def entry_list(self, from_uri: str, members: Iterable[NormalizedEntry], dates: bool = True) -> EntryList:
-        return self.memo(entry_list, from_uri, tuple(n.entry for n in members), dates, self.directory_urls)
+    def entry_list(self, from_uri: str, members: Iterable[NormalizedEntry], dates: bool = True,
+                   descriptions: bool = True) -> EntryList:
+        return self.memo(entry_list, from_uri, tuple(n.entry for n in members), dates, self.directory_urls,
+                         descriptions)
 
     def entry_view(self, n: NormalizedEntry) -> EntryView:
         e = n.entry
@@ -401,10 +422,11 @@ def by_year(from_uri: str, entries: tuple[Entry, ...], directory_urls: bool) -> 
                  for year, group in groupby(ordered, key=lambda e: changed(e)[:4] or "—"))
 
 
-def entry_list(from_uri: str, entries: tuple[Entry, ...], dates: bool, directory_urls: bool) -> EntryList:
+def entry_list(from_uri: str, entries: tuple[Entry, ...], dates: bool, directory_urls: bool,
+               descriptions: bool = True) -> EntryList:
     """The entries as a list on the page at `from_uri` (links relative to it)."""
     return EntryList(tuple(Item(e, url_link(from_uri, entry_uri(e.id), directory_urls), md_link(from_uri, entry_uri(e.id)))
-                           for e in entries), dates)
+                           for e in entries), dates, descriptions=descriptions)
 
 
 def _has_scheme(target: str) -> bool:
@@ -531,14 +553,26 @@ def hub_index(site: Site) -> HubIndexPage:
     return HubIndexPage(HUB_INDEX, site.lang, tuple(hub_summary(site, HUB_INDEX, h) for h in site.hubs))
 
 
+def hub_shown(groups: int, members: int) -> int:
+    """How many of a group's `members` a hub page of `groups` groups lists before folding
+    the rest; a rest too short to be worth a click is listed too (up to HUB_GROUP_MAX)."""
+    shown = max(HUB_GROUP_MIN, min(HUB_GROUP_MAX, HUB_SHOWN // max(groups, 1)))
+    return members if members - shown < HUB_FOLD_MIN and members <= HUB_GROUP_MAX else shown
+
+
 def hub_page(site: Site, hub, other: str) -> HubPage:
+    """A guide: per sub-symptom, its entries in the hub's order (most cited or asked
+    first, then the newest), the first `hub_shown` of them listed, the rest folded."""
     uri = hub_uri(hub.slug)
+    present = [(group, [site.by_id[i] for i in group.entry_ids if i in site.by_id]) for group in hub.groups]
+    present = [(group, members) for group, members in present if members]
     groups = []
-    for group in hub.groups:
-        members = [site.by_id[i] for i in group.entry_ids if i in site.by_id]
-        if members:
-            groups.append(Section(_texts_in(group.title, site.lang) or other,
-                                  site.entry_list(uri, newest_first(members), dates=False)))
+    for group, members in present:
+        shown = hub_shown(len(present), len(members))
+        # Titles only: a guide is read by its questions, and a phone shows more of them.
+        top, rest = (site.entry_list(uri, part, dates=False, descriptions=False)
+                     for part in (members[:shown], members[shown:]))
+        groups.append(HubSection(_texts_in(group.title, site.lang) or other, len(members), top, rest))
     return HubPage(uri, site.lang, _texts_in(hub.title, site.lang) or hub.slug,
                    _texts_in(getattr(hub, "description", None), site.lang), tuple(groups), md_link(uri, HUB_INDEX))
 

@@ -5,7 +5,7 @@ remembered value is recomputed and compared) rebuilds a small site after each ed
 of EDITS; a clean build of the same files into another folder must give the same
 site, file by file.  The edits cover every field of an entry, entries added,
 deleted and renamed, links between entries, generated pages appearing and going,
-the site's hub rules, glossary and `mkdocs.yml` options, and the `updated` field,
+the site's hub rules and a hub's order, glossary and `mkdocs.yml` options, and the `updated` field,
 which reaches the pages through the model, the schema and the templates alone.
 """
 from __future__ import annotations
@@ -105,6 +105,8 @@ EDITS = [
     ("a new error signature", lambda r: _front(_file(r, E), "title",
                                                '"启动报错 java.lang.IllegalStateException: kb broke down here"')),
     ("hub membership", lambda r: _front(_file(r, E), "title", '"端口 9848 connection refused 怎么办"')),
+    # C and E share a hub group, E first (the newer); a backlink puts C first (hubs.assign_hubs)
+    ("a backlink reorders a hub", lambda r: _answer(_file(r, D), f"另见 [端口那一条](./{C})。")),
     ("a link to another entry", lambda r: _answer(_file(r, B), f"另见 [这一条](./{A})。")),
     ("add an entry", lambda r: (r / "content" / "kb-added.md").write_text(
         _file(r, C).read_text(encoding="utf-8").replace("question-history-90004", "kb-added"), encoding="utf-8")),
