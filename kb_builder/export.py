@@ -6,7 +6,9 @@ The folder holds what `mkdocs build` (MkDocs, ProperDocs) or `zensical build` ne
                  ``custom_dir: overrides``, the markdown extensions kb's pages use)
     docs/        the site's own pages, every generated page (lists of entries are
                  markdown lists of links to the entries' .md pages, which each engine
-                 turns into its own URLs) and kb's static search index (search/kb/)
+                 turns into its own URLs) and kb's static search index (search/kb/);
+                 the generated pages carry nothing the theme's scripts act on
+                 (markdown_guard: no plugin guards the HTML an engine makes of them)
     overrides/   kb's page frames, stylesheet and search worker, then the site's own
                  custom_dir over them
 
@@ -28,6 +30,7 @@ import yaml
 
 from . import anchors, browser_index, outdir, pipeline, search_records, site_theme, sitebuild
 from .i18n import THEME_LABELS, labels_for, site_language
+from .markdown_guard import guard_page
 from .pages import default_nav
 from .session import Session
 
@@ -148,7 +151,8 @@ def _write_folder(result: Exported, config: Any, plugin: Any, settings: pipeline
             if uri in own:
                 continue  # a page the site author wrote wins over a generated one, as in a build
             target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_text(page.text, encoding="utf-8")
+            # no plugin guards the HTML the engine makes of it: the markdown carries nothing unsafe
+            target.write_text(guard_page(page.text), encoding="utf-8")
             result.pages += 1
         _write_search_index(docs, generated, session)
         _write_theme(overrides, config, result.skipped)
@@ -223,6 +227,7 @@ def _write_theme(overrides: Path, config: Any, skipped: list[str]) -> None:
 
 # --------------------------------------------------------------------------- mkdocs.yml
 
+SUPERFENCES = "pymdownx.superfences"
 SITE_KEYS = ("site_name", "site_url", "site_description", "site_author", "copyright", "repo_url", "repo_name",
              "edit_uri", "use_directory_urls")
 
@@ -239,6 +244,8 @@ def export_config(config: Any, nav: list | None) -> dict[str, Any]:
     out["plugins"] = ["search"]
     names = list(config.markdown_extensions)
     names += [n for n in site_theme.MARKDOWN_EXTENSIONS if n not in names]
+    # Fenced blocks read as markdown_guard reads them (last: it replaces fenced_code's reader).
+    names = [n for n in names if n != SUPERFENCES] + [SUPERFENCES]
     out["markdown_extensions"] = [{n: options} if (options := _options(config.mdx_configs.get(n))) else n
                                   for n in names]
     css = [str(x) for x in config.extra_css]

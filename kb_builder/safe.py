@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import html
 import re
+from functools import lru_cache
 from urllib.parse import urlsplit
 
 from .theme_guard import guard_attribute
@@ -153,6 +154,24 @@ def _sanitize_prose(text: str, rewrite_link) -> str:
 
 _HTML_ATTRS = {"class", "id", "title", "lang", "dir", "role", "align", "colspan", "rowspan", "aria-label",
                "aria-hidden", "tabindex", "style"}
+# Beside nh3's own allowed tags.
+_EXTRA_TAGS = frozenset({"span", "div", "details", "summary", "mark", "kbd", "figure", "figcaption", "input", "label",
+                         "svg", "path", "time", "nav"})
+# Attributes whose value a browser loads or follows as a URL.
+URL_ATTRIBUTES = frozenset({"href", "src", "action", "formaction", "xlink:href", "data", "poster", "srcset",
+                            "background", "cite", "ping", "longdesc", "codebase", "manifest"})
+
+
+@lru_cache(maxsize=1)
+def _allowed_tags() -> frozenset[str]:
+    import nh3
+
+    return frozenset(nh3.ALLOWED_TAGS) | _EXTRA_TAGS
+
+
+def allowed_tag(name: str) -> bool:
+    """Whether entry HTML may hold elements named `name` (what sanitize_html keeps)."""
+    return name.lower() in _allowed_tags()
 
 
 def sanitize_html(fragment: str) -> str:
@@ -160,8 +179,6 @@ def sanitize_html(fragment: str) -> str:
     and nothing the theme's scripts act on (theme_guard)."""
     import nh3
 
-    tags = set(nh3.ALLOWED_TAGS) | {"span", "div", "details", "summary", "mark", "kbd", "figure",
-                                     "figcaption", "input", "label", "svg", "path", "time", "nav"}
     attributes = {"*": _HTML_ATTRS - {"style"},
                   "a": {"href", "title", "class", "id"},
                   "img": {"src", "alt", "title", "width", "height", "loading"},
@@ -172,7 +189,7 @@ def sanitize_html(fragment: str) -> str:
                   "svg": {"viewbox", "xmlns", "width", "height"}, "path": {"d"}}
     return nh3.clean(
         fragment,
-        tags=tags,
+        tags=set(_allowed_tags()),
         attributes=attributes,
         url_schemes=_ALLOWED_SCHEMES,
         link_rel=None,
@@ -188,6 +205,16 @@ def _vet_attribute(element: str, attribute: str, value: str) -> str | None:
     Markdown accepts link targets with spaces ("java\tscript:..." becomes
     "java    script:..."), which nh3 keeps as a relative URL; vet them like safe_url.
     """
-    if attribute in ("href", "src") and value and safe_url(value) is None:
+    if attribute in URL_ATTRIBUTES and value and safe_url(value) is None:
         return None
     return guard_attribute(element, attribute, value)
+
+
+def vet_markup_attribute(element: str, attribute: str, value: str) -> str | None:
+    """The value an attribute written in markdown keeps where no sanitize_html follows
+    (None: dropped): no event handlers, styles or unsafe URLs, and theme_guard's rules.
+    Other attributes stay: what the markdown extensions read (`markdown`) among them."""
+    attribute = attribute.lower()
+    if attribute.startswith("on") or attribute == "style":
+        return None
+    return _vet_attribute(element, attribute, value)

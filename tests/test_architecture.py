@@ -32,6 +32,7 @@ PURE_CACHES = {
     "tags.fold_tag": "a pure function of the raw tag",
     "tags.default_settings": "the shipped tag tables",
     "theme_guard._token_classes": "Pygments' token names, never changed",
+    "safe._allowed_tags": "nh3's allowed tags, never changed",
 }
 # Module-level names rebound at run time: a forked child learns its parent's pid.
 PROCESS_STATE = {"parallel._PARENT"}

@@ -20,7 +20,7 @@ from typing import Callable
 
 import pytest
 
-from kb_builder import analyze, ingest, lint, pages, references, safe
+from kb_builder import analyze, ingest, lint, markdown_guard, pages, references, safe
 from kb_builder.errors import extract_signatures
 from kb_builder.frontmatter import Findings
 
@@ -76,6 +76,10 @@ CASES: list[tuple[str, Callable, tuple[str, ...], str, Callable]] = [
      ("[](", "x `"),
      "\n[x](javascript:alert(1)) [ok](https://example.org/ok)",
      lambda md: "javascript:" not in md and md.endswith("[ok](https://example.org/ok)")),
+    ("markdown_guard.guard_page", markdown_guard.guard_page,
+     ("{", "*{", "{: #", "{a=\"", "| {", " {", "<a ", "<a title=\"", "<a '\"", "`", "`` `", "](\"", "](", "\"'",
+      "#_\n", "```\n", "```js {\n", "    x\n", "- a\n", "&lt;", "\\`", "[x]: y\n"),
+     "\n\ntext\n{: #__config }\n\n### __drawer\n", lambda md: md.endswith("{: #user-__config }\n\n### __drawer { #drawer }\n")),
     ("safe.escape_inline", safe.escape_inline,
      ("#", "a."),
      " <b>", lambda text: text.endswith(" &lt;b&gt;")),

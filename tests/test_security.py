@@ -11,17 +11,14 @@ then inspected as HTML and opened in headless Chromium.
 """
 from __future__ import annotations
 
-import functools
 import re
 import shutil
-import threading
-from html.parser import HTMLParser
-from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from urllib.parse import quote
 
 import pytest
-from conftest import need_browser
+from hostile_checks import (HOSTILE, UNSAFE_SCHEMES, Watch, assert_every_page_runs_no_injected_script,
+                            browser, config_with_every_feature, injected_markup, scan, served, theme_ids,
+                            theme_reads)
 
 from kb_builder.frontmatter import Findings
 from kb_builder.ingest import parse_text, read_corpus
@@ -30,10 +27,7 @@ from kb_builder.safe import is_safe_segment, safe_url, sanitize_html, sanitize_m
 from sitecheck import parse_page
 
 REPO = Path(__file__).resolve().parents[1]
-HOSTILE = Path(__file__).resolve().parent / "fixtures" / "hostile"
 PAYLOAD = "<script>window.__pwned=1</script>"
-UNSAFE_SCHEMES = ("javascript:", "vbscript:", "data:")
-URL_ATTRS = {"href", "src", "action", "formaction", "xlink:href", "data", "poster", "srcset", "background"}
 TRAVERSAL_TAGS = ["../../etc", "..", "/abs", "a\\b", "%2e%2e", "..%2f..%2fetc", "./hidden", "C:\\Windows",
                   "a/../../b", ".", "..."]
 
@@ -42,28 +36,6 @@ TRAVERSAL_TAGS = ["../../etc", "..", "/abs", "a\\b", "%2e%2e", "..%2f..%2fetc", 
 
 def _tree(root: Path) -> set[str]:
     return {p.relative_to(root).as_posix() for p in root.rglob("*")}
-
-
-# Every Material feature that acts on the page's content or title, so the theme's
-# scripts meet the hostile entries with all they can do (content.tooltips puts titles
-# into tooltips as HTML; search.* render the search box's translations). Not search.share:
-# its button is the theme's own javascript: link, which the checks below refuse anywhere.
-THEME_FEATURES = ["content.tooltips", "content.code.annotate", "content.code.copy", "content.code.select",
-                  "content.footnote.tooltips", "navigation.instant", "navigation.tracking", "navigation.path",
-                  "navigation.tabs", "navigation.top", "navigation.footer", "search.suggest",
-                  "search.highlight", "toc.follow"]
-
-
-def _config_with_every_feature(folder: Path) -> Path:
-    """The repository's mkdocs.yml with THEME_FEATURES on, written into `folder`."""
-    import yaml
-
-    config = yaml.safe_load((REPO / "mkdocs.yml").read_text(encoding="utf-8"))
-    config["docs_dir"] = str(REPO / config.get("docs_dir", "docs"))
-    config["theme"]["features"] = THEME_FEATURES
-    path = folder / "mkdocs.yml"
-    path.write_text(yaml.safe_dump(config, allow_unicode=True), encoding="utf-8")
-    return path
 
 
 @pytest.fixture(scope="module")
@@ -76,7 +48,7 @@ def hostile_site(tmp_path_factory):
     content_before = {p: p.read_bytes() for p in content.rglob("*") if p.is_file()}
     root = tmp_path_factory.mktemp("hostile-out")
     site = root / "deep" / "er" / "site"
-    config = _config_with_every_feature(tmp_path_factory.mktemp("hostile-config"))
+    config = config_with_every_feature(tmp_path_factory.mktemp("hostile-config"))
     result = build_site(config, content=content, site_dir=site)
     content_after = {p: p.read_bytes() for p in content.rglob("*") if p.is_file()}
     assert content_after == content_before, "the build wrote into the content directory"
@@ -96,59 +68,10 @@ def test_hostile_fixtures_are_valid_entries_and_all_become_pages(hostile_site):
     assert {p.parent.name for p in (site / "q").glob("*/index.html")} == ids
 
 
-class _Scan(HTMLParser):
-    """Elements, attributes and script bodies of one page, for the injection checks."""
-
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.problems: list[str] = []
-        self.text: list[str] = []
-        self._script: str | None = None
-
-    def handle_starttag(self, tag, attrs):
-        for name, value in attrs:
-            value = value or ""
-            if name.startswith("on"):
-                self.problems.append(f"<{tag} {name}=...> event handler")
-            squashed = re.sub(r"[\x00-\x20\x7f]+", "", value).lower()
-            if name in URL_ATTRS and squashed.startswith(UNSAFE_SCHEMES):
-                self.problems.append(f"<{tag} {name}={value[:60]!r}> unsafe URL")
-            if name == "style" and "pwned" in value:
-                self.problems.append(f"<{tag} style> from entry text")
-        if tag in ("iframe", "object", "embed", "form", "base", "meta") and any(
-                "pwned" in (v or "") and n != "content" for n, v in attrs):
-            self.problems.append(f"<{tag}> from entry text")
-        # (a title or alt is text; test_entry_markup_carries_nothing_the_theme_reads checks titles)
-        if tag in ("img", "svg") and any(("pwned" in (v or "") and n not in ("title", "alt")) or (n == "src" and v == "x")
-                                         for n, v in attrs):
-            self.problems.append(f"<{tag}> from entry text")
-        if tag == "script":
-            self._script = dict(attrs).get("type") or "text/javascript"
-
-    def handle_endtag(self, tag):
-        if tag == "script":
-            self._script = None
-
-    def handle_data(self, data):
-        if self._script is None:
-            self.text.append(data)
-        elif "pwned" in data and (self._script != "application/ld+json" or "</" in data or "<script" in data):
-            self.problems.append(f"<script type={self._script}> contains entry text")
-
-
-def _scan(path: Path) -> _Scan:
-    scan = _Scan()
-    scan.feed(path.read_text(encoding="utf-8"))
-    scan.close()
-    return scan
-
-
 def test_no_injected_markup_anywhere_in_the_hostile_site(hostile_site):
     site, _, _ = hostile_site
-    pages = sorted(site.rglob("*.html"))
-    assert len(pages) > 20
-    problems = {p.relative_to(site).as_posix(): s.problems for p in pages if (s := _scan(p)).problems}
-    assert problems == {}
+    assert len(list(site.rglob("*.html"))) > 20
+    assert injected_markup(site) == {}
 
 
 def test_no_javascript_href_in_built_html(hostile_site):
@@ -165,90 +88,22 @@ def test_no_javascript_href_in_built_html(hostile_site):
             assert not re.sub(r"[\x00-\x20]+", "", href).lower().startswith(UNSAFE_SCHEMES), (page, href)
 
 
-# What Material 9.7's scripts look up (from its bundle's source): besides every md-* class,
-# every id in the __ namespace and every data-* attribute, these classes.
-THEME_CLASSES = {"annotate", "mermaid", "footnote-ref", "no-select", "select", "no-copy", "copy", "js", "no-js",
-                 "tabbed-labels"}
-
-
-class _ArticleScan(HTMLParser):
-    """The attributes of a page's content (Material's article) the theme's scripts could act on."""
-
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.problems: list[str] = []
-        self.ids: set[str] = set()
-        self.toc_targets: list[str] = []
-        self.ellipses: list[str] = []
-        self._depth = 0  # <article> elements open, from Material's content article on
-        self._ellipsis: str | None = None
-
-    def handle_starttag(self, tag, attrs):
-        attrs = dict(attrs)
-        classes = (attrs.get("class") or "").split()
-        if "id" in attrs:
-            self.ids.add(attrs["id"])
-        if tag == "a" and "md-nav__link" in classes and (attrs.get("href") or "").startswith("#"):
-            self.toc_targets.append(attrs["href"][1:])
-        if "md-ellipsis" in classes:
-            self._ellipsis = ""
-        if tag == "article" and (self._depth or "md-content__inner" in classes):
-            self._depth += 1
-            if self._depth == 1 or classes == ["kb-entry"]:
-                return  # Material's article itself, the entry template's frame (data-kb-id)
-        if not self._depth:
-            return
-        for name, value in attrs.items():
-            value = value or ""
-            if name.startswith("data-"):
-                self.problems.append(f"<{tag} {name}>")
-            if name in ("id", "for") and value.startswith("__"):
-                self.problems.append(f"<{tag} {name}={value}>")
-            if name == "href" and "#__" in value:
-                self.problems.append(f"<{tag} href={value}>")
-            if name == "title" and any(c in value for c in "<>&"):
-                self.problems.append(f"<{tag} title={value[:40]!r}>")
-        for name in classes:
-            if name.startswith("md-") or name in THEME_CLASSES:
-                self.problems.append(f"<{tag} class={name}>")
-
-    def handle_endtag(self, tag):
-        if tag == "article" and self._depth:
-            self._depth -= 1
-        if self._ellipsis is not None and tag in ("span", "div"):
-            self.ellipses.append(self._ellipsis)
-            self._ellipsis = None
-
-    def handle_data(self, data):
-        if self._ellipsis is not None:
-            self._ellipsis += data
-
-
 def test_entry_markup_carries_nothing_the_theme_reads(hostile_site):
     """Ids, data attributes, classes and titles from attribute lists, headings and fenced
     blocks are kept out of the theme's way (theme_guard)."""
     site, _, _ = hostile_site
-    found = {}
-    for page in sorted(site.rglob("*.html")):
-        scan = _ArticleScan()
-        scan.feed(page.read_text(encoding="utf-8"))
-        rel = page.relative_to(site).as_posix()
-        problems = scan.problems + [f"toc #{t} has no target" for t in scan.toc_targets if t not in scan.ids]
-        problems += [f"md-ellipsis {text.strip()[:40]!r}" for text in scan.ellipses if "<" in text]
-        if problems:
-            found[rel] = problems
-    assert found == {}
+    assert theme_reads(site) == {}
     headings = (site / "q" / "hostile-clobber-headings" / "index.html").read_text(encoding="utf-8")
     # headings' anchors never start with "_" (anchors.slugify); an id given by hand is prefixed
     assert all(re.search(rf'<h3 id="(?:user-__)?{name}"', headings) for name in ("config", "search", "drawer", "toc"))
     assert 'id="user-__code_0"' in headings
-    plain = (site / "q" / "hostile-data-attributes" / "index.html").read_text(encoding="utf-8")
-    for name in ("config", "search", "drawer", "toc", "code_0"):  # only the theme's own, as on any page
-        assert headings.count(f'id="__{name}"') == plain.count(f'id="__{name}"'), name
+    # only the theme's own, as on any page
+    page = site / "q" / "hostile-clobber-headings" / "index.html"
+    assert theme_ids(page) == theme_ids(site / "q" / "hostile-data-attributes" / "index.html")
 
 
 def _visible(page: Path) -> str:
-    return " ".join("".join(_scan(page).text).split())
+    return " ".join("".join(scan(page).text).split())
 
 
 @pytest.mark.parametrize("where", [
@@ -407,146 +262,20 @@ def test_shortened_labels_that_could_hold_markup_are_not_titled_by_the_theme():
 
 # --------------------------------------------------------------------------- in the browser
 
-_CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                  "--disable-sync", "--no-first-run"]
-
-
-class _QuietHandler(SimpleHTTPRequestHandler):
-    def log_message(self, *args):  # keep pytest output clean
-        pass
-
-
 @pytest.fixture(scope="module")
 def served_site(hostile_site):
     site, _, _ = hostile_site
-    server = ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(_QuietHandler, directory=str(site)))
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield site, f"http://127.0.0.1:{server.server_port}/"
-    finally:
-        server.shutdown()
-        server.server_close()
-
-
-@pytest.fixture(scope="module")
-def browser():
-    playwright_api = pytest.importorskip("playwright.sync_api")
-    executable = shutil.which("chromium") or shutil.which("chromium-browser")
-    if not executable:
-        need_browser("chromium is not installed")
-    with playwright_api.sync_playwright() as p:
-        chromium = p.chromium.launch(executable_path=executable, args=_CHROMIUM_ARGS)
-        try:
-            yield chromium
-        finally:
-            chromium.close()
-
-
-class _Watch:
-    """Console errors, uncaught exceptions and dialogs of one browser page."""
-
-    def __init__(self, page):
-        self.events: list[str] = []
-        page.on("console", lambda m: self.events.append(f"console.{m.type}: {m.text}")
-                if m.type == "error" else None)
-        page.on("pageerror", lambda e: self.events.append(f"pageerror: {e}"))
-        page.on("dialog", lambda d: (self.events.append(f"dialog: {d.message}"), d.dismiss()))
-
-
-# A term of every hostile entry and one of none: the results show the theme's
-# "missing: zqxjvk" label (from #__config's translations, rendered as HTML).
-SEARCH = "配置 zqxjvk"
-
-# A 1x1 PNG for the entries' images on example.org (the test makes no outside request).
-_PIXEL = bytes.fromhex("89504e470d0a1a0a0000000d49484452000000010000000108060000001f15c489"
-                       "0000000d49444154789c6360000002000154a24f5d0000000049454e44ae426082")
-
-# content.tooltips mounts a tooltip on every titled element, shown while the pointer is
-# on it (Material checks :hover, so only a real pointer shows it); Material titles a
-# shortened .md-ellipsis label with its text.  Permalinks are titled by the config.
-# The elements are listed once (a shown tooltip takes its host's title off); those in
-# view are pointed at as they are (the header shows the page title while scrolled
-# down), the others once scrolled into view.
-_IN_VIEW = """() => {
-    window.__kbTitled = Array.from(document.querySelectorAll("[title]:not(.headerlink)"));
-    return window.__kbTitled.map((el, i) => [i, el.getBoundingClientRect(), el.checkVisibility()])
-        .filter(([i, r, shown]) => shown && r.width && r.height && r.top >= 0 && r.bottom <= innerHeight)
-        .map(([i, r]) => [i, r.x + r.width / 2, r.y + r.height / 2]); }"""
-_CENTRE = """(i) => { const el = window.__kbTitled[i];
-    if (!el.checkVisibility()) return null;
-    el.scrollIntoView({block: "nearest"});
-    const r = el.getBoundingClientRect();
-    return r.width && r.height ? [r.x + r.width / 2, r.y + r.height / 2] : null; }"""
-
-
-def _point_at_titled_elements(page) -> int:
-    in_view = page.evaluate(_IN_VIEW)
-    for _, x, y in in_view:
-        page.mouse.move(x, y)
-    pointed = {i for i, _, _ in in_view}
-    for i in range(page.evaluate("window.__kbTitled.length")):
-        if i not in pointed and (centre := page.evaluate(_CENTRE, i)):
-            page.mouse.move(*centre)
-            pointed.add(i)
-    return len(pointed)
-
-
-def _search_ran(page) -> bool:
-    try:
-        page.wait_for_function(
-            "() => { const m = document.querySelector('.md-search-result__meta');"
-            " return m && m.textContent.trim() && !/初始化|Initializing/.test(m.textContent); }", timeout=5000)
-    except Exception:  # the theme's scripts failed (a clobbered #__config, …)
-        return False
-    return True
+    with served(site) as base:
+        yield site, base
 
 
 @pytest.mark.browser
-def test_hostile_pages_run_no_injected_script(served_site, browser):
+def test_hostile_pages_run_no_injected_script(hostile_site, browser):
     """Every page of the hostile site, with every theme feature on, opened with a search
     that has a term in no entry (?q=) and the pointer moved over each titled element
     (tooltips), runs no injected script and logs no error."""
-    site, base = served_site
-    pages = sorted(p.relative_to(site).as_posix() for p in site.rglob("*.html"))
-    page = browser.new_page(viewport={"width": 1280, "height": 900})
-    page.route("https://example.org/**", lambda route: route.fulfill(body=_PIXEL, content_type="image/png"))
-    watch = _Watch(page)
-    failures = {}
-    for rel in pages:
-        url = base + (rel[: -len("index.html")] if rel.endswith("index.html") else rel)
-        redirect = 'http-equiv="refresh"' in (site / rel).read_text(encoding="utf-8")
-        if redirect:
-            # a tag address without a page: follow it, to the search for the tag it opens
-            response = page.goto(url, wait_until="load")
-            page.wait_for_url(lambda u: u != url, wait_until="load")
-            searched = _search_ran(page)
-            pointed = 1  # the page it leads to is checked, its titles are those of the search results
-            page.wait_for_timeout(300)
-        else:
-            response = page.goto(f"{url}?q={quote(SEARCH)}", wait_until="load")
-            searched = _search_ran(page)
-            page.keyboard.press("Escape")  # close the search, uncovering the page
-            page.evaluate("window.scrollTo(0, document.body.scrollHeight)")  # the header shows the page title
-            page.wait_for_timeout(100)
-            pointed = _point_at_titled_elements(page)
-            # every image, those of the page and any a tooltip made, has loaded or failed
-            page.wait_for_function("() => Array.from(document.images).every(i => i.complete)", timeout=5000)
-            page.wait_for_timeout(50)  # the error events of the failed ones
-        pwned = page.evaluate("window.__pwned")
-        scripts = page.evaluate("""Array.from(document.querySelectorAll('script'))
-            .filter(s => /pwned/.test(s.textContent) && s.type !== 'application/ld+json').length""")
-        handlers = page.evaluate("""Array.from(document.querySelectorAll('*')).filter(el =>
-            Array.from(el.attributes).some(a => a.name.startsWith('on') ||
-              (/^(href|src)$/.test(a.name) && /^\\s*(javascript|vbscript|data):/i.test(a.value)))).length""")
-        status = response.status if response else None
-        if pwned is not None or scripts or handlers or watch.events or status != 200 or not searched:
-            failures[rel] = (pwned, scripts, handlers, list(watch.events), status, searched)
-        assert pointed > 0, rel
-        watch.events.clear()
-    page.close()
-    assert not failures, "\n".join(f"{rel}: {failure}" for rel, failure in failures.items())
-    assert len(pages) > 20
+    site, _, _ = hostile_site
+    assert_every_page_runs_no_injected_script(site, browser)
 
 
 @pytest.mark.browser
@@ -555,7 +284,7 @@ def test_hostile_pages_run_no_injected_script(served_site, browser):
 def test_site_search_renders_hostile_results_as_text(served_site, browser, query):
     site, base = served_site
     page = browser.new_page(viewport={"width": 1280, "height": 900})
-    watch = _Watch(page)
+    watch = Watch(page)
     page.goto(base + "q/hostile-body/", wait_until="load")
     box = page.locator("input.md-search__input")
     box.click()
@@ -583,7 +312,7 @@ def test_search_highlight_parameter_is_not_markup(served_site, browser):
     """Material highlights ?h= terms on the page: a crafted link must not inject markup either."""
     _, base = served_site
     page = browser.new_page()
-    watch = _Watch(page)
+    watch = Watch(page)
     page.goto(base + "q/hostile-body/?h=" + "%3Cimg%20src%3Dx%20onerror%3Dwindow.__pwned%3D1%3E+script", wait_until="load")
     page.wait_for_timeout(300)
     assert page.evaluate("window.__pwned") is None
