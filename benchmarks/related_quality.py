@@ -1,12 +1,13 @@
 """Related-questions quality: judged links on seeded samples of entries.
 
-    python benchmarks/related_quality.py [--corpus DIR] [--judged FILE] [--sample tune|holdout|both]
+    python benchmarks/related_quality.py [--corpus DIR] [--judged FILE] [--sample tune|holdout|fresh|all]
                                          [--show] [--unjudged] [--json]
 
-Two samples of 30 entries are drawn from the corpus's entry ids (sorted) with fixed
-seeds: `tune` (looked at while changing the method) and `holdout` (drawn from the
-other entries, judged only to check the result).  The graph is built as `kb build`
-builds it (`pipeline.gather`).
+Samples of 30 entries are drawn from the corpus's entry ids (sorted) with fixed seeds,
+each from the entries the ones before did not take: `tune` (looked at while changing
+the method), `holdout` (judged to check the result) and `fresh` (drawn once the method
+had been changed after the holdout's judgements had been seen, judged only at the end).
+The graph is built as `kb build` builds it (`pipeline.gather`).
 
 Judgements are data: `related_judged.json` maps "ENTRY_ID > RELATED_ID" to one of
 
@@ -36,17 +37,18 @@ sys.path.insert(0, str(REPO))
 DEFAULT_CORPUS = REPO.parent / "shared" / "corpus" / "nacos-faq"
 DEFAULT_JUDGED = Path(__file__).resolve().parent / "related_judged.json"
 SAMPLE_SIZE = 30
-TUNE_SEED = 17
-HOLDOUT_SEED = 1017
+SEEDS = {"tune": 17, "holdout": 1017, "fresh": 2017}
 LABELS = ("wanted", "topic", "unrelated", "duplicate")
 
 
 def samples(ids: list[str], size: int = SAMPLE_SIZE) -> dict[str, list[str]]:
-    """The tune sample, and the holdout sample drawn from the remaining ids."""
-    ordered = sorted(ids)
-    tune = random.Random(TUNE_SEED).sample(ordered, size)
-    rest = [i for i in ordered if i not in set(tune)]
-    return {"tune": tune, "holdout": random.Random(HOLDOUT_SEED).sample(rest, size)}
+    """Each sample, drawn from the ids the samples before it left."""
+    rest, drawn = sorted(ids), {}
+    for name, seed in SEEDS.items():
+        drawn[name] = random.Random(seed).sample(rest, size)
+        taken = set(drawn[name])
+        rest = [i for i in rest if i not in taken]
+    return drawn
 
 
 def pair_key(entry_id: str, other_id: str) -> str:
@@ -79,7 +81,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--corpus", type=Path, default=DEFAULT_CORPUS)
     parser.add_argument("--judged", type=Path, default=DEFAULT_JUDGED)
-    parser.add_argument("--sample", choices=("tune", "holdout", "both"), default="both")
+    parser.add_argument("--sample", choices=(*SEEDS, "all"), default="all")
     parser.add_argument("--show", action="store_true", help="print each sampled entry and its links")
     parser.add_argument("--unjudged", action="store_true", help="list the links not judged yet")
     parser.add_argument("--json", action="store_true")
@@ -96,7 +98,7 @@ def main(argv: list[str] | None = None) -> int:
     if bad:
         raise SystemExit(f"{args.judged}: unknown labels {bad}")
     drawn = samples(list(by_id))
-    names = ["tune", "holdout"] if args.sample == "both" else [args.sample]
+    names = list(SEEDS) if args.sample == "all" else [args.sample]
 
     def title(eid: str) -> str:
         e = by_id[eid]
@@ -105,7 +107,7 @@ def main(argv: list[str] | None = None) -> int:
     report: dict = {"samples": {}}
     for name in names:
         if args.show:
-            print(f"=== {name} sample (seed {TUNE_SEED if name == 'tune' else HOLDOUT_SEED})")
+            print(f"=== {name} sample (seed {SEEDS[name]})")
             for eid in drawn[name]:
                 e = by_id[eid]
                 print(f"\n{eid}: {title(eid)}\n    Q: {_one_line(e.question or '', 240)}")
