@@ -120,8 +120,9 @@ def weights_of(questions: Iterable[Words], glossary: Iterable[Sequence[Sequence[
     return Weights(df, n, {w: tuple(m) for w, m in synonyms.items()})
 
 
-def _tiles(word: str, text: str) -> bool:
-    """Whether a Chinese word is written in `text` in pieces of two characters or more."""
+def written_in(word: str, text: str) -> bool:
+    """Whether a Chinese word (of four characters or more) is written in `text` in pieces of
+    two characters or more ('修改密码' in '修改用户的密码')."""
     if len(word) < 4:
         return False
     ends = {0}
@@ -135,7 +136,7 @@ def _present(word: str, parts: tuple[str, ...], other: Words, vocabulary: frozen
     if word in vocabulary:
         return True
     if has_cjk(word):
-        return word in other.text or _tiles(word, other.text)
+        return word in other.text or written_in(word, other.text)
     return bool(parts) and all(p in vocabulary for p in parts)
 
 

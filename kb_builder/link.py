@@ -1,8 +1,10 @@
 """The entry graph, built from all entries before anything is rendered.
 
-* related questions: TF-IDF cosine over title, question, tags and keywords
-  (similar.py), one representative per duplicate group;
-* duplicate groups ("Also asked as"): near-identical questions;
+* related questions: TF-IDF cosine over the ordinary words (ordinary.py) of title,
+  question, tags and keywords (similar.py); a link needs more than one shared ordinary
+  word; one representative per duplicate group;
+* duplicate groups ("Also asked as"): near-identical questions, and questions asking
+  about the same words;
 * references and backlinks (references.py);
 * symptom hubs (hubs.py) and the error-message index (errors.py);
 * a JSON-serialisable summary.
@@ -24,13 +26,16 @@ from .analyze import Analyzer, fold
 from .errors import Signature, SignatureIndex, extract_signatures
 from .hubs import DEFAULT_HUBS, HubDoc, HubRules, assign_hubs, hub_doc, hub_rules_from_text, placements, standings
 from .model import EntryLinks, NormalizedEntry, Reference, Related
+from .ordinary import Wording, asks_the_same, echoed, form_words, learn, may_link, meaningful, text_key, wording
 from .references import (LinkMaps, References, ResolverInput, TitleResolver, body_links, near_identical,
                          resolve_references, title_key)
 from .similar import Similar, similar
 from .store import Store
 from .terminal import clean_lines
 
-DEFAULT_MIN_SCORE = 0.12
+# Below this cosine, links sharing two ordinary words are still mostly about the same area
+# rather than the same problem (judged samples: benchmarks/related_quality.py).
+DEFAULT_MIN_SCORE = 0.3
 MAX_POSTINGS = 400  # terms in more entries than this do not generate candidates
 
 
@@ -67,6 +72,9 @@ class Parts:
     hub: HubDoc
     title_words: frozenset[str]  # candidates for product names (_products_of)
     texts: tuple[str, ...]  # every text segmented for the above
+    words: tuple[str, ...]  # the words of the title and question, in order (ordinary.py)
+    held: frozenset[str]  # every weighted term
+    text: str  # the title and question as ordinary.text_key keeps them
 
 
 
@@ -109,8 +117,11 @@ def entry_parts(previous: Parts | None, n: NormalizedEntry, analyzer: Analyzer) 
     labels = [t.label for t in n.tags]
     hub = hub_doc(title, question, ((t.slug, t.label) for t in n.tags), n.keywords or n.entry.keywords)
     texts = (title[:2000], question[:2000], *labels, *(n.keywords or n.entry.keywords))
-    return Parts(n, analyzer, title, question, _weighted_terms(n, title, question, analyzer), hub,
-                 frozenset(re.findall(r"[a-z][a-z0-9-]{2,}", fold(n.entry.title))), texts)
+    weights = _weighted_terms(n, title, question, analyzer)
+    words = tuple(dict.fromkeys(analyzer.terms(title[:2000]) + analyzer.terms(question[:2000])))
+    return Parts(n, analyzer, title, question, weights, hub,
+                 frozenset(re.findall(r"[a-z][a-z0-9-]{2,}", fold(n.entry.title))), texts, words,
+                 frozenset(weights), text_key(title[:2000], question[:2000]))
 
 
 def _same_reading(a: NormalizedEntry, b: NormalizedEntry) -> bool:
@@ -126,8 +137,8 @@ def _with_analyzer(parts: Parts, analyzer: Analyzer) -> Parts:
 
 
 def _same_parts(a: Parts, b: Parts) -> bool:
-    return (a.title, a.question, a.weights, a.hub, a.title_words, a.texts) == \
-        (b.title, b.question, b.weights, b.hub, b.title_words, b.texts)
+    return (a.title, a.question, a.weights, a.hub, a.title_words, a.texts, a.words, a.text) == \
+        (b.title, b.question, b.weights, b.hub, b.title_words, b.texts, b.words, b.text)
 
 
 def products_of(title_words: tuple[frozenset[str], ...]) -> tuple[str, ...]:
@@ -173,9 +184,11 @@ class _UnionFind:
             self.parent[max(ra, rb)] = min(ra, rb)
 
 
-def _duplicates(ids: Sequence[str], keys: Sequence[str], neighbours: Sequence[Sequence[tuple[float, int]]],
-                known: Mapping[tuple[str, str], bool], asked: dict[tuple[str, str], bool]) -> tuple[tuple[str, ...], ...]:
-    """Groups of the same normalised question, or near-identical text among close neighbours.
+def _duplicates(ids: Sequence[str], keys: Sequence[str], wordings: Sequence[Wording],
+                neighbours: Sequence[Sequence[tuple[float, int]]], known: Mapping[tuple[str, str], bool],
+                asked: dict[tuple[str, str], bool]) -> tuple[tuple[str, ...], ...]:
+    """Groups of the same normalised question, or, among close neighbours, near-identical
+    text or questions asking about the same words.
     `known`: near_identical answers already known per pair of keys; `asked` gets this call's."""
     def same(a: str, b: str) -> bool:
         found = asked.get((a, b))
@@ -198,7 +211,8 @@ def _duplicates(ids: Sequence[str], keys: Sequence[str], neighbours: Sequence[Se
         for score, j in near:
             # The text comparison decides; the similarity score only picks the candidates
             # (it depends on segmentation, which user dictionaries can shift).
-            if j > i and uf.find(i) != uf.find(j) and same(keys[i], keys[j]):
+            if j > i and uf.find(i) != uf.find(j) and (same(keys[i], keys[j])
+                                                       or asks_the_same(wordings[i], wordings[j])):
                 uf.union(i, j)
     groups_by_root: dict[int, list[int]] = defaultdict(list)
     for i in range(len(ids)):
@@ -207,16 +221,18 @@ def _duplicates(ids: Sequence[str], keys: Sequence[str], neighbours: Sequence[Se
         (tuple(sorted(ids[i] for i in members)) for members in groups_by_root.values() if len(members) > 1)))
 
 
-def _related(ids: Sequence[str], neighbours: Sequence[Sequence[tuple[float, int]]],
+def _related(ids: Sequence[str], wordings: Sequence[Wording], neighbours: Sequence[Sequence[tuple[float, int]]],
              group_of: Mapping[str, tuple[str, ...]], related_limit: int,
              min_score: float, previous: "Linked | None" = None) -> dict[str, tuple[Related, ...]]:
-    # A list depends on its neighbour list and the duplicate groups: with the same groups
-    # and settings, an unchanged (identical) neighbour list keeps its related entries.
+    # A list depends on its neighbour list, the wordings of its entry and of its neighbours
+    # and the duplicate groups: with the same groups and settings, an unchanged (identical)
+    # neighbour list of unchanged wordings keeps its related entries.
     reuse = (previous is not None and previous.ids == ids and previous.group_of == group_of
              and previous.settings == (related_limit, min_score))
     related: dict[str, tuple[Related, ...]] = {}
     for i, near in enumerate(neighbours):
-        if reuse and (near is previous.neighbours[i] or near == previous.neighbours[i]):
+        if reuse and (near is previous.neighbours[i] or near == previous.neighbours[i]) and \
+                all(_same_wording(wordings[k], previous.wordings[k]) for k in (i, *(j for _, j in near))):
             related[ids[i]] = previous.related[ids[i]]
             continue
         own = set(group_of.get(ids[i], ()))
@@ -225,7 +241,7 @@ def _related(ids: Sequence[str], neighbours: Sequence[Sequence[tuple[float, int]
         for score, j in near:
             if score < min_score or len(picked) >= related_limit:
                 break
-            if ids[j] in own or ids[j] == ids[i]:
+            if ids[j] in own or ids[j] == ids[i] or not may_link(wordings[i], wordings[j]):
                 continue
             group = group_of.get(ids[j])
             if group:  # one representative per duplicate group
@@ -237,11 +253,16 @@ def _related(ids: Sequence[str], neighbours: Sequence[Sequence[tuple[float, int]
     return related
 
 
+def _same_wording(a: Wording, b: Wording) -> bool:
+    return a is b or a == b
+
+
 @dataclass
 class Linked:
     """Duplicate groups and related lists, and what they were computed from."""
 
     ids: tuple[str, ...]
+    wordings: tuple[Wording, ...]
     neighbours: Sequence[Sequence[tuple[float, int]]]
     settings: tuple[int, float]
     duplicate_groups: tuple[tuple[str, ...], ...]
@@ -251,15 +272,17 @@ class Linked:
 
 
 def duplicates_and_related(previous: Linked | None, ids: tuple[str, ...], keys: tuple[str, ...],
-                           sim: Similar, related_limit: int, min_score: float) -> Linked:
+                           wordings: tuple[Wording, ...], sim: Similar, related_limit: int,
+                           min_score: float) -> Linked:
     """Groups of duplicates and related lists; the previous result lends its pair answers
     and the lists of unchanged neighbour lists."""
     asked: dict[tuple[str, str], bool] = {}
     neighbours = sim.neighbours
-    duplicate_groups = _duplicates(ids, keys, neighbours, previous.pairs if previous else {}, asked)
+    duplicate_groups = _duplicates(ids, keys, wordings, neighbours, previous.pairs if previous else {}, asked)
     group_of = {eid: group for group in duplicate_groups for eid in group}
-    related = _related(ids, neighbours, group_of, related_limit, min_score, previous)
-    return Linked(ids, neighbours, (related_limit, min_score), duplicate_groups, group_of, related, asked)
+    related = _related(ids, wordings, neighbours, group_of, related_limit, min_score, previous)
+    return Linked(ids, wordings, neighbours, (related_limit, min_score), duplicate_groups, group_of, related,
+                  asked)
 
 
 def new_resolver(previous: TitleResolver | None, given: ResolverInput, analyzer: Analyzer) -> TitleResolver:
@@ -313,11 +336,16 @@ def build_graph(entries: Sequence[NormalizedEntry], analyzer: Analyzer | None = 
     # --- vectors and neighbours
     parts = tuple(store.derive(entry_parts, n, analyzer, slot=n.entry.id, same=_same_parts) for n in entries)
     products = store.memo(products_of, tuple(p.title_words for p in parts))
-    sim = store.derive(similar, ids, tuple(p.weights for p in parts), max(related_limit, 1) + 10, cap)
+    # The words that say nothing about one entry: learned from every question and answer.
+    echoes = tuple(store.memo(echoed, p.words, n.entry.answer or "") for p, n in zip(parts, entries))
+    vocabulary = store.memo(learn, tuple(p.words for p in parts), echoes, tuple(p.held for p in parts), form_words())
+    wordings = tuple(store.memo(wording, p.words, p.held, p.text, vocabulary) for p in parts)
+    sim = store.derive(similar, ids, tuple(meaningful(p.weights, vocabulary) for p in parts),
+                       max(related_limit, 1) + 10, cap)
     keys = tuple(store.memo(duplicate_key, p.question or p.title, products) for p in parts)
 
     # --- duplicates and related (one representative per duplicate group)
-    linked = store.derive(duplicates_and_related, ids, keys, sim, related_limit, min_score)
+    linked = store.derive(duplicates_and_related, ids, keys, wordings, sim, related_limit, min_score)
 
     # --- references and backlinks
     given = ResolverInput(ids, tuple((n.entry.title, n.entry.question) for n in entries),

@@ -198,8 +198,11 @@ def test_related_ranked_limited_and_thresholded(fixture_entries):
         scores = [r.score for r in links.related]
         assert scores == sorted(scores, reverse=True)
         assert all(r.entry_id != entry_id for r in links.related)
-    related = [r.entry_id for r in graph.links["login-user-not-found"].related]
-    assert related[0] == "login-password"  # the other login question comes first
+    related = [r.entry_id for r in graph.links["port-busy"].related]
+    # The port question (one entry of its "also asked as" group) comes first; the two login
+    # questions share only a tag, no ordinary word of their questions: no link.
+    assert related[0] in ("change-port", "question-history-11440")
+    assert "login-password" not in [r.entry_id for r in graph.links["login-user-not-found"].related]
     strict = link.build_graph(fixture_entries, min_score=0.99)
     assert all(not l.related for l in strict.links.values())
 
@@ -314,7 +317,8 @@ def test_acceptance_on_real_corpus():
     stats = graph.stats
     assert stats["hub_coverage"] >= 0.5  # hubs are judged by precision (benchmarks/hub_quality.py)
     assert stats["error_signatures"] >= 50
-    assert stats["related_coverage"] >= 0.9
+    # Fewer, better links (benchmarks/related_quality.py): most entries still have some.
+    assert stats["related_coverage"] >= 0.5
     assert stats["duplicate_groups"] >= 5
     assert stats["references"]["resolved"] > 300
     assert "NacosException" in graph.error_index and "No DataSource set" in graph.error_index

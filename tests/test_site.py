@@ -149,6 +149,8 @@ def test_corpus_site_has_hubs_error_index_and_related(corpus_site):
     errors_html = (site / "errors" / "index.html").read_text(encoding="utf-8")
     assert errors_html.count('id="e-') >= 50
     pages = list((site / "q").glob("*/index.html"))
-    with_related = sum(1 for p in pages if "相关问题" in p.read_text(encoding="utf-8"))
-    assert with_related >= 0.9 * len(pages)
+    with_related = sum(1 for p in pages if re.search(r"<h2[^>]*>相关问题", p.read_text(encoding="utf-8")))
+    # Fewer, better links (benchmarks/related_quality.py): a related question shares two
+    # ordinary words and scores 0.3; about two entries in five have one.
+    assert with_related == stats["entries_with_related"] >= 0.3 * len(pages)
     assert stats  # the build summary has numbers to print
