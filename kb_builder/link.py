@@ -6,7 +6,7 @@
 * duplicate groups ("Also asked as"): near-identical questions, and questions asking
   about the same words;
 * references and backlinks (references.py);
-* symptom hubs (hubs.py) and the error-message index (errors.py);
+* symptom hubs (hubs.py) and the error-message index (errors.py, error_groups.py);
 * a JSON-serialisable summary.
 
 Every step is a function of declared inputs, asked through a `Store`: a clean
@@ -23,7 +23,9 @@ from pathlib import Path
 from typing import Mapping, Sequence
 
 from .analyze import Analyzer, fold
-from .errors import Signature, SignatureIndex, extract_signatures
+from .error_groups import ErrorGroups, group_signatures
+from .error_repair import repair
+from .errors import Signature, extract_signatures
 from .hubs import DEFAULT_HUBS, HubDoc, HubRules, assign_hubs, hub_doc, hub_rules_from_text, placements, standings
 from .model import EntryLinks, NormalizedEntry, Reference, Related
 from .ordinary import Wording, asks_the_same, echoed, form_words, learn, may_link, meaningful, text_key, wording
@@ -32,6 +34,7 @@ from .references import (LinkMaps, References, ResolverInput, TitleResolver, bod
 from .similar import Similar, similar
 from .store import Store
 from .terminal import clean_lines
+from .unionfind import UnionFind
 
 # Below this cosine, links sharing two ordinary words are still mostly about the same area
 # rather than the same problem (judged samples: benchmarks/related_quality.py).
@@ -47,6 +50,8 @@ class Graph:
     error_index: Mapping[str, tuple[str, ...]]
     unresolved: tuple[tuple[str, Reference], ...]
     stats: dict
+    error_aliases: Mapping[str, tuple[str, ...]] = field(default_factory=dict)  # the other forms of each
+    error_forms: Mapping[str, tuple[str, ...]] = field(default_factory=dict)  # entry -> the forms it wrote
 
 
 # --------------------------------------------------------------------------- one entry
@@ -168,22 +173,6 @@ def entry_signatures(title: str, question: str, products: tuple[str, ...]) -> tu
 
 # --------------------------------------------------------------------------- duplicates and related
 
-class _UnionFind:
-    def __init__(self, n: int):
-        self.parent = list(range(n))
-
-    def find(self, i: int) -> int:
-        while self.parent[i] != i:
-            self.parent[i] = self.parent[self.parent[i]]
-            i = self.parent[i]
-        return i
-
-    def union(self, a: int, b: int) -> None:
-        ra, rb = self.find(a), self.find(b)
-        if ra != rb:
-            self.parent[max(ra, rb)] = min(ra, rb)
-
-
 def _duplicates(ids: Sequence[str], keys: Sequence[str], wordings: Sequence[Wording],
                 neighbours: Sequence[Sequence[tuple[float, int]]], known: Mapping[tuple[str, str], bool],
                 asked: dict[tuple[str, str], bool]) -> tuple[tuple[str, ...], ...]:
@@ -199,7 +188,7 @@ def _duplicates(ids: Sequence[str], keys: Sequence[str], wordings: Sequence[Word
             asked[(a, b)] = found
         return found
 
-    uf = _UnionFind(len(ids))
+    uf = UnionFind(range(len(ids)))
     first_by_key: dict[str, int] = {}
     for i, key in enumerate(keys):
         if key:
@@ -293,28 +282,6 @@ def _same_answers(fresh: TitleResolver, kept: TitleResolver) -> bool:
     return all(fresh.resolve(text) == kept.resolve(text) for text in sorted(kept.asked))
 
 
-# --------------------------------------------------------------------------- errors
-
-@dataclass(frozen=True)
-class Errors:
-    index: dict[str, tuple[str, ...]]
-    keys_of: dict[str, list[str]]
-    display_of: dict[str, str]
-
-    def __hash__(self) -> int:
-        return id(self)
-
-
-def error_signatures(ids: tuple[str, ...], signatures: tuple[tuple[Signature, ...], ...]) -> Errors:
-    sig_index = SignatureIndex()
-    keys_of: dict[str, list[str]] = {}
-    for eid, sigs in zip(ids, signatures):
-        sig_index.add(eid, sigs)
-        keys_of[eid] = list(dict.fromkeys(s.key for s in sigs))
-    display_of = {key: sig_index.display(key) for keys in keys_of.values() for key in keys}
-    return Errors(sig_index.as_mapping(), keys_of, display_of)
-
-
 # --------------------------------------------------------------------------- the graph
 
 def build_graph(entries: Sequence[NormalizedEntry], analyzer: Analyzer | None = None,
@@ -369,17 +336,19 @@ def build_graph(entries: Sequence[NormalizedEntry], analyzer: Analyzer | None = 
         hubs_of[entry_id].extend(rules.hubs[k].slug for k, _ in found)
 
     # --- error signatures
-    signatures = tuple(store.memo(entry_signatures, p.title, p.question, products) for p in parts)
-    errors = store.memo(error_signatures, ids, signatures)
+    # the texts with what a mirror cut or stripped put back from the answer (error_repair)
+    texts = tuple(store.memo(repair, (p.title, p.question), n.entry.answer or "") for p, n in zip(parts, entries))
+    signatures = tuple(store.memo(entry_signatures, title, question, products) for title, question in texts)
+    errors = store.memo(group_signatures, ids, signatures)
     return _assemble(entries, linked, refs, hubs, hubs_of, errors)
 
 
 def _assemble(entries: tuple[NormalizedEntry, ...], linked: Linked, refs: References, hubs: tuple,
-              hubs_of: Mapping[str, list[str]], errors: Errors) -> Graph:
+              hubs_of: Mapping[str, list[str]], errors: ErrorGroups) -> Graph:
     related, group_of, duplicate_groups = linked.related, linked.group_of, linked.duplicate_groups
     references, referenced_by, unresolved = refs.targets, refs.referenced_by, refs.unresolved
     ref_stats, unresolved_texts = refs.stats, refs.unresolved_texts
-    error_index, sig_keys_of, display_of = errors.index, errors.keys_of, errors.display_of
+    error_index = errors.index
     ids = [n.entry.id for n in entries]
     links = {}
     for n in entries:
@@ -389,7 +358,7 @@ def _assemble(entries: tuple[NormalizedEntry, ...], linked: Linked, refs: Refere
             also_asked=tuple(x for x in group_of.get(eid, ()) if x != eid),
             references=tuple(references[eid]),
             referenced_by=tuple(sorted(referenced_by.get(eid, {}))),
-            errors=tuple(display_of[k] for k in sig_keys_of[eid]),
+            errors=errors.of_entry[eid],
             hubs=tuple(hubs_of.get(eid, ())),
         )
     total = len(entries) or 1
@@ -423,10 +392,10 @@ def _assemble(entries: tuple[NormalizedEntry, ...], linked: Linked, refs: Refere
         "entries_in_no_hub": len(entries) - in_hub,
         "hub_coverage": round(in_hub / total, 4),
         "error_signatures": len(error_index),
-        "entries_with_errors": sum(1 for k in sig_keys_of.values() if k),
+        "entries_with_errors": sum(1 for shown in errors.of_entry.values() if shown),
     }
     return Graph(links=links, duplicate_groups=duplicate_groups, hubs=hubs, error_index=error_index,
-                 unresolved=tuple(unresolved), stats=stats)
+                 unresolved=tuple(unresolved), stats=stats, error_aliases=errors.aliases, error_forms=errors.written)
 
 
 def format_summary(stats: dict) -> str:

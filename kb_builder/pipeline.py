@@ -210,8 +210,21 @@ def search_docs(entries: tuple[NormalizedEntry, ...], graph: link.Graph | None,
     without a graph: see `plugin`'s index child, which gets them later)."""
     store = (session or Session()).store
     links = graph.links if graph is not None else {}
-    return tuple(store.memo(search_doc, n, links[n.entry.id].errors if n.entry.id in links else ())
-                 for n in entries)
+    aliases = getattr(graph, "error_aliases", {}) or {}
+    written = getattr(graph, "error_forms", {}) or {}
+    return tuple(store.memo(search_doc, n, searched_errors(written.get(n.entry.id, links[n.entry.id].errors),
+                                                           links[n.entry.id].errors, aliases)
+                            if n.entry.id in links else ()) for n in entries)
+
+
+def searched_errors(written: tuple[str, ...], shown: tuple[str, ...],
+                    aliases: Mapping[str, tuple[str, ...]]) -> tuple[str, ...]:
+    """An entry's error signatures as searched: the forms it wrote, then the aliases of its
+    errors (the forms other entries wrote of them), so that a search for any alias finds
+    every entry of the error.  The form an error is shown as is not added to an entry that
+    wrote it otherwise: measured on the judged queries, "Read timed out" given to an entry
+    that says "read timeout" ranked it above the answer to another timeout."""
+    return tuple(dict.fromkeys(written + tuple(alias for sig in shown for alias in aliases.get(sig, ()))))
 
 
 def analysis(gathered: Gathered | Generated, docs: tuple[SearchDoc, ...], session: Session | None = None) -> Analysis:

@@ -247,6 +247,7 @@ class ErrorRow:
     signature: str
     anchor: str
     entries: tuple[Link, ...]
+    aliases: tuple[str, ...] = ()  # the other forms of this error, merged under it
 
 
 @dataclass(frozen=True)
@@ -351,6 +352,10 @@ class Site:
     @cached_property
     def error_index(self) -> Mapping[str, Sequence[str]]:
         return getattr(self.graph, "error_index", {}) or {}
+
+    @cached_property
+    def error_aliases(self) -> Mapping[str, Sequence[str]]:
+        return getattr(self.graph, "error_aliases", {}) or {}
 
     def entry_list(self, from_uri: str, members: Iterable[NormalizedEntry], dates: bool = True,
                    descriptions: bool = True) -> EntryList:
@@ -587,7 +592,8 @@ def error_index(site: Site) -> ErrorIndexPage:
     for c in sorted(by_letter, key=lambda c: (c == "#", c)):
         rows = tuple(ErrorRow(sig, error_anchor(sig),
                               tuple(Link(site.by_id[i].entry.display_title, md_link(uri, entry_uri(i)))
-                                    for i in index[sig] if i in site.by_id))
+                                    for i in index[sig] if i in site.by_id),
+                              tuple(site.error_aliases.get(sig, ())))
                      for sig in by_letter[c])
         letters.append((c, f"letter-{'num' if c == '#' else c.lower()}", rows))
     return ErrorIndexPage(uri, site.lang, len(index), tuple(letters))

@@ -21,7 +21,9 @@ from typing import Callable
 import pytest
 
 from kb_builder import analyze, ingest, lint, markdown_guard, pages, references, safe
-from kb_builder.errors import extract_signatures
+from kb_builder.error_groups import group_signatures
+from kb_builder.error_repair import repair
+from kb_builder.errors import Signature, extract_signatures
 from kb_builder.frontmatter import Findings
 
 MB = 1 << 20
@@ -51,11 +53,30 @@ def _signatures(text: str) -> set[str]:
     return {s.display for s in extract_signatures(text)}
 
 
+def _repaired(answer: str) -> str:
+    """A question whose path lost its slashes, put back from `answer`."""
+    return repair(("java.io.FileNotFoundException:  home nacos conf x.xml (No such file)",), answer)[0]
+
+
+def _grouped(text: str):
+    """Each line of `text` one signature of an entry, grouped with another entry's."""
+    return group_signatures(("a", "b"), (tuple(Signature("message", line) for line in text.split("\n") if line),
+                                         (Signature("message", "the registry refused the connection"),)))
+
+
 # (what, function, the shapes it is run on, text written after them, what must then be found)
 CASES: list[tuple[str, Callable, tuple[str, ...], str, Callable]] = [
     ("errors.extract_signatures", _signatures,
-     ("a.", ".", ":", "Exception ", "x.Error", "「", "A$"),
+     ("a.", ".", ":", "Exception ", "x.Error", "「", "A$",
+      # quoted names, calls, objects in brackets, a file before ": ", colons between words
+      "'", "a (", "a [", "x.so: a ", "a a:b ", "中a a:b "),
      "\nNacosException: user not found", lambda found: "NacosException: user not found" in found),
+    ("error_repair.repair", _repaired,
+     ("a/a ", "a+ ", "a a "),
+     " /home/nacos/conf/x.xml", lambda question: "FileNotFoundException: /home/nacos/conf/x.xml" in question),
+    ("error_groups.group_signatures", _grouped,
+     (Numbered("connection refused by the remote server number {}\n"), "a a a a a a a\n", "a"),
+     "\nuser not found\nrole not found\nuser not foud", lambda groups: groups.index.get("user not found") == ("a",)),
     ("ingest.parse_text", _parsed,
      ("a.", "\n", Numbered("a [link](javascript:{}) that is dropped, ")),
      "\n## References\n\n* [Nacos](https://nacos.io/)\n",
