@@ -10,7 +10,6 @@ that entry with no cache code.  The builders here read the corpus-wide lookups
 from __future__ import annotations
 
 import hashlib
-import posixpath
 import re
 from collections import defaultdict
 from dataclasses import dataclass
@@ -262,7 +261,11 @@ class ErrorIndexPage:
 
 def newest_first(members: Iterable[NormalizedEntry]) -> list[NormalizedEntry]:
     """Most recently updated first (an entry's `updated` date, else its `date`)."""
-    return sorted(members, key=lambda n: (changed(n.entry), n.entry.id), reverse=True)
+    return sorted(members, key=lambda n: _recency(n.entry), reverse=True)
+
+
+def _recency(entry: Entry) -> tuple[str, str]:
+    return changed(entry), entry.id
 
 
 def changed(entry: Entry) -> str:
@@ -333,14 +336,6 @@ class Site:
                       for n in self.entries if n.entry.id in read)
         return self.memo(_tag_plan, tagged, labels, texts, self.tag_min_entries)
 
-    def tag_link(self, from_uri: str, slug: str) -> Link:
-        """A tag as an entry page shows it: a link to the page listing its entries (its own, or
-        the one it is merged into), else to a search for it."""
-        page = self.tags.page_of(slug)
-        if page is None:
-            return Link(self.tag_label[slug], search_link(from_uri, self.tag_label[slug]))
-        return Link(self.tag_label[page], md_link(from_uri, tag_uri(page)))
-
     def tag_chips(self, from_uri: str, slugs: Iterable[str]) -> tuple[Chip, ...]:
         return tuple(Chip(self.tag_label[s], md_link(from_uri, tag_uri(s)), len(self.tags.members[s])) for s in slugs)
 
@@ -369,7 +364,8 @@ class Site:
         if e.category:
             slug = self.category_slug(e.category)
             category = (slug, self.category_name.get(slug, e.category))
-        # a tag merged into another one the entry carries too is shown once
+        # each tag links to the page listing its entries (its own, or the one it is merged
+        # into), else to a search for it; a tag merged into another one it carries is shown once
         tags = tuple(dict.fromkeys((self.tag_label[page if page is not None else tag.slug], page)
                                    for tag in n.tags if tag.slug in self.tag_members
                                    for page in (self.tags.page_of(tag.slug),)))
@@ -420,7 +416,7 @@ _HASHTAG = re.compile(r"^(\s{0,3})#", re.M)
 
 def by_year(from_uri: str, entries: tuple[Entry, ...], directory_urls: bool) -> tuple[Section, ...]:
     """Newest first; long listings are split by year so they stay scannable."""
-    ordered = sorted(entries, key=lambda e: (changed(e), e.id), reverse=True)
+    ordered = sorted(entries, key=_recency, reverse=True)
     if len(ordered) < YEAR_GROUPS_FROM:
         return (Section(None, entry_list(from_uri, tuple(ordered), True, directory_urls)),)
     return tuple(Section(year, entry_list(from_uri, tuple(group), True, directory_urls))
@@ -432,10 +428,6 @@ def entry_list(from_uri: str, entries: tuple[Entry, ...], dates: bool, directory
     """The entries as a list on the page at `from_uri` (links relative to it)."""
     return EntryList(tuple(Item(e, url_link(from_uri, entry_uri(e.id), directory_urls), md_link(from_uri, entry_uri(e.id)))
                            for e in entries), dates, descriptions=descriptions)
-
-
-def _has_scheme(target: str) -> bool:
-    return ":" in target.split("/", 1)[0]
 
 
 @hash_once
@@ -462,7 +454,7 @@ class EntryView:
 
 
 def entry_page(view: EntryView, shorten: Callable[[str | None, int], str]) -> EntryPage:
-    n, e = view.n, view.n.entry
+    e = view.n.entry
     uri = entry_uri(e.id)
     category = Link(view.category[1], md_link(uri, category_uri(view.category[0]))) if view.category else None
     tags = tuple(Link(label, md_link(uri, tag_uri(page)) if page is not None else search_link(uri, label))
