@@ -24,7 +24,7 @@ PURE_CACHES = {
     "analyze.stem": "a pure function of the word",
     "analyze.simplified_characters": "derived from OpenCC's tables",
     "analyze._simplified_table": "derived from OpenCC's tables",
-    "browser_index._is_stop": "a pure function of the token",
+    "browser_postings.is_stop": "a pure function of the token",
     "errors._product_prefixes": "patterns compiled from the product names",
     "query.bare_vocabulary": "the shipped glossary and jieba's dictionary",
     "references.title_key": "a pure function of the text",

@@ -12,12 +12,13 @@ import importlib.util
 import json
 import sys
 import textwrap
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 from conftest import need_browser
 
-from kb_builder import browser_index, search_box
+from kb_builder import browser_index, browser_postings, ranking, search_box
 from kb_builder.analyze import Analyzer, Segmentations
 from kb_builder.documents import SearchDoc, analyse_docs, load_glossary, search_words
 from kb_builder.store import Store
@@ -65,14 +66,14 @@ def test_index_files_shards_and_postings():
     for k in range(meta["shards"]):
         shard = json.loads(files[f"search/kb/t/{k}.json"])
         for term, postings in shard["p"].items():
-            assert browser_index._shard(term, meta["shards"]) == k
+            assert browser_postings.shard_of(term, meta["shards"]) == k
             assert len(postings) % 2 == 0
             docs = [sum(postings[0:i + 1:2]) for i in range(0, len(postings), 2)]
             assert all(0 <= d < len(DOCS) for d in docs) and docs == sorted(set(docs))
             assert all(w > 0 for w in postings[1::2])
             seen.add(term)
         for word in shard["w"]:
-            assert browser_index._shard(word, meta["shards"]) == k
+            assert browser_postings.shard_of(word, meta["shards"]) == k
     assert {"心跳", "服务", "password", "console", "#心跳"} <= seen
     assert not {"的", "the", "怎么办"} & seen  # stopwords cut queries but are not searched
     assert "怎么办" in meta["stop"] or "怎么" in meta["stop"]
@@ -140,7 +141,7 @@ def _tree(site: Path) -> dict[str, bytes]:
 def test_live_preview_rewrites_only_what_an_edit_changed(tmp_path, monkeypatch):
     from dataclasses import replace
 
-    monkeypatch.setattr(browser_index, "SHARD_TARGET_BYTES", 3000)  # a few dozen shards
+    monkeypatch.setattr(browser_postings, "SHARD_TARGET_BYTES", 3000)  # a few dozen shards
     docs = _many()
     live = _Live(tmp_path / "live")
     first = live.write(docs)
@@ -150,23 +151,57 @@ def test_live_preview_rewrites_only_what_an_edit_changed(tmp_path, monkeypatch):
     edited[300] = replace(docs[300], title="心跳 超时 的问题 300")
     terms = len(first.state.postings)
     scored = []
-    score = browser_index._Index._score
-    monkeypatch.setattr(browser_index._Index, "_score", lambda self, pf: scored.append(1) or score(self, pf))
+    score = browser_postings.Postings._score
+    monkeypatch.setattr(browser_postings.Postings, "_score", lambda self, pf: scored.append(1) or score(self, pf))
     live.store.verify = False  # counting the scoring of the update alone
     index = live.write(edited)
     assert index.changed is not None  # applied to the last index, not made again
     assert 0 < len(scored) < terms / 10  # only terms whose documents changed are scored again
     assert index.meta["shards"] > 10
     kept = index.state
-    fresh = browser_index._Index(edited, _analysis(edited))
+    fresh = browser_postings.Postings(edited, _analysis(edited))
     assert (kept.raw, kept.fragments) == (fresh.raw, fresh.fragments)  # the shard count's estimate too
     assert {"search/kb/d/0.json", "search/kb/d/2.json"} <= index.changed
     assert "search/kb/d/1.json" not in index.changed
     clean, clean_dir = _clean_build(edited, tmp_path)
     assert index.files == clean.files
     assert _tree(live.site) == _tree(clean_dir)
-    shard = json.loads(clean.files[f"search/kb/t/{browser_index._shard('kbonlyhere', clean.meta['shards'])}.json"])
+    shard = json.loads(clean.files[f"search/kb/t/{browser_postings.shard_of('kbonlyhere', clean.meta['shards'])}.json"])
     assert shard["p"]["kbonlyhere"][0] == 7
+
+
+def test_live_preview_applies_added_and_removed_documents(tmp_path, monkeypatch):
+    """Entries added in the middle, removed, and both at once: the index is updated in
+    place (documents renumbered, only the terms they hold scored again) and ships what a
+    clean build of the same documents ships, file by file."""
+    monkeypatch.setattr(browser_postings, "SHARD_TARGET_BYTES", 3000)
+    docs = _many()
+    live = _Live(tmp_path / "live")
+    first = live.write(docs)
+    terms = len(first.state.postings)
+    scored = []
+    score = browser_postings.Postings._score
+    monkeypatch.setattr(browser_postings.Postings, "_score", lambda self, pf: scored.append(1) or score(self, pf))
+    newcomer = _doc(1000, "kbaddedword 新增 的问题", "新增条目 kbaddedword 说明。", ["心跳"])
+    steps = [
+        docs[:150] + [newcomer] + docs[150:],  # added in the middle
+        docs[:150] + docs[150:],  # removed again
+        docs[:10] + [newcomer] + docs[10:150] + docs[151:],  # one added, another removed
+        docs[:10] + [newcomer] + docs[11:200] + [replace(docs[200], title="心跳 改过的 标题 200")] + docs[201:]
+        + [docs[150]],  # one removed, one edited, one added at the end
+    ]
+    # Sizes within one step of the idf's corpus size (ranking.idf_count): else all is scored again.
+    assert {ranking.idf_count(len(s)) for s in steps} == {ranking.idf_count(len(docs))}
+    for n, edited in enumerate(steps):
+        scored.clear()
+        live.store.verify = False  # counting the scoring of the update alone
+        index = live.write(edited)
+        assert index.changed is not None, n  # applied to the last index, not made again
+        assert 0 < len(scored) < terms / 5, n
+        clean, clean_dir = _clean_build(edited, tmp_path / f"clean-{n}")
+        assert index.files == clean.files, n
+        assert _tree(live.site) == _tree(clean_dir), n
+    assert "search/kb/d/0.json" in index.changed  # the first position that moved is in chunk 0
 
 
 def test_live_preview_applies_a_word_taught_by_a_new_tag(tmp_path):
@@ -181,7 +216,7 @@ def test_live_preview_applies_a_word_taught_by_a_new_tag(tmp_path):
     live = _Live(tmp_path / "live")
     first = live.write(docs)
     assert Analyzer().freq("熔断") != 2000
-    word_shard = f"search/kb/t/{browser_index._shard('熔断', first.meta['shards'])}.json"
+    word_shard = f"search/kb/t/{browser_postings.shard_of('熔断', first.meta['shards'])}.json"
     before = json.loads(first.files[word_shard])["w"]["熔断"]
     edited = list(docs)
     edited[7] = replace(docs[7], tags=("熔断降级", "熔断"))
