@@ -316,7 +316,7 @@ def build_graph(entries: Sequence[NormalizedEntry], analyzer: Analyzer | None = 
 
     # --- references and backlinks
     given = ResolverInput(ids, tuple((n.entry.title, n.entry.question) for n in entries),
-                          tuple(frozenset(p.weights) for p in parts), cap)
+                          tuple(p.held for p in parts), cap)
     resolver = store.derive(new_resolver, given, analyzer, same=_same_answers)
     maps = store.memo(LinkMaps, tuple((n.entry.source_path, n.entry.id) for n in entries))
     in_answers = tuple(store.memo(body_links, n.entry.answer or "") for n in entries)

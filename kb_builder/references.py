@@ -49,6 +49,7 @@ def title_key(text: str) -> str:
 _FILLERS = re.compile(r"是什么|什么|怎么办|怎么样|怎么|如何|为什么|请问|问题|一下|吗|呢|么|的|了")
 
 
+@lru_cache(maxsize=1 << 16)  # every rebuild of the resolver asks again for each title
 def loose_key(key: str) -> str:
     """A title key without question words and particles, for matching cited titles."""
     return _FILLERS.sub("", key)
