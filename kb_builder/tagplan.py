@@ -3,7 +3,8 @@
 A tag page earns its place by gathering entries: a tag carried by fewer than
 `min_entries` entries gets no page (the entry links to a search for it instead).
 Tags that are one another's compound (心跳 / 心跳检测) are one topic when the entries
-back it (see `plan_tags`).  Pure: entry ids and tag slugs in, a frozen plan out.
+back it and the shorter one is not a broad word the compound narrows (数据库 / 达梦数据库:
+linked instead; see `plan_tags`).  Pure: entry ids and tag slugs in, a frozen plan out.
 """
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ from .tags import has_cjk
 MIN_ENTRIES = 2  # default `tag_min_entries`
 RELATED_TAGS = 6  # related tags shown on a tag page
 OWN_TOPIC = 10  # a compound with this many entries is a topic of its own: linked, never merged
+BROAD_SHARE = 1 / 30  # a tag on this share of the entries (and on OWN_TOPIC) is a broad word: nothing merges into it
 NEIGHBOURS_ALIKE = 0.3  # cosine of two tags' neighbour counts that says they are used alike
 MAX_PART = 40  # longest tag part looked up (tags are short; a hostile one must not cost more)
 _PARTS = re.compile(r"[-_.\s/]+")
@@ -63,10 +65,15 @@ def plan_tags(tagged: Iterable[tuple[str, Sequence[str]]], labels: Mapping[str, 
     """The plan for entries given as (entry id, tag slugs), the tags' labels and the entries' texts.
 
     A Chinese compound (心跳检测) is merged into its shorter tag (心跳, as the slug or the
-    label) when the tags say they are one topic (half the entries of one carry the other, or
-    the two come with the same other tags) and the shorter tag is at least as common: its page is the broader
-    one and every entry of the compound belongs on it, and the compound has few entries (a
-    large one is a topic of its own: 配置中心 beside 配置).  Otherwise the two pages only link to
+    label) when the tags say they are one topic (the two come with the same other tags, or
+    half the entries of one carry the other) and the shorter tag is at least as common: its
+    page is the broader one and every entry of the compound belongs on it, and the compound
+    has few entries (a large one is a topic of its own: 配置中心 beside 配置).  A compound
+    naming a more specific thing is not folded into a generic word either: not into a broad
+    tag (on `BROAD_SHARE` of the entries, and on `OWN_TOPIC` at least: 启动报错 beside 报错,
+    服务中心 beside 服务), nor into a shorter tag carried beside it on half its entries when it could have a
+    page of its own (达梦数据库 with 数据库: whoever tagged them used both, for two things; a
+    compound too small for a page is listed there anyway).  Otherwise the two pages only link to
     each other, also when the compound's entries merely write the shorter word: text shares
     words across topics too easily to merge on, and Latin compounds are usually names of
     their own (spring-boot is not spring).
@@ -74,7 +81,9 @@ def plan_tags(tagged: Iterable[tuple[str, Sequence[str]]], labels: Mapping[str, 
     labels, texts = labels or {}, texts or {}
     members: dict[str, list[str]] = defaultdict(list)
     neighbours: dict[str, Counter] = defaultdict(Counter)
+    entries = 0
     for entry_id, slugs in tagged:
+        entries += 1
         slugs = list(dict.fromkeys(slugs))
         for slug in slugs:
             members[slug].append(entry_id)
@@ -101,12 +110,20 @@ def plan_tags(tagged: Iterable[tuple[str, Sequence[str]]], labels: Mapping[str, 
         hits = sum(form in text(i).replace(outside, " ") for i in members[long])
         return hits * 2 >= len(members[long]) > 0
 
+    broad = max(OWN_TOPIC, BROAD_SHARE * entries)
+
+    def folded(short: str, long: str) -> bool:
+        """Merging would fold a narrower tag into a broader one: the shorter tag is a broad
+        word (on many entries: 服务, 报错), or the compound could have a page and its entries
+        carry the shorter tag beside it (达梦数据库 with 数据库: the tags name two things)."""
+        return count[short] >= broad or (count[long] >= min_entries and neighbours[long][short] * 2 >= count[long])
+
     merged: dict[str, str] = {}
     linked: dict[str, set[str]] = defaultdict(set)
     for long in members:
         pairs = compounds.get(long, [])
         broader = [s for s, form in pairs if has_cjk(form) and count[s] >= count[long] < OWN_TOPIC
-                   and shared(s, long)]
+                   and shared(s, long) and not folded(s, long)]
         if broader:
             # the tag sharing most entries, then the most common, then the shortest
             merged[long] = max(broader, key=lambda s: (neighbours[long][s], count[s], -len(s), s))

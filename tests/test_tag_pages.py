@@ -73,6 +73,42 @@ def test_a_compound_more_common_than_its_part_is_linked_not_merged():
     assert plan.see_also == {"配置": ("配置中心",), "配置中心": ("配置",)}
 
 
+# 报错 is a broad word (12 of 15 entries): 启动报错 and 连接报错 name kinds of error, carried
+# alongside the same other tags as 报错 (the evidence that merged 心跳检测 into 心跳).
+ERRORS = ([(f"e{i}", ["报错", "mysql"]) for i in range(6)] + [(f"e{i}", ["报错", f"组件{i}"]) for i in range(6, 12)]
+          + [("s1", ["启动报错", "mysql"]), ("s2", ["启动报错", "mysql"]), ("c1", ["连接报错", "mysql"])])
+
+
+def test_a_compound_is_not_folded_into_a_broad_tag_but_linked_with_it():
+    plan = plan_tags(ERRORS)
+    assert plan.merged == {}
+    assert plan.see_also == {"报错": ("启动报错",), "启动报错": ("报错",)}  # 连接报错 has no page to link
+    assert plan.page_of("连接报错") is None  # its entry links to a search for it
+    # broad is a share of the entries: among 400 more entries, 报错 is a topic, not a broad word
+    others = [(f"o{i}", [f"话题{i % 97}"]) for i in range(400)]
+    assert plan_tags(ERRORS + others).merged == {"启动报错": "报错", "连接报错": "报错"}
+
+
+def test_a_broad_tag_keeps_the_compound_page_and_redirects_the_small_one_to_a_search():
+    pages, redirects = _render([_entry(i, tuple(t)) for i, t in ERRORS])
+    assert "tags/启动报错.md" in pages and "(<启动报错.md>)" in pages["tags/error.md"]  # see also
+    assert "(<error.md>)" in pages["tags/启动报错.md"]
+    assert "?q=%E8%BF%9E%E6%8E%A5%E6%8A%A5%E9%94%99" in redirects["tags/连接报错.md"]  # a search, not 报错's page
+    assert "(<../index.md?q=%E8%BF%9E%E6%8E%A5%E6%8A%A5%E9%94%99>)" in pages[entry_uri("c1")]
+
+
+def test_a_compound_carried_beside_its_shorter_tag_is_linked_when_it_has_a_page():
+    # half of 达梦数据库's entries carry 数据库 too: the tags name two things, a product and the
+    # kind; 国产数据库, on one entry carried beside 数据库, has no page of its own to link to
+    tagged = ([(f"db{i}", ["数据库", "mysql"]) for i in range(4)] + [("dm1", ["达梦数据库", "数据库"]),
+              ("dm2", ["达梦数据库", "数据库"]), ("dm3", ["达梦数据库", "mysql"]), ("dm4", ["达梦数据库", "mysql"]),
+              ("gc1", ["国产数据库", "数据库"])])
+    plan = plan_tags(tagged)
+    assert plan.merged == {"国产数据库": "数据库"}
+    assert plan.see_also == {"数据库": ("达梦数据库",), "达梦数据库": ("数据库",)}
+    assert set(plan.members["达梦数据库"]) == {"dm1", "dm2", "dm3", "dm4"}
+
+
 def test_tag_pages_show_related_tags_most_associated_first():
     tagged = ([("a", ["grpc", "9848", "端口"]), ("b", ["grpc", "9848"]), ("c", ["grpc", "端口", "客户端"]),
                ("d", ["端口", "客户端"]), ("e", ["客户端", "端口"]), ("f", ["客户端", "mysql"]), ("g", ["mysql", "x"])])

@@ -25,3 +25,6 @@ def test_corpus_tag_pages_before_and_after(corpus_dir):
     assert len(after) < before / 2
     assert len(after) + len(redirects) == before  # every address a tag had still answers
     assert "tags/心跳检测.md" in redirects and "heartbeat" in redirects["tags/心跳检测.md"]
+    # a product is not folded into the generic word (database, 21 entries): the pages link instead
+    assert "tags/dameng.md" in pages and "(<database.md>)" in pages["tags/dameng.md"]
+    assert "(<dameng.md>)" in pages["tags/database.md"]
