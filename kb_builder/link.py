@@ -30,7 +30,7 @@ from .hubs import DEFAULT_HUBS, HubDoc, HubRules, assign_hubs, hub_doc, hub_rule
 from .model import EntryLinks, NormalizedEntry, Reference, Related
 from .ordinary import Wording, asks_the_same, echoed, form_words, learn, may_link, meaningful, text_key, wording
 from .references import (LinkMaps, References, ResolverInput, TitleResolver, body_links, near_identical,
-                         resolve_references, title_key)
+                         combine_references, entry_references, title_key)
 from .similar import Similar, similar
 from .store import Store
 from .terminal import clean_lines
@@ -320,8 +320,9 @@ def build_graph(entries: Sequence[NormalizedEntry], analyzer: Analyzer | None = 
     resolver = store.derive(new_resolver, given, analyzer, same=_same_answers)
     maps = store.memo(LinkMaps, tuple((n.entry.source_path, n.entry.id) for n in entries))
     in_answers = tuple(store.memo(body_links, n.entry.answer or "") for n in entries)
-    refs = store.memo(resolve_references, tuple((n.entry.id, n.entry.source_path, n.entry.references)
-                                                for n in entries), in_answers, resolver, maps)
+    refs = store.memo(combine_references, ids, tuple(
+        store.memo(entry_references, n.entry.id, n.entry.source_path, n.entry.references, links, resolver, maps)
+        for n, links in zip(entries, in_answers)))
 
     # --- hubs
     placed = tuple(store.memo(placements, p.hub, rules) for p in parts)

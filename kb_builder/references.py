@@ -6,7 +6,7 @@
   entry it points at;
 * `TitleResolver`: a cited title (`专家经验：<title>`) to the entry with that
   title or question, exactly, without question words, or fuzzily;
-* `resolve_references`: every entry's references resolved, and the backlinks.
+* `entry_references` / `combine_references`: each entry's references resolved, and the backlinks.
 """
 from __future__ import annotations
 
@@ -286,48 +286,64 @@ class References:
     unresolved_texts: Counter
 
 
-def resolve_references(cited: Sequence[tuple[str, str, tuple[Reference, ...]]],
-                       links_in_answers: Sequence[tuple[str, ...]], resolver: TitleResolver,
-                       maps: LinkMaps) -> References:
-    """References resolved to entries, and backlinks (from references and links in answers).
+@dataclass(frozen=True)
+class EntryReferences:
+    """One entry's references resolved (what `entry_references` finds)."""
 
-    `cited`: every entry's (id, source path, references), in corpus order."""
+    found: tuple[tuple[Reference, str | None], ...]
+    cites: tuple[str, ...]  # entries it cites, in the order met: references, then links in the answer
+    stats: tuple[tuple[str, int], ...]
+    unresolved: tuple[tuple[Reference, str], ...]  # each with the text `unresolved_texts` counts
+
+
+def entry_references(entry_id: str, source: str, references: tuple[Reference, ...], links_in_answer: tuple[str, ...],
+                     resolver: TitleResolver, maps: LinkMaps) -> EntryReferences:
+    """One entry's references resolved to entries, and the links in its answer that count
+    as references for backlinks (remembered per entry: an edit resolves its own only)."""
+    found, cites, stats, unresolved = [], [], Counter(), []
+    for ref in references:
+        target_id, how = None, ""
+        if ref.target and (_EXTERNAL.match(ref.target) or ref.target.startswith("#")):
+            stats["external"] += 1
+        else:
+            if ref.target:
+                target_id = resolve_link(ref.target, maps, source)
+                how = "link" if target_id else ""
+            if target_id is None:
+                target_id, how = resolver.resolve(ref.text)
+            if target_id == entry_id:
+                target_id, how = None, "self"
+            if target_id:
+                stats["resolved"] += 1
+                stats[f"resolved_{how}"] += 1
+                cites.append(target_id)
+            elif how == "self":
+                stats["self"] += 1
+            else:
+                stats["unresolved"] += 1
+                unresolved.append((ref, ref.target or _REF_PREFIX.sub("", ref.text).strip()))
+        found.append((ref, target_id))
+    for target in links_in_answer:
+        target_id = resolve_link(target, maps, source)
+        if target_id and target_id != entry_id:
+            stats["body_links_resolved"] += 1
+            cites.append(target_id)
+        else:
+            stats["body_links_unresolved"] += 1
+    return EntryReferences(tuple(found), tuple(cites), tuple(stats.items()), tuple(unresolved))
+
+
+def combine_references(ids: Sequence[str], each: Sequence[EntryReferences]) -> References:
+    """Every entry's references, and the backlinks, from each entry's (in corpus order)."""
     out = References({}, defaultdict(dict), [], Counter(), Counter())
-    ref_stats, referenced_by = out.stats, out.referenced_by
-    for (entry_id, source, references), links_in_answer in zip(cited, links_in_answers):
-        found = []
-        for ref in references:
-            target_id, how = None, ""
-            if ref.target and (_EXTERNAL.match(ref.target) or ref.target.startswith("#")):
-                ref_stats["external"] += 1
-            else:
-                if ref.target:
-                    target_id = resolve_link(ref.target, maps, source)
-                    how = "link" if target_id else ""
-                if target_id is None:
-                    target_id, how = resolver.resolve(ref.text)
-                if target_id == entry_id:
-                    target_id, how = None, "self"
-                if target_id:
-                    ref_stats["resolved"] += 1
-                    ref_stats[f"resolved_{how}"] += 1
-                    referenced_by[target_id].setdefault(entry_id)
-                elif how == "self":
-                    ref_stats["self"] += 1
-                else:
-                    ref_stats["unresolved"] += 1
-                    out.unresolved.append((entry_id, ref))
-                    out.unresolved_texts[ref.target or _REF_PREFIX.sub("", ref.text).strip()] += 1
-            found.append((ref, target_id))
-        out.targets[entry_id] = found
-        # relative links in the answer body count as references for backlinks
-        for target in links_in_answer:
-            target_id = resolve_link(target, maps, source)
-            if target_id and target_id != entry_id:
-                ref_stats["body_links_resolved"] += 1
-                referenced_by[target_id].setdefault(entry_id)
-            else:
-                ref_stats["body_links_unresolved"] += 1
+    for entry_id, refs in zip(ids, each):
+        out.targets[entry_id] = list(refs.found)
+        for target_id in refs.cites:
+            out.referenced_by[target_id].setdefault(entry_id)
+        out.stats.update(dict(refs.stats))
+        for ref, text in refs.unresolved:
+            out.unresolved.append((entry_id, ref))
+            out.unresolved_texts[text] += 1
     return out
 
 
