@@ -20,7 +20,7 @@ from typing import Iterable, Sequence
 from urllib.parse import unquote, urlsplit
 
 from .analyze import Analyzer, fold
-from .model import NormalizedEntry, Reference
+from .model import NormalizedEntry, Reference, hash_once
 
 FUZZY_TITLE_RATIO = 0.8
 
@@ -100,6 +100,7 @@ def title_matches(ref_key: str, candidate: str) -> bool:
 
 # --------------------------------------------------------------------------- links
 
+@hash_once  # a key of every entry's remembered references: hashed once, not per entry
 @dataclass(frozen=True)
 class LinkMaps:
     """Where relative links can point: every entry's (source path, id), in corpus order."""
