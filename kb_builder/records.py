@@ -188,18 +188,6 @@ class TagIndexPage:
 
 
 @dataclass(frozen=True)
-class RedirectPage:
-    """Where the page of a tag that has none any more sends readers (`target`: a URL
-    relative to the page, to the page holding its entries or to a search for it)."""
-
-    uri: str
-    lang: str
-    label: str
-    target: str
-    search: bool = False  # the target is a search for the tag (it has no page to go to)
-
-
-@dataclass(frozen=True)
 class CategoryIndexPage:
     uri: str
     lang: str
@@ -273,7 +261,7 @@ def changed(entry: Entry) -> str:
     return entry.updated or entry.date or ""
 
 
-def _texts_in(value: Mapping | str | None, lang: str) -> str:
+def texts_in(value: Mapping | str | None, lang: str) -> str:
     if isinstance(value, Texts):
         return value.text(lang)
     if isinstance(value, Mapping):
@@ -343,6 +331,10 @@ class Site:
     def hubs(self) -> tuple:
         # A hub with no entries would be an empty page: leave it out of this site.
         return tuple(h for h in (getattr(self.graph, "hubs", ()) or ()) if any(g.entry_ids for g in h.groups))
+
+    @cached_property
+    def former_hubs(self) -> tuple[tuple[str, str | None], ...]:
+        return tuple(getattr(self.graph, "former_hubs", ()) or ())
 
     @cached_property
     def error_index(self) -> Mapping[str, Sequence[str]]:
@@ -493,14 +485,6 @@ def tag_page(site: Site, slug: str) -> ListingPage:
                        merged=tuple(sorted(site.tag_label[v] for v, home in plan.merged.items() if home == slug)))
 
 
-def tag_redirect(site: Site, slug: str) -> RedirectPage:
-    """The page at the address a tag's page had: to the page listing its entries now, or a search."""
-    uri, page = tag_uri(slug), site.tags.page_of(slug)
-    target = (url_link(uri, tag_uri(page), site.directory_urls) if page is not None
-              else search_link(uri, site.tag_label[slug], site.directory_urls))
-    return RedirectPage(uri, site.lang, site.tag_label[page if page is not None else slug], target, page is None)
-
-
 def version_page(site: Site, version: str) -> ListingPage:
     uri, members = version_uri(version), site.version_members[version]
     return ListingPage(uri, site.lang, "version", version, len(members), site.by_year(uri, members), None)
@@ -541,9 +525,9 @@ def category_index(site: Site) -> CategoryIndexPage:
 
 
 def hub_summary(site: Site, uri: str, hub) -> HubSummary:
-    return HubSummary(_texts_in(hub.title, site.lang) or hub.slug, md_link(uri, hub_uri(hub.slug)),
+    return HubSummary(texts_in(hub.title, site.lang) or hub.slug, md_link(uri, hub_uri(hub.slug)),
                       len({i for g in hub.groups for i in g.entry_ids}),
-                      _texts_in(getattr(hub, "description", None), site.lang))
+                      texts_in(getattr(hub, "description", None), site.lang))
 
 
 def hub_index(site: Site) -> HubIndexPage:
@@ -569,9 +553,9 @@ def hub_page(site: Site, hub, other: str) -> HubPage:
         # Titles only: a guide is read by its questions, and a phone shows more of them.
         top, rest = (site.entry_list(uri, part, dates=False, descriptions=False)
                      for part in (members[:shown], members[shown:]))
-        groups.append(HubSection(_texts_in(group.title, site.lang) or other, len(members), top, rest))
-    return HubPage(uri, site.lang, _texts_in(hub.title, site.lang) or hub.slug,
-                   _texts_in(getattr(hub, "description", None), site.lang), tuple(groups), md_link(uri, HUB_INDEX))
+        groups.append(HubSection(texts_in(group.title, site.lang) or other, len(members), top, rest))
+    return HubPage(uri, site.lang, texts_in(hub.title, site.lang) or hub.slug,
+                   texts_in(getattr(hub, "description", None), site.lang), tuple(groups), md_link(uri, HUB_INDEX))
 
 
 def error_index(site: Site) -> ErrorIndexPage:
