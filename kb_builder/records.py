@@ -36,7 +36,7 @@ TAG_INDEX = f"{TAG_DIR}/index.md"
 CATEGORY_INDEX = f"{CATEGORY_DIR}/index.md"
 HUB_INDEX = f"{HUB_DIR}/index.md"
 TOP_TAGS_ON_INDEX = 30  # the tag index leads with these; the rest are filed by initial
-YEAR_GROUPS_FROM = 31  # listings this long are split by year
+YEAR_GROUPS_FROM = 31  # listings this long list titles only, split by year (when several)
 # A hub page is a guide, not a listing: each sub-symptom shows its best-standing entries
 # (hubs.assign_hubs orders them) and folds the rest under "more".  About HUB_SHOWN
 # entries over the whole page, each group between HUB_GROUP_MIN and HUB_GROUP_MAX, keep
@@ -217,6 +217,7 @@ class HubSection:
     count: int
     top: EntryList
     rest: EntryList
+    slug: str = ""  # the group's slug (hubs.yml): its heading's anchor, which counts do not change
 
 
 @dataclass(frozen=True)
@@ -407,12 +408,15 @@ _HASHTAG = re.compile(r"^(\s{0,3})#", re.M)
 
 
 def by_year(from_uri: str, entries: tuple[Entry, ...], directory_urls: bool) -> tuple[Section, ...]:
-    """Newest first; long listings are split by year so they stay scannable."""
+    """Newest first.  Long listings list titles only (with a description each, a tag of a
+    hundred questions was a page of 16,000 pixels on a phone), split by year when they span
+    several.  A date every entry shares (an imported mirror's) is not shown: it tells none apart."""
     ordered = sorted(entries, key=_recency, reverse=True)
-    if len(ordered) < YEAR_GROUPS_FROM:
-        return (Section(None, entry_list(from_uri, tuple(ordered), True, directory_urls)),)
-    return tuple(Section(year, entry_list(from_uri, tuple(group), True, directory_urls))
-                 for year, group in groupby(ordered, key=lambda e: changed(e)[:4] or "—"))
+    dates, short = len({changed(e) for e in ordered}) > 1, len(ordered) < YEAR_GROUPS_FROM
+    years = [(year, tuple(group)) for year, group in groupby(ordered, key=lambda e: changed(e)[:4] or "—")]
+    if short or len(years) < 2:
+        return (Section(None, entry_list(from_uri, tuple(ordered), dates, directory_urls, short)),)
+    return tuple(Section(year, entry_list(from_uri, group, dates, directory_urls, False)) for year, group in years)
 
 
 def entry_list(from_uri: str, entries: tuple[Entry, ...], dates: bool, directory_urls: bool,
@@ -541,6 +545,9 @@ def hub_shown(groups: int, members: int) -> int:
     return members if members - shown < HUB_FOLD_MIN and members <= HUB_GROUP_MAX else shown
 
 
+_GROUP_ANCHOR = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
+
+
 def hub_page(site: Site, hub, other: str) -> HubPage:
     """A guide: per sub-symptom, its entries in the hub's order (most cited or asked
     first, then the newest), the first `hub_shown` of them listed, the rest folded."""
@@ -553,7 +560,8 @@ def hub_page(site: Site, hub, other: str) -> HubPage:
         # Titles only: a guide is read by its questions, and a phone shows more of them.
         top, rest = (site.entry_list(uri, part, dates=False, descriptions=False)
                      for part in (members[:shown], members[shown:]))
-        groups.append(HubSection(texts_in(group.title, site.lang) or other, len(members), top, rest))
+        anchor = group.slug if _GROUP_ANCHOR.fullmatch(group.slug) else ""  # hubs.py's slugs; no other text
+        groups.append(HubSection(texts_in(group.title, site.lang) or other, len(members), top, rest, anchor))
     return HubPage(uri, site.lang, texts_in(hub.title, site.lang) or hub.slug,
                    texts_in(getattr(hub, "description", None), site.lang), tuple(groups), md_link(uri, HUB_INDEX))
 
