@@ -34,7 +34,7 @@ from .markdown_guard import guard_page
 from .pages import default_nav
 from .session import Session
 
-FRAMES = ("kb_entry.html", "kb_listing.html", "kb_home.html")
+FRAMES = ("kb_entry.html", "kb_listing.html", "kb_home.html", "404.html")  # (404.html reads main.html's labels)
 COPYRIGHT = "partials/copyright.html"
 # Appended to kb's main.html.  `mkdocs_version` is defined by MkDocs and ProperDocs only.
 SEARCH_WIRING = """

@@ -89,25 +89,39 @@ class HubRule:
     rule: Rule
     groups: tuple[GroupRule, ...]
     other_title: Texts
+    formerly: tuple[str, ...] = ()  # the slugs its address had: they lead to its page
 
 
 @dataclass(frozen=True)
 class HubRules:
     hubs: tuple[HubRule, ...]
     other_title: Texts = Texts({"zh": "其他", "en": "Other"})
+    removed: tuple[str, ...] = ()  # slugs of hubs that are no more: they lead to the guides' index
 
     def __hash__(self) -> int:  # asked for every entry's placements: computed once
         found = self.__dict__.get("_hash")
         if found is None:
-            found = self.__dict__["_hash"] = hash((self.hubs, self.other_title))
+            found = self.__dict__["_hash"] = hash((self.hubs, self.other_title, self.removed))
         return found
+
+    @property
+    def former(self) -> tuple[tuple[str, str | None], ...]:
+        """Every former slug and the hub it leads to now (None: the guides' index)."""
+        return tuple((old, hub.slug) for hub in self.hubs for old in hub.formerly) + \
+            tuple((old, None) for old in self.removed)
 
 
 class HubRulesError(ValueError):
-    pass
+    """Bad hub rules; `path` (keys and indexes into the YAML) says where, when known."""
+
+    def __init__(self, message: str, path: tuple[str | int, ...] = ()):
+        super().__init__(message)
+        self.path = path
 
 
 _SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+# The guides' index is troubleshooting/index: no hub's address, live or former, may take it.
+RESERVED_SLUGS = frozenset({"index"})
 
 
 def _texts(value, where: str) -> Texts:
@@ -180,11 +194,33 @@ def load_hub_rules(path: str | Path | None = None) -> HubRules:
 
 
 def hub_rules_from_text(text: str, where: str = "hubs") -> HubRules:
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
     try:
-        data = yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+        data = yaml.load(text, Loader=loader)
     except yaml.YAMLError as exc:
         raise HubRulesError(f"{where}: invalid YAML: {exc}") from None
-    return parse_hub_rules(data, where)
+    try:
+        return parse_hub_rules(data, where)
+    except HubRulesError as exc:
+        line = _line_of(yaml.compose(text, Loader=loader), exc.path) if exc.path else None
+        if line is None:
+            raise
+        detail = str(exc).removeprefix(f"{where}.")
+        raise HubRulesError(f"{where}:{line}: {detail}", exc.path) from None
+
+
+def _line_of(node, path: tuple[str | int, ...]) -> int | None:
+    """The line (from 1) of the YAML node at `path` (mapping keys and sequence indexes)."""
+    for step in path:
+        if isinstance(node, yaml.MappingNode):
+            node = next((v for k, v in node.value if getattr(k, "value", None) == step), None)
+        elif isinstance(node, yaml.SequenceNode) and isinstance(step, int) and step < len(node.value):
+            node = node.value[step]
+        else:
+            return None
+        if node is None:
+            return None
+    return node.start_mark.line + 1
 
 
 def parse_hub_rules(data, where: str = "hubs") -> HubRules:
@@ -198,8 +234,9 @@ def parse_hub_rules(data, where: str = "hubs") -> HubRules:
         if not isinstance(hub, dict):
             raise HubRulesError(f"{at}: expected a mapping")
         slug = str(hub.get("slug", ""))
-        if not _SLUG.match(slug) or slug in slugs:
-            raise HubRulesError(f"{at}: 'slug' must be unique lowercase ascii words joined by '-'")
+        if not _SLUG.match(slug) or slug in slugs or slug in RESERVED_SLUGS:
+            raise HubRulesError(f"{at}: 'slug' must be unique lowercase ascii words joined by '-' (not 'index')",
+                                ("hubs", i, "slug"))
         slugs.add(slug)
         groups = []
         group_slugs: set[str] = set()
@@ -220,8 +257,49 @@ def parse_hub_rules(data, where: str = "hubs") -> HubRules:
             rule=_rule(hub.get("match", {}), f"{at}.match"),
             groups=tuple(groups),
             other_title=_texts(hub["other"], f"{at}.other") if hub.get("other") else other,
+            formerly=_former_slugs(hub.get("formerly"), ("hubs", i, "formerly"), where),
         ))
-    return HubRules(tuple(hubs), other)
+    removed = _former_slugs(data.get("removed"), ("removed",), where)
+    _check_former(hubs, removed, where)
+    return HubRules(tuple(hubs), other, removed)
+
+
+def _former_slugs(value, path: tuple[str | int, ...], where: str) -> tuple[str, ...]:
+    """A `formerly:` or `removed:` list: slugs that were hubs' addresses.  They become paths
+    of redirect pages, so they are held to the rules of a live hub's slug."""
+    if value is None:
+        return ()
+    if not isinstance(value, list):
+        raise HubRulesError(f"{where}.{_dotted(path)}: expected a list of slugs", path)
+    for k, slug in enumerate(value):
+        if not isinstance(slug, str) or not _SLUG.match(slug) or slug in RESERVED_SLUGS:
+            raise HubRulesError(f"{where}.{_dotted(path + (k,))}: {slug!r} is not a slug: lowercase ascii words "
+                                "joined by '-' (not 'index')", path + (k,))
+    return tuple(value)
+
+
+def _check_former(hubs: Sequence[HubRule], removed: tuple[str, ...], where: str) -> None:
+    """A former address leads to one place, and is no live hub's: that hub's page is there."""
+    live = {hub.slug: i for i, hub in enumerate(hubs)}
+    seen: dict[str, str] = {}
+    places = [(slug, ("hubs", i, "formerly", k)) for i, hub in enumerate(hubs) for k, slug in enumerate(hub.formerly)]
+    places += [(slug, ("removed", k)) for k, slug in enumerate(removed)]
+    for slug, path in places:
+        if slug in live:
+            raise HubRulesError(f"{where}.{_dotted(path)}: {slug!r} is the slug of a live hub (hubs[{live[slug]}]): "
+                                "its page is at that address", path)
+        if slug in seen:
+            raise HubRulesError(f"{where}.{_dotted(path)}: {slug!r} is already listed at {seen[slug]}: "
+                                "a former address leads to one place", path)
+        seen[slug] = _dotted(path)
+
+
+def _dotted(path: tuple[str | int, ...]) -> str:
+    """('hubs', 2, 'formerly', 0) -> 'hubs[2].formerly[0]'."""
+    out = ""
+    for step in path:
+        out += f"[{step}]" if isinstance(step, int) else (f".{step}" if out else step)
+    return out
 
 
 # --------------------------------------------------------------------------- what rules read

@@ -36,6 +36,8 @@ LABELS: dict[str, dict[str, str]] = {
         "merged_tags": "Includes the tags",
         "moved_to": "This tag's questions are now at",
         "tag_search": "Search the questions tagged",
+        "guide_moved_to": "This troubleshooting guide is now at",
+        "guides_moved_to": "This troubleshooting guide is no more; see the others at",
         "tag_page_intro": "{count} questions tagged “{label}”.",
         "versions": "Versions",
         "version_page_intro": "{count} questions about version {label}.",
@@ -62,6 +64,14 @@ LABELS: dict[str, dict[str, str]] = {
         "browse": "Browse",
         "year": "Year",
         "made_with": "Made with {generator}",
+        "not_found": "Page not found",
+        "not_found_hint": "There is no page at this address (any more). Search for what you were looking for, or start from the {home}.",
+        "home_page": "home page",
+        # Punctuation between generated parts: Chinese has its own colon and enumeration comma
+        # and puts no space between sentences.
+        "colon": ": ",
+        "list_sep": ", ",
+        "sentence_sep": " ",
     },
     "zh": {
         "home": "首页",
@@ -95,6 +105,8 @@ LABELS: dict[str, dict[str, str]] = {
         "merged_tags": "包含标签",
         "moved_to": "此标签的问题现在位于",
         "tag_search": "搜索带有此标签的问题：",
+        "guide_moved_to": "此排障指南现在位于",
+        "guides_moved_to": "此排障指南已不再提供，请查看其他指南：",
         "tag_page_intro": "标签“{label}”下共 {count} 个问题。",
         "versions": "版本",
         "version_page_intro": "关于版本 {label} 的问题共 {count} 个。",
@@ -121,11 +133,17 @@ LABELS: dict[str, dict[str, str]] = {
         "browse": "浏览",
         "year": "年份",
         "made_with": "本站使用 {generator} 构建",
+        "not_found": "页面不存在",
+        "not_found_hint": "此地址没有页面（或已移走）。请用搜索框查找，或从{home}开始浏览。",
+        "home_page": "首页",
+        "colon": "：",
+        "list_sep": "、",
+        "sentence_sep": "",
     },
 }
 
 # The labels theme templates read (`kb_labels`): the plugin gives them all, `kb export` writes these in.
-THEME_LABELS = ("made_with", "more_results", "results_shown")
+THEME_LABELS = ("made_with", "more_results", "results_shown", "not_found", "not_found_hint", "home_page")
 
 # Traditional Chinese sites get their own labels, derived once from the Simplified ones.
 _TRADITIONAL_CODES = {"zh-tw", "zh-hant", "zh-hk", "zh_tw", "zh_hant"}

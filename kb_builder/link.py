@@ -52,6 +52,7 @@ class Graph:
     stats: dict
     error_aliases: Mapping[str, tuple[str, ...]] = field(default_factory=dict)  # the other forms of each
     error_forms: Mapping[str, tuple[str, ...]] = field(default_factory=dict)  # entry -> the forms it wrote
+    former_hubs: tuple[tuple[str, str | None], ...] = ()  # (former slug, the hub it leads to; None: the index)
 
 
 # --------------------------------------------------------------------------- one entry
@@ -341,11 +342,12 @@ def build_graph(entries: Sequence[NormalizedEntry], analyzer: Analyzer | None = 
     texts = tuple(store.memo(repair, (p.title, p.question), n.entry.answer or "") for p, n in zip(parts, entries))
     signatures = tuple(store.memo(entry_signatures, title, question, products) for title, question in texts)
     errors = store.memo(group_signatures, ids, signatures)
-    return _assemble(entries, linked, refs, hubs, hubs_of, errors)
+    return _assemble(entries, linked, refs, hubs, hubs_of, errors, rules.former)
 
 
 def _assemble(entries: tuple[NormalizedEntry, ...], linked: Linked, refs: References, hubs: tuple,
-              hubs_of: Mapping[str, list[str]], errors: ErrorGroups) -> Graph:
+              hubs_of: Mapping[str, list[str]], errors: ErrorGroups,
+              former_hubs: tuple[tuple[str, str | None], ...] = ()) -> Graph:
     related, group_of, duplicate_groups = linked.related, linked.group_of, linked.duplicate_groups
     references, referenced_by, unresolved = refs.targets, refs.referenced_by, refs.unresolved
     ref_stats, unresolved_texts = refs.stats, refs.unresolved_texts
@@ -396,7 +398,8 @@ def _assemble(entries: tuple[NormalizedEntry, ...], linked: Linked, refs: Refere
         "entries_with_errors": sum(1 for shown in errors.of_entry.values() if shown),
     }
     return Graph(links=links, duplicate_groups=duplicate_groups, hubs=hubs, error_index=error_index,
-                 unresolved=tuple(unresolved), stats=stats, error_aliases=errors.aliases, error_forms=errors.written)
+                 unresolved=tuple(unresolved), stats=stats, error_aliases=errors.aliases, error_forms=errors.written,
+                 former_hubs=former_hubs)
 
 
 def format_summary(stats: dict) -> str:

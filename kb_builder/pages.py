@@ -22,7 +22,7 @@ from typing import Any, Callable, Mapping, Sequence
 
 import yaml
 
-from . import homepage, records
+from . import homepage, records, redirects
 from .i18n import labels_for
 from .model import Entry, NormalizedEntry
 from .records import (CATEGORY_DIR, CATEGORY_INDEX, ENTRY_DIR, ERROR_PAGE, HOME, HUB_DIR, HUB_INDEX, TAG_DIR,
@@ -231,10 +231,11 @@ def render_pages(ctx: RenderContext, store: Store | None = None) -> dict[str, Pa
 
 
 def render_site(ctx: RenderContext, store: Store | None = None) -> tuple[dict[str, Page], dict[str, str]]:
-    """Every generated page, and the redirect pages (HTML) standing where a tag's page would
-    be, for each tag that has none: both keyed by docs-relative path (`tags/<slug>.md`).
+    """Every generated page, and the redirect pages (HTML) standing at addresses of pages
+    that are no more (redirects.py): both keyed by docs-relative path (`tags/<slug>.md`).
     A clean build cannot know which pages an earlier one wrote, so every tag written in the
-    entries keeps an address: its page, or a redirect to where its entries are listed."""
+    entries keeps an address (its page, or a redirect to where its entries are listed), and
+    so does every former slug the hub rules declare."""
     store = store if store is not None else Store()
     # Equal templates (the same sources) are the first such object: its compiled templates are kept.
     templates = store.intern(ctx.templates or Templates())
@@ -270,9 +271,15 @@ def render_site(ctx: RenderContext, store: Store | None = None) -> tuple[dict[st
                  for hub in site.hubs]
     jobs.append((ERROR_PAGE, "errors", lambda: records.error_index(site)))
     pages.update({_check_uri(uri): store.memo(render, templates, name, make()) for uri, name, make in jobs})
-    redirects = {_check_uri(tag_uri(slug)): store.memo(render, templates, "redirect", records.tag_redirect(site, slug)).text
-                 for slug in site.tag_members if slug not in site.tags.members and tag_uri(slug) not in pages}
-    return pages, redirects
+    moved: list[tuple[str, Callable[[], Any]]] = [
+        (tag_uri(slug), lambda slug=slug: redirects.tag_redirect(site, slug))
+        for slug in site.tag_members if slug not in site.tags.members]
+    if site.hubs:  # a site without guides has no index for a former hub's address to lead to
+        moved += [(hub_uri(old), lambda old=old, now=now: redirects.hub_redirect(site, old, now))
+                  for old, now in site.former_hubs if is_safe_segment(old)]
+    # A page that is there wins over a redirect (hubs.py refuses a live hub's slug as a former one).
+    return pages, {_check_uri(uri): store.memo(render, templates, "redirect", make()).text
+                   for uri, make in moved if uri not in pages}
 
 
 def _rewrite(ctx: RenderContext, entry: Entry, uri: str, target: str, ids: set[str]) -> str | None:

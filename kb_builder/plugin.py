@@ -20,6 +20,7 @@ from mkdocs.structure.files import Files
 
 from . import (anchors, browser_index, indexjob, mkdocs_adapter, outdir, parallel, partials, pipeline, search,
                search_box, site_theme, siteindex, theme_guard)
+from .hubs import HubRulesError
 from .i18n import labels_for, site_language
 from .pages import default_nav
 from .pipeline import Generated, Settings
@@ -193,8 +194,11 @@ class KbPlugin(BasePlugin[KbPluginConfig]):
             if self._index_job is not None:
                 self._index_job.send_errors({d.id: d.errors for d in self._docs if d.errors})
 
-        generated = pipeline.generate(settings, **({"progress": self.progress} if self.progress else {}),
-                                      normalized=normalized, gathered=linked, session=session)
+        try:
+            generated = pipeline.generate(settings, **({"progress": self.progress} if self.progress else {}),
+                                          normalized=normalized, gathered=linked, session=session)
+        except HubRulesError as e:  # the site's hub rules (`hubs:`): one line naming the file and line
+            raise PluginError(f"kb: {clean(str(e))}") from None
         self.generated = generated
         _report(generated, self.config)
         if self.provided_nav:

@@ -143,6 +143,18 @@ def _spelling_neighbours(word: str, latin: Mapping[str, int], max_out: int = 3) 
     return [c for _, _, c in found[:max_out]]
 
 
+def _same_stem(word: str, latin: Mapping[str, int], max_out: int = 4) -> list[str]:
+    """Known words of the same stem as an unknown one, most common first: "refreshing"
+    finds "refresh" and "refreshed" when the site never writes "refreshing" (the worker
+    looks for them in the shard of the word's first letter, which a stem keeps)."""
+    key = analyze.stem(word)
+    if key == word or not word.isascii():
+        return []
+    found = sorted((-df, cand) for cand, df in latin.items() if cand[:1] == word[:1] and cand != word
+                   and analyze.stem(cand) == key)
+    return [c for _, c in found[:max_out]]
+
+
 def parse(vocab: "Vocabulary", query: str) -> tuple[list[Group], list[str]]:
     """Query text -> weighted groups of alternatives, and the words to highlight.
     The search worker's `parse` is this function in JavaScript."""
@@ -193,7 +205,12 @@ def parse(vocab: "Vocabulary", query: str) -> tuple[list[Group], list[str]]:
                 alts.append(Alt((v,), STEM_WEIGHT))
                 marks.append(v)
             if tok not in latin and not variants:
-                for near in _spelling_neighbours(tok, latin):
+                # Another form of a known word (its stem's), else a misspelling of one.
+                forms = _same_stem(tok, latin)
+                for near in forms:
+                    alts.append(Alt((near,), STEM_WEIGHT))
+                    marks.append(near)
+                for near in [] if forms else _spelling_neighbours(tok, latin):
                     alts.append(Alt((near,), FUZZY_WEIGHT))
                     marks.append(near)
         keys = [(tok,)] + [a.tokens for a in alts[1:] if len(a.tokens) == 1]

@@ -36,7 +36,7 @@ TAG_INDEX = f"{TAG_DIR}/index.md"
 CATEGORY_INDEX = f"{CATEGORY_DIR}/index.md"
 HUB_INDEX = f"{HUB_DIR}/index.md"
 TOP_TAGS_ON_INDEX = 30  # the tag index leads with these; the rest are filed by initial
-YEAR_GROUPS_FROM = 31  # listings this long are split by year
+YEAR_GROUPS_FROM = 31  # listings this long list titles only, split by year (when several)
 # A hub page is a guide, not a listing: each sub-symptom shows its best-standing entries
 # (hubs.assign_hubs orders them) and folds the rest under "more".  About HUB_SHOWN
 # entries over the whole page, each group between HUB_GROUP_MIN and HUB_GROUP_MAX, keep
@@ -188,18 +188,6 @@ class TagIndexPage:
 
 
 @dataclass(frozen=True)
-class RedirectPage:
-    """Where the page of a tag that has none any more sends readers (`target`: a URL
-    relative to the page, to the page holding its entries or to a search for it)."""
-
-    uri: str
-    lang: str
-    label: str
-    target: str
-    search: bool = False  # the target is a search for the tag (it has no page to go to)
-
-
-@dataclass(frozen=True)
 class CategoryIndexPage:
     uri: str
     lang: str
@@ -229,6 +217,7 @@ class HubSection:
     count: int
     top: EntryList
     rest: EntryList
+    slug: str = ""  # the group's slug (hubs.yml): its heading's anchor, which counts do not change
 
 
 @dataclass(frozen=True)
@@ -273,7 +262,7 @@ def changed(entry: Entry) -> str:
     return entry.updated or entry.date or ""
 
 
-def _texts_in(value: Mapping | str | None, lang: str) -> str:
+def texts_in(value: Mapping | str | None, lang: str) -> str:
     if isinstance(value, Texts):
         return value.text(lang)
     if isinstance(value, Mapping):
@@ -343,6 +332,10 @@ class Site:
     def hubs(self) -> tuple:
         # A hub with no entries would be an empty page: leave it out of this site.
         return tuple(h for h in (getattr(self.graph, "hubs", ()) or ()) if any(g.entry_ids for g in h.groups))
+
+    @cached_property
+    def former_hubs(self) -> tuple[tuple[str, str | None], ...]:
+        return tuple(getattr(self.graph, "former_hubs", ()) or ())
 
     @cached_property
     def error_index(self) -> Mapping[str, Sequence[str]]:
@@ -415,12 +408,15 @@ _HASHTAG = re.compile(r"^(\s{0,3})#", re.M)
 
 
 def by_year(from_uri: str, entries: tuple[Entry, ...], directory_urls: bool) -> tuple[Section, ...]:
-    """Newest first; long listings are split by year so they stay scannable."""
+    """Newest first.  Long listings list titles only (with a description each, a tag of a
+    hundred questions was a page of 16,000 pixels on a phone), split by year when they span
+    several.  A date every entry shares (an imported mirror's) is not shown: it tells none apart."""
     ordered = sorted(entries, key=_recency, reverse=True)
-    if len(ordered) < YEAR_GROUPS_FROM:
-        return (Section(None, entry_list(from_uri, tuple(ordered), True, directory_urls)),)
-    return tuple(Section(year, entry_list(from_uri, tuple(group), True, directory_urls))
-                 for year, group in groupby(ordered, key=lambda e: changed(e)[:4] or "—"))
+    dates, short = len({changed(e) for e in ordered}) > 1, len(ordered) < YEAR_GROUPS_FROM
+    years = [(year, tuple(group)) for year, group in groupby(ordered, key=lambda e: changed(e)[:4] or "—")]
+    if short or len(years) < 2:
+        return (Section(None, entry_list(from_uri, tuple(ordered), dates, directory_urls, short)),)
+    return tuple(Section(year, entry_list(from_uri, group, dates, directory_urls, False)) for year, group in years)
 
 
 def entry_list(from_uri: str, entries: tuple[Entry, ...], dates: bool, directory_urls: bool,
@@ -493,14 +489,6 @@ def tag_page(site: Site, slug: str) -> ListingPage:
                        merged=tuple(sorted(site.tag_label[v] for v, home in plan.merged.items() if home == slug)))
 
 
-def tag_redirect(site: Site, slug: str) -> RedirectPage:
-    """The page at the address a tag's page had: to the page listing its entries now, or a search."""
-    uri, page = tag_uri(slug), site.tags.page_of(slug)
-    target = (url_link(uri, tag_uri(page), site.directory_urls) if page is not None
-              else search_link(uri, site.tag_label[slug], site.directory_urls))
-    return RedirectPage(uri, site.lang, site.tag_label[page if page is not None else slug], target, page is None)
-
-
 def version_page(site: Site, version: str) -> ListingPage:
     uri, members = version_uri(version), site.version_members[version]
     return ListingPage(uri, site.lang, "version", version, len(members), site.by_year(uri, members), None)
@@ -541,9 +529,9 @@ def category_index(site: Site) -> CategoryIndexPage:
 
 
 def hub_summary(site: Site, uri: str, hub) -> HubSummary:
-    return HubSummary(_texts_in(hub.title, site.lang) or hub.slug, md_link(uri, hub_uri(hub.slug)),
+    return HubSummary(texts_in(hub.title, site.lang) or hub.slug, md_link(uri, hub_uri(hub.slug)),
                       len({i for g in hub.groups for i in g.entry_ids}),
-                      _texts_in(getattr(hub, "description", None), site.lang))
+                      texts_in(getattr(hub, "description", None), site.lang))
 
 
 def hub_index(site: Site) -> HubIndexPage:
@@ -555,6 +543,9 @@ def hub_shown(groups: int, members: int) -> int:
     the rest; a rest too short to be worth a click is listed too (up to HUB_GROUP_MAX)."""
     shown = max(HUB_GROUP_MIN, min(HUB_GROUP_MAX, HUB_SHOWN // max(groups, 1)))
     return members if members - shown < HUB_FOLD_MIN and members <= HUB_GROUP_MAX else shown
+
+
+_GROUP_ANCHOR = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
 
 
 def hub_page(site: Site, hub, other: str) -> HubPage:
@@ -569,9 +560,10 @@ def hub_page(site: Site, hub, other: str) -> HubPage:
         # Titles only: a guide is read by its questions, and a phone shows more of them.
         top, rest = (site.entry_list(uri, part, dates=False, descriptions=False)
                      for part in (members[:shown], members[shown:]))
-        groups.append(HubSection(_texts_in(group.title, site.lang) or other, len(members), top, rest))
-    return HubPage(uri, site.lang, _texts_in(hub.title, site.lang) or hub.slug,
-                   _texts_in(getattr(hub, "description", None), site.lang), tuple(groups), md_link(uri, HUB_INDEX))
+        anchor = group.slug if _GROUP_ANCHOR.fullmatch(group.slug) else ""  # hubs.py's slugs; no other text
+        groups.append(HubSection(texts_in(group.title, site.lang) or other, len(members), top, rest, anchor))
+    return HubPage(uri, site.lang, texts_in(hub.title, site.lang) or hub.slug,
+                   texts_in(getattr(hub, "description", None), site.lang), tuple(groups), md_link(uri, HUB_INDEX))
 
 
 def error_index(site: Site) -> ErrorIndexPage:

@@ -5,8 +5,9 @@ remembered value is recomputed and compared) rebuilds a small site after each ed
 of EDITS; a clean build of the same files into another folder must give the same
 site, file by file.  The edits cover every field of an entry, entries added,
 deleted and renamed, links between entries, generated pages appearing and going,
-the site's hub rules and a hub's order, glossary and `mkdocs.yml` options, and the `updated` field,
-which reaches the pages through the model, the schema and the templates alone.
+the site's hub rules, a hub's order and its former slugs (redirect pages), glossary and
+`mkdocs.yml` options, and the `updated` field, which reaches the pages through the model,
+the schema and the templates alone.
 """
 from __future__ import annotations
 
@@ -48,8 +49,10 @@ markdown_extensions:
 """
 
 HUBS = """\
+removed: %s
 hubs:
   - slug: ports
+    formerly: %s
     title: {zh: 端口, en: Ports}
     match: {keywords: [端口, %s]}
     groups:
@@ -59,9 +62,9 @@ hubs:
 """
 
 
-def _site(root: Path, related: int = 5, hub_word: str = "9848") -> None:
+def _site(root: Path, related: int = 5, hub_word: str = "9848", formerly: str = "[]", removed: str = "[]") -> None:
     (root / "mkdocs.yml").write_text(CONFIG.format(related=related), encoding="utf-8")
-    (root / "hubs.yml").write_text(HUBS % hub_word, encoding="utf-8")
+    (root / "hubs.yml").write_text(HUBS % (removed, formerly, hub_word), encoding="utf-8")
 
 
 def _file(root: Path, name: str) -> Path:
@@ -114,9 +117,13 @@ EDITS = [
     ("a tag loses its last entry", lambda r: _front(_file(r, D), "tags", '["spring-boot"]')),
     ("delete an entry", lambda r: _file(r, A).unlink()),
     ("hub rules", lambda r: _site(r, hub_word="8848")),
+    ("a hub's former slugs", lambda r: _site(r, hub_word="8848", formerly="[port-numbers, network]",
+                                             removed="[old-guide]")),
+    ("a former slug dropped, another one moved", lambda r: _site(r, hub_word="8848", formerly="[old-guide]",
+                                                                 removed="[network]")),
     ("site glossary", lambda r: (r / "glossary.yml").write_text("groups:\n  - [kbanswer, 答案标记]\n",
                                                                 encoding="utf-8")),
-    ("mkdocs.yml options", lambda r: _site(r, related=2, hub_word="8848")),
+    ("mkdocs.yml options", lambda r: _site(r, related=2, hub_word="8848", formerly="[old-guide]", removed="[network]")),
 ]
 
 
@@ -175,5 +182,10 @@ def test_every_kind_of_edit_leaves_the_live_site_equal_to_a_clean_build(root, tm
         assert plugin.serving.session.store.hits > 0
     finally:
         plugin.stop_serving()
-    page = _files(live)["q/question-history-90013/index.html"].decode()
+    site = _files(live)
+    page = site["q/question-history-90013/index.html"].decode()
     assert "更新于 2025-03-04" in page  # the `updated` field reached the entry page
+    # the hub's former slugs: the one dropped is gone, the others lead to the hub or the index
+    assert "troubleshooting/port-numbers/index.html" not in site
+    assert 'url=../ports/"' in site["troubleshooting/old-guide/index.html"].decode()
+    assert 'url=../"' in site["troubleshooting/network/index.html"].decode()

@@ -65,8 +65,24 @@ def test_the_worker_ranks_the_sample_content_as_kb_search(sample_content_dir, tm
     index = indexes(sample_content_dir, tmp_path / "site")
     queries = ["Nacos 2.x 客户端连接服务端报 Connection refused", "密码", "heartbeat", "配置 刷新 不生效",
                "客戶端讀取不到設定", "leader election", "NacosException 403", "docker standalone", "内存",
-               "mysql8.0 驱动", "nacos2.2.3"]
+               "mysql8.0 驱动", "nacos2.2.3", "config not refreshing", "registering instances failed"]
     assert _compare(index, tmp_path / "site", queries) == []
+
+
+def test_the_worker_stems_words_as_kb_search():
+    """The worker finds another form of an unknown word by its stem (query._same_stem): its
+    stemmer is analyze.stem, word for word."""
+    from kb_builder.analyze import stem
+
+    words = ["refreshing", "refreshed", "refreshes", "caching", "cached", "hopping", "hoping", "agreed", "feed",
+             "happily", "says", "boys", "classes", "ponies", "status", "running", "filing", "fizzed", "troubled",
+             "rated", "yield", "sky", "tried", "hopeful", "register", "registering", "updating", "Mixed", "nacos2",
+             "a", "abc", "abcd", "seeing", "skiing", "bed", "fixing", "waxed", "plays", "sees"]
+    script = (f"const w = require({json.dumps(str(WORKER))}); "
+              f"for (const x of {json.dumps(words)}) console.log(w.stem(x))")
+    proc = subprocess.run([_node(), "-e", script], capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.split() == [stem(w) for w in words]
 
 
 @pytest.mark.corpus

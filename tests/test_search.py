@@ -104,6 +104,15 @@ def test_typo_tolerance_for_latin_words(index):
     assert top(index, "nacso 是什么") == ["intro"]
 
 
+def test_a_form_of_a_word_the_site_never_writes_finds_the_forms_it_does(index):
+    # The site writes "refresh" and "publishing", never "refreshing" or "published".
+    assert top(index, "refreshing") == ["cfg"]
+    assert top(index, "config not refreshing") == ["cfg"]
+    assert top(index, "published") == ["cfg"]
+    groups, _ = parse(index.vocabulary(), "refreshing")  # the known form, and its glossary synonyms
+    assert {("refresh",), ("刷新",)} <= {alt.tokens for alt in groups[0].alts}
+
+
 def test_traditional_characters(index):
     assert top(index, "客戶端不發送心跳") == ["hb"]
     assert top(index, "開啟鑒權後登錄失敗") == ["auth"]

@@ -250,6 +250,45 @@ function spellingNeighbours(word) {
   return found.slice(0, 3).map(x => x[2])
 }
 
+/* analyze.stem, step for step: plurals, -ed and -ing, a final y, a final e. */
+const VOWEL = /[aeiou]|(?<=[^aeiou])y/, DOUBLE = /([^aeiouslz])\1$/, SHORT = /^[^aeiou]*[aeiouy][^aeiouwxy]$/
+function stem(word) {
+  if (word.length <= 3 || !/^[A-Za-z]+$/.test(word)) return word
+  let w = word
+  if (w.endsWith("sses") || w.endsWith("ies")) w = w.slice(0, -2)
+  else if (w.endsWith("s") && !w.endsWith("ss") && !w.endsWith("us")) w = w.slice(0, -1)
+  if (w.endsWith("eed")) {
+    if (VOWEL.test(w.slice(0, -3))) w = w.slice(0, -1)
+  } else {
+    for (const suffix of ["ing", "ed"]) {
+      const head = w.slice(0, w.length - suffix.length)
+      if (w.endsWith(suffix) && head.length > 1 && VOWEL.test(head)) {
+        w = head
+        if (w.endsWith("at") || w.endsWith("bl") || w.endsWith("iz")) w += "e"
+        else if (DOUBLE.test(w)) w = w.slice(0, -1)
+        else if (SHORT.test(w)) w += "e"
+        break
+      }
+    }
+  }
+  if (w.endsWith("y") && w.length > 2 && VOWEL.test(w.slice(0, -1))) w = w.slice(0, -1) + "i"
+  if (w.endsWith("e") && w.length > 4) w = w.slice(0, -1)
+  return w
+}
+
+/* Known words of an unknown word's stem, most common first (query._same_stem): a stem
+   keeps the first letter, so they are in the word's shard. */
+function sameStem(word) {
+  const key = stem(word)
+  if (key === word || !/^[\x00-\x7f]+$/.test(word)) return []
+  return latinTerms(word)
+    .filter(t => t[0] === word[0] && t !== word && stem(t) === key)
+    .map(t => [-df(t), t])
+    .sort((a, b) => a[0] - b[0] || (a[1] < b[1] ? -1 : 1))
+    .slice(0, 4)
+    .map(x => x[1])
+}
+
 function completions(word) {
   if (word.length < 2) return []
   return latinTerms(word)
@@ -339,13 +378,19 @@ function parse(raw, folded, tokens, typing) {
         alts.push({ toks: [v], w: W.stem })
         marks.push(v)
       }
+      /* Another form of a known word (its stem's), else (below) a misspelling of one. */
+      const forms = postings(tok) === undefined && !variants.length ? sameStem(tok) : []
+      for (const f of forms) {
+        alts.push({ toks: [f], w: W.stem })
+        marks.push(f)
+      }
       /* The word being typed also searches its completions that are more common than itself. */
       const more = typing && idx === last ? completions(tok).filter(c => df(c) > df(tok)) : []
       for (const c of more) {
         alts.push({ toks: [c], w: W.prefix })
         marks.push(c)
       }
-      if (postings(tok) === undefined && !variants.length && !more.length)
+      if (postings(tok) === undefined && !variants.length && !forms.length && !more.length)
         for (const near of spellingNeighbours(tok)) {
           alts.push({ toks: [near], w: W.fuzzy })
           marks.push(near)
@@ -634,4 +679,4 @@ if (typeof module === "undefined" && typeof addEventListener === "function")
 
 /* For tests in Node: the pure functions. */
 if (typeof module !== "undefined")
-  module.exports = { escapeHTML, osa, handler, analyse: async q => { const raw = q, clean = [...raw.normalize("NFKC")].map(ch => /[\p{C}]/u.test(ch) ? " " : ch).join(""), folded = fold(clean); const starts = []; for (const m of folded.matchAll(TOKEN)) if (isCjk(m[0][0])) starts.push(...m[0]); else starts.push(m[0]); for (const p of subwordsOf(clean)) starts.push(p); await load(starts); const tokens = segment(folded); await load(glossaryTokens(tokens)); const r = parse(clean, folded, tokens, false); await load(r.groups.flatMap(g => g.alts.flatMap(a => a.toks))); return r } }
+  module.exports = { escapeHTML, osa, stem, handler, analyse: async q => { const raw = q, clean = [...raw.normalize("NFKC")].map(ch => /[\p{C}]/u.test(ch) ? " " : ch).join(""), folded = fold(clean); const starts = []; for (const m of folded.matchAll(TOKEN)) if (isCjk(m[0][0])) starts.push(...m[0]); else starts.push(m[0]); for (const p of subwordsOf(clean)) starts.push(p); await load(starts); const tokens = segment(folded); await load(glossaryTokens(tokens)); const r = parse(clean, folded, tokens, false); await load(r.groups.flatMap(g => g.alts.flatMap(a => a.toks))); return r } }
