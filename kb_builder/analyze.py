@@ -25,9 +25,11 @@ UNKNOWN_WORD_FREQ = 500  # the segmentation frequency shipped for words jieba's 
 __all__ = ["Analyzer", "Segmentations", "VocabSegmenter", "fold", "has_cjk", "is_stopword", "subwords",
            "cjk_bigrams", "plain_text", "stem", "to_simplified"]
 
-_CJK_CLASS = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
+_CJK_RANGES = ((0x3400, 0x4DBF), (0x4E00, 0x9FFF), (0xF900, 0xFAFF))
+_CJK_CLASS = "".join(f"{chr(lo)}-{chr(hi)}" for lo, hi in _CJK_RANGES)
 _CJK = re.compile(f"[{_CJK_CLASS}]")
 _CJK_RUN = re.compile(f"[{_CJK_CLASS}]+")
+_SURROGATE = re.compile("([\ud800-\udfff]+)")
 _TOKEN = re.compile(rf"[a-z0-9][a-z0-9_.+#-]*[a-z0-9+#]|[a-z0-9]|[{_CJK_CLASS}]+")
 # Latin identifiers as written (before case folding), for camelCase splitting.
 _LATIN_RAW = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.+#-]*[A-Za-z0-9+#]|[A-Za-z0-9]")
@@ -47,50 +49,32 @@ STOPWORDS = frozenset(
 
 @cache
 def _converter():
-    from opencc import OpenCC  # opencc-python-reimplemented: pure Python tables
+    import opencc
 
-    return OpenCC("t2s")
-
-
-@cache
-def _t2s_triggers() -> frozenset[str] | None:
-    """Characters without which the t2s conversion cannot change a text (None: unknown).
-
-    The pure-Python converter costs about as much as jieba; most text is already
-    Simplified, and only text holding one of these characters can match a
-    dictionary entry that changes it."""
-    try:
-        conv = _converter()
-        conv.convert("\u8aaa")  # loads the dictionaries
-        triggers: set[str] = set()
-        phrases: list[tuple[str, str]] = []
-        for group in conv._dict_chain_data:
-            for entry in group:
-                table = entry[-1] if isinstance(entry, tuple) else entry
-                for key, value in table.items():
-                    if value.split(" ")[0] == key:
-                        continue
-                    if len(key) == 1:
-                        triggers.add(key)
-                    else:
-                        phrases.append((key, value))
-        for key, _ in phrases:  # a changing phrase with no changing character: its characters count
-            if not any(ch in triggers for ch in key):
-                triggers.update(key)
-        return frozenset(triggers)
-    except Exception:  # another OpenCC implementation: always convert
-        return None
+    # opencc-python-reimplemented installs the same import name: with both packages
+    # installed, the one installed last wins, so say which one is needed.
+    if not hasattr(opencc, "__version__"):
+        raise RuntimeError(
+            f"the `opencc` module at {opencc.__file__} is not the OpenCC package kb_builder needs "
+            "(another package installs the same name, e.g. opencc-python-reimplemented): "
+            "pip uninstall it, then pip install --force-reinstall opencc")
+    return opencc.OpenCC("t2s")
 
 
 @cache
 def simplified_characters() -> dict[str, str]:
     """Every character the Traditional -> Simplified conversion changes on its own, and what
-    it becomes (the browser's search worker folds queries with this table)."""
-    out = {}
-    for ch in sorted(_t2s_triggers() or ()):
-        simple = to_simplified(ch)
-        if len(simple) == 1 and simple != ch:
-            out[ch] = simple
+    it becomes, as `fold` converts it alone (the browser's search worker folds queries with
+    this table, after NFKC: so only characters NFKC keeps)."""
+    chars = [chr(c) for lo, hi in _CJK_RANGES for c in range(lo, hi + 1)]
+    chars = [ch for ch in chars if unicodedata.normalize("NFKC", ch) == ch]
+    # One call for all: a line break ends every phrase, so each line is converted alone.
+    converted = _converter().convert("\n".join(chars)).split("\n")
+    if len(converted) != len(chars):
+        raise RuntimeError(f"OpenCC t2s turned {len(chars)} lines into {len(converted)}")
+    out = {ch: simple for ch, simple in zip(chars, converted) if len(simple) == 1 and simple != ch}
+    if not out:  # missing dictionaries must not silently turn off folding
+        raise RuntimeError("OpenCC t2s converted no Traditional character: its dictionaries are missing")
     return out
 
 
@@ -105,29 +89,16 @@ def fold_characters(text: str) -> str:
     return unicodedata.normalize("NFKC", text).translate(_simplified_table()).lower()
 
 
-@lru_cache(maxsize=50_000)
-def _convert_run(run: str) -> str:
-    # The same runs come back (a body is folded to segment it and again for its stored
-    # copy; titles also feed the bigrams): each run is converted once.
-    conv = _converter()
-    return conv._convert(run, conv._dict_chain_data)
-
-
 def to_simplified(text: str) -> str:
     if not _CJK.search(text):
         return text
-    triggers = _t2s_triggers()
-    if triggers is None:
-        return _converter().convert(text)
-    if triggers.isdisjoint(text):
-        return text
-    # OpenCC converts the runs between separators one by one: convert only the runs
-    # that hold a trigger (the same result, at a fraction of the cost).
-    parts = _converter().split_chars_re.split(text)
-    for i in range(0, len(parts), 2):
-        if not triggers.isdisjoint(parts[i]):
-            parts[i] = _convert_run(parts[i])
-    return "".join(parts)
+    convert = _converter().convert
+    if not _SURROGATE.search(text):
+        return convert(text)
+    # OpenCC takes UTF-8, which has no lone surrogates (a command line's undecodable
+    # bytes): they are kept as they are and the text between them converted.
+    parts = _SURROGATE.split(text)
+    return "".join(part if i % 2 else convert(part) for i, part in enumerate(parts))
 
 
 def fold(text: str) -> str:

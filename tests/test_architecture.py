@@ -19,8 +19,6 @@ MAX_LINES = 600
 # (or loads data that ships with a package), so keeping them changes no result.
 PURE_CACHES = {
     "analyze._converter": "OpenCC's tables",
-    "analyze._t2s_triggers": "derived from OpenCC's tables",
-    "analyze._convert_run": "a pure function of the run",
     "analyze.stem": "a pure function of the word",
     "analyze.simplified_characters": "derived from OpenCC's tables",
     "analyze._simplified_table": "derived from OpenCC's tables",

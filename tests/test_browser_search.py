@@ -363,6 +363,7 @@ def test_small_site_chinese_english_traditional_mixed(small_site):
     assert _first(be, box, "heartbeat")[0] == "question-history-2"
     # Traditional characters are folded to Simplified.
     assert _first(be, box, "命名空間")[0] == "question-history-3"
+    assert _first(be, box, "服務註冊")[0] == "question-history-1"
     # Latin glued to Chinese is split from it.
     assert _first(be, box, "什么是nacos")[0] == "question-history-5"
     assert box.errors == []
