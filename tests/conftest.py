@@ -56,6 +56,11 @@ def corpus(corpus_dir):
     return read_corpus(corpus_dir)
 
 
+def missing_expected(folder: Path, cases, suffix: str) -> list[str]:
+    """Named fixture cases (`<name>.md`) that have no expected output (`<name><suffix>`) beside them."""
+    return [f"{name}.md has no {name}{suffix}" for name in cases if not (folder / f"{name}{suffix}").is_file()]
+
+
 def need_browser(reason: str) -> None:
     """Skip a browser test on a machine without Chromium, but never in CI."""
     import os

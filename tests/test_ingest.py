@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from conftest import missing_expected
 
 from kb_builder.frontmatter import Findings, decode, split_front_matter
 from kb_builder.ingest import read_corpus, read_entry
@@ -21,8 +22,7 @@ BOILERPLATE = ("答疑服务说明", "差评", "<font", "### 反馈")
 
 def test_every_fixture_has_expected_output():
     assert len(CASES) >= 9
-    for name in CASES:
-        assert (FIXTURES / f"{name}.expected.json").is_file(), f"{name}.md has no {name}.expected.json"
+    assert missing_expected(FIXTURES, CASES, ".expected.json") == []
 
 
 @pytest.mark.parametrize("name", CASES)

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import markdown
 import pytest
+from conftest import missing_expected
 import yaml
 from hypothesis import given, settings, strategies as st
 
@@ -86,8 +87,7 @@ def render():
 
 def test_every_fixture_has_its_expected_output():
     assert len(CASES) >= 12
-    for name in CASES:
-        assert (FIXTURES / f"{name}.expected.md").is_file(), f"{name}.md has no {name}.expected.md"
+    assert missing_expected(FIXTURES, CASES, ".expected.md") == []
 
 
 @pytest.mark.parametrize("name", CASES)

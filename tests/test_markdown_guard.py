@@ -8,6 +8,7 @@ import re
 from pathlib import Path
 
 import pytest
+from conftest import missing_expected
 from hostile_checks import ArticleScan, Scan
 from test_listindent import _converter
 
@@ -23,8 +24,7 @@ def _read(name: str) -> str:
 
 def test_every_fixture_has_its_expected_output():
     assert len(CASES) >= 10
-    for name in CASES:
-        assert (FIXTURES / f"{name}.expected.md").is_file(), f"{name}.md has no {name}.expected.md"
+    assert missing_expected(FIXTURES, CASES, ".expected.md") == []
 
 
 @pytest.mark.parametrize("name", CASES)
