@@ -32,15 +32,13 @@ _RUNS = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+|[a-z0-9]+(?:[._-
 def answer_bag(answer: str) -> Bag:
     """An answer's terms: each pair of neighbouring Chinese characters (a single character
     alone), and each Latin word of two characters or more that is not a stop-word."""
-    counts: Counter = Counter()
+    found: list[str] = []
     for run in _RUNS.findall(fold_characters(answer[:ANSWER_CHARS])):
-        if has_cjk(run[0]):
-            if len(run) == 1:
-                counts[run] += 1
-            else:
-                counts.update(map(add, run[:-1], run[1:]))
+        if run[0] > "z":  # a Chinese run (the pattern finds no other)
+            found.extend(map(add, run[:-1], run[1:]) if len(run) > 1 else (run,))
         elif len(run) > 1 and run not in STOPWORDS:
-            counts[run] += 1
+            found.append(run)
+    counts = Counter(found)
     # Interned: the same pairs recur in every answer, and a corpus keeps all its bags.
     terms = tuple(map(sys.intern, counts))
     return Bag(terms, array("H", map(counts.__getitem__, terms)))  # at most ANSWER_CHARS each

@@ -5,8 +5,8 @@
   word, and answers that say alike things (answers.py); one representative per
   duplicate group;
 * duplicate groups ("Also asked as"): near-identical questions, questions asking
-  about the same words, and questions asked again in other words (ordinary.asked_again:
-  a group takes a question only when it is asked again with each of its members);
+  about the same words, and questions asked again in other words (also_asked.py: a
+  group takes a question only when it is asked again with each of its members);
 * references and backlinks (references.py);
 * symptom hubs (hubs.py) and the error-message index (errors.py, error_groups.py);
 * a JSON-serialisable summary.
@@ -24,19 +24,20 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Mapping, Sequence
 
+from .also_asked import Answers, Verdicts, join_asked_again
 from .analyze import Analyzer, fold
-from .answers import ALIKE, MIN_TERMS, answer_bag
+from .answers import ALIKE, answer_bag
 from .asked import kinds_of
 from .error_groups import ErrorGroups, group_signatures
 from .error_repair import repair
 from .errors import Signature, extract_signatures
 from .hubs import DEFAULT_HUBS, HubDoc, HubRules, assign_hubs, hub_doc, hub_rules_from_text, placements, standings
 from .model import EntryLinks, NormalizedEntry, Reference, Related
-from .ordinary import (Rarity, Wording, asked_again, asks_the_same, echoed, form_words, learn, may_link, meaningful,
-                       rarity, share_said, text_key, wording)
+from .ordinary import (Rarity, Wording, asks_the_same, echoed, form_words, learn, may_link, meaningful, rarity,
+                       text_key, wording)
 from .references import (LinkMaps, References, ResolverInput, TitleResolver, body_links, near_identical,
                          resolve_references, title_key)
-from .similar import Bag, Similar, Unit, Units, cosine, similar, unit_vectors
+from .similar import Similar, Units, similar, unit_vectors
 from .store import Store
 from .terminal import clean_lines
 from .unionfind import UnionFind
@@ -179,19 +180,6 @@ def entry_signatures(title: str, question: str, products: tuple[str, ...]) -> tu
 
 # --------------------------------------------------------------------------- duplicates and related
 
-@dataclass(frozen=True)
-class Answers:
-    """The entries' answers as the graph compares them: bags and unit vectors (answers.py)."""
-
-    bags: tuple[Bag, ...]
-    units: tuple[Unit, ...]
-
-    def alike(self, i: int, j: int) -> float | None:
-        """How alike the answers of entries i and j are (None when one is too short to tell)."""
-        a, b = self.units[min(i, j)], self.units[max(i, j)]
-        return cosine(a, b) if min(len(a.terms), len(b.terms)) >= MIN_TERMS else None
-
-
 def _pairs(neighbours: Sequence[Sequence[tuple[float, int]]]) -> list[tuple[int, int]]:
     """Each pair of neighbours once, (lower, higher) position, whichever list holds it."""
     return sorted({(min(i, j), max(i, j)) for i, near in enumerate(neighbours) for _, j in near if i != j})
@@ -199,11 +187,12 @@ def _pairs(neighbours: Sequence[Sequence[tuple[float, int]]]) -> list[tuple[int,
 
 def _duplicates(ids: Sequence[str], keys: Sequence[str], wordings: Sequence[Wording],
                 neighbours: Sequence[Sequence[tuple[float, int]]], known: Mapping[tuple[str, str], bool],
-                asked: dict[tuple[str, str], bool], weights: Rarity, answers: Answers) -> tuple[tuple[str, ...], ...]:
+                asked: dict[tuple[str, str], bool], weights: Rarity, answers: Answers, known_verdicts: Verdicts,
+                verdicts: Verdicts) -> tuple[tuple[str, ...], ...]:
     """Groups of the same normalised question, or, among close neighbours, near-identical
     text or questions asking about the same words; then questions asked again in other
-    words, each joining a group only when it is asked again with every member of it.
-    `known`: near_identical answers already known per pair of keys; `asked` gets this call's."""
+    words (also_asked.py).  `known`: near_identical answers already known per pair of keys;
+    `asked` gets this call's; `known_verdicts` and `verdicts` likewise for also_asked."""
     def same(a: str, b: str) -> bool:
         found = asked.get((a, b))
         if found is None:
@@ -230,40 +219,9 @@ def _duplicates(ids: Sequence[str], keys: Sequence[str], wordings: Sequence[Word
     groups_by_root: dict[int, list[int]] = defaultdict(list)
     for i in range(len(ids)):
         groups_by_root[uf.find(i)].append(i)
-    _join_asked_again(pairs, uf, groups_by_root, wordings, weights, answers)
+    join_asked_again(ids, pairs, uf, groups_by_root, wordings, weights, answers, known_verdicts, verdicts)
     return tuple(sorted(
         (tuple(sorted(ids[i] for i in members)) for members in groups_by_root.values() if len(members) > 1)))
-
-
-def _join_asked_again(pairs: Sequence[tuple[int, int]], uf: UnionFind, groups_by_root: dict[int, list[int]],
-                      wordings: Sequence[Wording], weights: Rarity, answers: Answers) -> None:
-    """Join the groups (`groups_by_root`, updated) of questions asked again in other words,
-    closest pairs first, when every member of one is asked again with every member of the
-    other, or was grouped with it by the rules above: small additions never chain two
-    questions that ask different things into one group."""
-    first_root = {i: uf.find(i) for i in range(len(wordings))}
-    found: dict[tuple[int, int], bool] = {}
-
-    def again(i: int, j: int) -> bool:
-        i, j = min(i, j), max(i, j)
-        if (i, j) not in found:
-            found[(i, j)] = asked_again(wordings[i], wordings[j], weights, answers.bags[i], answers.bags[j],
-                                        lambda: answers.alike(i, j))
-        return found[(i, j)]
-
-    def closeness(i: int, j: int) -> float:
-        return min(share_said(wordings[i], wordings[j], weights), share_said(wordings[j], wordings[i], weights))
-
-    closest = sorted(((closeness(i, j), i, j) for i, j in pairs if first_root[i] != first_root[j] and again(i, j)),
-                     key=lambda sij: (-sij[0], sij[1], sij[2]))
-    for _, i, j in closest:
-        a, b = uf.find(i), uf.find(j)
-        if a == b or not all(first_root[x] == first_root[y] or again(x, y)
-                             for x in groups_by_root[a] for y in groups_by_root[b]):
-            continue
-        members = groups_by_root.pop(a) + groups_by_root.pop(b)
-        uf.union(a, b)
-        groups_by_root[uf.find(a)] = members
 
 
 def _related(ids: Sequence[str], wordings: Sequence[Wording], neighbours: Sequence[Sequence[tuple[float, int]]],
@@ -319,6 +277,7 @@ class Linked:
     group_of: dict[str, tuple[str, ...]]
     related: dict[str, tuple[Related, ...]]
     pairs: dict[tuple[str, str], bool] = field(compare=False)  # near_identical answers asked
+    verdicts: Verdicts = field(compare=False)  # also_asked's verdicts on the pairs asked
 
 
 def duplicates_and_related(previous: Linked | None, ids: tuple[str, ...], keys: tuple[str, ...],
@@ -327,14 +286,15 @@ def duplicates_and_related(previous: Linked | None, ids: tuple[str, ...], keys: 
     """Groups of duplicates and related lists; the previous result lends its pair answers
     and the lists of unchanged neighbour lists."""
     asked: dict[tuple[str, str], bool] = {}
+    verdicts: Verdicts = {}
     neighbours = sim.neighbours
     answers = Answers(units.bags, units.units)
     duplicate_groups = _duplicates(ids, keys, wordings, neighbours, previous.pairs if previous else {}, asked,
-                                   weights, answers)
+                                   weights, answers, previous.verdicts if previous else {}, verdicts)
     group_of = {eid: group for group in duplicate_groups for eid in group}
     related = _related(ids, wordings, neighbours, group_of, related_limit, min_score, answers, previous)
     return Linked(ids, wordings, neighbours, (related_limit, min_score), answers, duplicate_groups, group_of,
-                  related, asked)
+                  related, asked, verdicts)
 
 
 def new_resolver(previous: TitleResolver | None, given: ResolverInput, analyzer: Analyzer) -> TitleResolver:

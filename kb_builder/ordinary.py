@@ -271,23 +271,37 @@ def _unsaid(a: Wording, b: Wording) -> tuple[str, ...]:
     return tuple(w for w in a.meaning if not b.says(w))
 
 
+def may_be_asked_again(a: Wording, b: Wording, a_answer: Bag, b_answer: Bag) -> bool:
+    """What `asked_again` asks of the questions alone and of the answers' words, not of
+    the corpus (a verdict that stands while both entries read the same): the same kind of
+    question, no number on each side the other lacks, words added on one side only, and
+    the other's answer speaking of them."""
+    if _other_kinds(a, b):
+        return False
+    if (a.numbers - b.numbers) and (b.numbers - a.numbers):
+        return False
+    added, own, other = _unsaid(a, b), a_answer, b_answer
+    if added:
+        if any(not a.says(w) for w in b.meaning):  # each asks about something the other does not
+            return False
+    else:
+        added, own, other = _unsaid(b, a), b_answer, a_answer
+    # Detail one question adds is part of the other's question when the other's answer
+    # speaks of it too (or its own answer does not: then it is not what is asked).
+    return not any(uses(own, w) and not uses(other, w) for w in added)
+
+
 def asked_again(a: Wording, b: Wording, weights: Rarity, a_answer: Bag, b_answer: Bag,
                 alike: Callable[[], float | None]) -> bool:
     """Whether `b` asks `a`'s question again in other words (see the module's docstring);
     `a_answer` and `b_answer`: their answers' bags (answers.py); `alike()`: how alike the
     answers are (None when one is too short to tell), asked last: it costs the most."""
-    if _other_kinds(a, b):
-        return False
-    if (a.numbers - b.numbers) and (b.numbers - a.numbers):
-        return False
-    added_a, added_b = _unsaid(a, b), _unsaid(b, a)
-    if added_a and added_b:  # each asks about something the other does not
-        return False
-    # Detail one question adds is part of the other's question when the other's answer
-    # speaks of it too (or its own answer does not: then it is not what is asked).
-    added, own, other = (added_a, a_answer, b_answer) if added_a else (added_b, b_answer, a_answer)
-    if any(uses(own, w) and not uses(other, w) for w in added):
-        return False
+    return may_be_asked_again(a, b, a_answer, b_answer) and close_enough(a, b, weights, alike)
+
+
+def close_enough(a: Wording, b: Wording, weights: Rarity, alike: Callable[[], float | None]) -> bool:
+    """The rest of `asked_again`: each says `SAME_SHARE` of the other's words, and the
+    answers are alike."""
     if min(share_said(a, b, weights), share_said(b, a, weights)) < SAME_SHARE:
         return False
     found = alike()

@@ -211,9 +211,6 @@ class Bag:
     terms: tuple[str, ...]
     counts: array  # of "H": how often each term occurs
 
-    def items(self):
-        return zip(self.terms, self.counts)
-
     def keys(self) -> tuple[str, ...]:
         return self.terms
 
@@ -241,9 +238,29 @@ def cosine(a: Unit, b: Unit) -> float:
     return sum(map(mul, a.values, map(other.get, a.terms, repeat(0.0))))
 
 
-def _unit(bag: Bag, df: Mapping[str, int], n: int) -> Unit:
-    # `_vector` keeps the bag's order: the unit shares the bag's tuple of terms
-    return Unit(bag.terms, array("d", _vector(bag, df, n).values()))
+def _unit(bag: Bag, idf: Mapping[str, float]) -> Unit:
+    """A bag's unit TF-IDF vector (log-scaled counts), in the bag's order: it shares the
+    bag's tuple of terms.  Computed a whole bag at a time: bags hold hundreds of terms."""
+    values = list(map(mul, map(_tf, bag.counts), map(idf.__getitem__, bag.terms)))
+    norm = math.sqrt(sum(map(mul, values, values))) or 1.0
+    return Unit(bag.terms, array("d", map(norm.__rtruediv__, values)))
+
+
+@lru_cache(maxsize=4096)
+def _tf(count: int) -> float:
+    return 1 + math.log(count)
+
+
+class _Idf(dict):
+    """Each term's idf, computed when first asked for (an edit recomputes a few bags)."""
+
+    def __init__(self, df: Mapping[str, int], n: int):
+        super().__init__()
+        self.df, self.n = df, _df_step(n)
+
+    def __missing__(self, term: str) -> float:
+        value = self[term] = math.log(1 + self.n / _df_step(self.df[term]))
+        return value
 
 
 @dataclass
@@ -262,7 +279,8 @@ def unit_vectors(previous: Units | None, ids: tuple[str, ...], bags: tuple[Bag, 
     n = len(ids)
     if previous is None or _df_step(n) != _df_step(len(previous.ids)) or len(set(ids)) != n:
         df = _document_frequencies(bags)
-        return Units(ids, bags, df, tuple(_unit(b, df, n) for b in bags))
+        idf = _Idf(df, n)
+        return Units(ids, bags, df, tuple(_unit(b, idf) for b in bags))
     old_at = {eid: k for k, eid in enumerate(previous.ids)}
     was = [old_at.get(eid) for eid in ids]
     gone = set(range(len(previous.ids))) - {k for k in was if k is not None}
@@ -282,6 +300,7 @@ def unit_vectors(previous: Units | None, ids: tuple[str, ...], bags: tuple[Bag, 
         if df[t] <= 0:
             del df[t]
     moved = {t for t in touched if _df_step(df.get(t, 0)) != _df_step(previous.df.get(t, 0))}
+    idf = _Idf(df, n)
     units = tuple(previous.units[k] if k is not None and _same(bag, previous.bags[k]) and moved.isdisjoint(bag.terms)
-                  else _unit(bag, df, n) for bag, k in zip(bags, was))
+                  else _unit(bag, idf) for bag, k in zip(bags, was))
     return Units(ids, bags, df, units)
