@@ -161,16 +161,35 @@ def test_unit_vectors_after_a_change_equal_a_fresh_computation(seed):
         previous = kept
 
 
-def test_an_answer_edit_is_followed_by_the_live_graph():
-    """After an answer stops speaking of cleaning logs, the graph kept between rebuilds drops
-    the link the answers made, as a clean build does."""
-    before = [entry("clean", "linux 部署后日志怎么清理", f"在 Linux 上{LOGS}"),
-              entry("full", "linux 部署以后日志文件越来越大占满磁盘", f"Linux 服务器上{LOGS}")] + FILLERS
-    after = list(before)
-    after[1] = entry("full", before[1].entry.title, f"Linux 上{PORT}")
+def live_and_clean(before: list[NormalizedEntry], edited: NormalizedEntry) -> tuple[link.Graph, link.Graph]:
+    """The graph of `before`, then the graph kept between rebuilds after `edited` replaced
+    the entry of its id (checked against a fresh computation at each step, and against a
+    clean build)."""
+    after = [edited if n.entry.id == edited.entry.id else n for n in before]
     store = Store(verify=True)
     first = link.build_graph(before, min_score=LOW, store=store)
     store.end_build()
     kept = link.build_graph(after, min_score=LOW, store=store)
     assert kept == link.build_graph(after, min_score=LOW)
+    return first, kept
+
+
+def test_an_answer_edit_is_followed_by_the_live_graph():
+    """After an answer stops speaking of cleaning logs, the graph kept between rebuilds drops
+    the link the answers made, as a clean build does."""
+    before = [entry("clean", "linux 部署后日志怎么清理", f"在 Linux 上{LOGS}"),
+              entry("full", "linux 部署以后日志文件越来越大占满磁盘", f"Linux 服务器上{LOGS}")] + FILLERS
+    first, kept = live_and_clean(before, entry("full", before[1].entry.title, f"Linux 上{PORT}"))
     assert "full" in related(first, "clean") and "full" not in related(kept, "clean")
+
+
+def test_an_answer_edit_that_ends_a_question_asked_again_is_followed_by_the_live_graph():
+    """The verdicts on pairs kept between rebuilds are asked again of an edited entry: once
+    the answer of 'linux部署nacos' no longer speaks of an environment, '如何在Linux环境下部署nacos'
+    adds something it does not answer: no longer the same question, in the kept graph as in
+    a clean build."""
+    before = [entry("linux", "linux部署nacos", f"在 Linux 环境下{DEPLOY}"),
+              entry("linux-env", "如何在Linux环境下部署nacos", f"Linux 环境中{DEPLOY}注意防火墙放行端口。"),
+              entry("plain", "部署nacos单机", DEPLOY)] + FILLERS
+    first, kept = live_and_clean(before, entry("linux", before[0].entry.title, f"在 Linux 上{DEPLOY}"))
+    assert first.links["linux"].also_asked == ("linux-env",) and kept.links["linux"].also_asked == ()
