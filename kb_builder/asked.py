@@ -67,6 +67,11 @@ def whole_question(title: str, question: str | None) -> str:
     return question if key and _NOT_WORD.sub("", fold(question)).find(key) >= 0 else f"{title}\n{question}"
 
 
+def kinds_of(text: str) -> frozenset[str]:
+    """The kinds of question a text asks ('?why', '?how', ...): none when no phrase says."""
+    return frozenset(_KINDS[int(m.lastgroup[1:])][0] for m in _ASKING.finditer(fold(text[:MAX_CHARS])))
+
+
 def _word(token: str) -> str:
     return token if has_cjk(token) else stem(token)
 

@@ -2,9 +2,11 @@
 
 * related questions: TF-IDF cosine over the ordinary words (ordinary.py) of title,
   question, tags and keywords (similar.py); a link needs more than one shared ordinary
-  word; one representative per duplicate group;
-* duplicate groups ("Also asked as"): near-identical questions, and questions asking
-  about the same words;
+  word, and answers that say alike things (answers.py); one representative per
+  duplicate group;
+* duplicate groups ("Also asked as"): near-identical questions, questions asking
+  about the same words, and questions asked again in other words (also_asked.py: a
+  group takes a question only when it is asked again with each of its members);
 * references and backlinks (references.py);
 * symptom hubs (hubs.py) and the error-message index (errors.py, error_groups.py);
 * a JSON-serialisable summary.
@@ -22,23 +24,28 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Mapping, Sequence
 
+from .also_asked import Answers, Verdicts, join_asked_again
 from .analyze import Analyzer, fold
+from .answers import ALIKE, answer_bag
+from .asked import kinds_of
 from .error_groups import ErrorGroups, group_signatures
 from .error_repair import repair
 from .errors import Signature, extract_signatures
 from .hubs import DEFAULT_HUBS, HubDoc, HubRules, assign_hubs, hub_doc, hub_rules_from_text, placements, standings
 from .model import EntryLinks, NormalizedEntry, Reference, Related
-from .ordinary import Wording, asks_the_same, echoed, form_words, learn, may_link, meaningful, text_key, wording
+from .ordinary import (Rarity, Wording, asks_the_same, echoed, form_words, learn, may_link, meaningful, rarity,
+                       text_key, wording)
 from .references import (LinkMaps, References, ResolverInput, TitleResolver, body_links, near_identical,
                          combine_references, entry_references, title_key)
-from .similar import Similar, similar
+from .similar import Similar, Units, similar, unit_vectors
 from .store import Store
 from .terminal import clean_lines
 from .unionfind import UnionFind
 
 # Below this cosine, links sharing two ordinary words are still mostly about the same area
-# rather than the same problem (judged samples: benchmarks/related_quality.py).
-DEFAULT_MIN_SCORE = 0.3
+# rather than the same problem, even with answers alike (judged samples:
+# benchmarks/related_quality.py).
+DEFAULT_MIN_SCORE = 0.25
 MAX_POSTINGS = 400  # terms in more entries than this do not generate candidates
 
 
@@ -81,7 +88,7 @@ class Parts:
     words: tuple[str, ...]  # the words of the title and question, in order (ordinary.py)
     held: frozenset[str]  # every weighted term
     text: str  # the title and question as ordinary.text_key keeps them
-
+    kinds: frozenset[str]  # the kinds of question it asks (asked.kinds_of)
 
 
 def _weighted_terms(n: NormalizedEntry, title: str, question: str, analyzer: Analyzer) -> dict[str, float]:
@@ -127,7 +134,7 @@ def entry_parts(previous: Parts | None, n: NormalizedEntry, analyzer: Analyzer) 
     words = tuple(dict.fromkeys(analyzer.terms(title[:2000]) + analyzer.terms(question[:2000])))
     return Parts(n, analyzer, title, question, weights, hub,
                  frozenset(re.findall(r"[a-z][a-z0-9-]{2,}", fold(n.entry.title))), texts, words,
-                 frozenset(weights), text_key(title[:2000], question[:2000]))
+                 frozenset(weights), text_key(title[:2000], question[:2000]), kinds_of(f"{title}\n{question}"))
 
 
 def _same_reading(a: NormalizedEntry, b: NormalizedEntry) -> bool:
@@ -143,8 +150,8 @@ def _with_analyzer(parts: Parts, analyzer: Analyzer) -> Parts:
 
 
 def _same_parts(a: Parts, b: Parts) -> bool:
-    return (a.title, a.question, a.weights, a.hub, a.title_words, a.texts, a.words, a.text) == \
-        (b.title, b.question, b.weights, b.hub, b.title_words, b.texts, b.words, b.text)
+    return (a.title, a.question, a.weights, a.hub, a.title_words, a.texts, a.words, a.text, a.kinds) == \
+        (b.title, b.question, b.weights, b.hub, b.title_words, b.texts, b.words, b.text, b.kinds)
 
 
 def products_of(title_words: tuple[frozenset[str], ...]) -> tuple[str, ...]:
@@ -174,12 +181,19 @@ def entry_signatures(title: str, question: str, products: tuple[str, ...]) -> tu
 
 # --------------------------------------------------------------------------- duplicates and related
 
+def _pairs(neighbours: Sequence[Sequence[tuple[float, int]]]) -> list[tuple[int, int]]:
+    """Each pair of neighbours once, (lower, higher) position, whichever list holds it."""
+    return sorted({(min(i, j), max(i, j)) for i, near in enumerate(neighbours) for _, j in near if i != j})
+
+
 def _duplicates(ids: Sequence[str], keys: Sequence[str], wordings: Sequence[Wording],
                 neighbours: Sequence[Sequence[tuple[float, int]]], known: Mapping[tuple[str, str], bool],
-                asked: dict[tuple[str, str], bool]) -> tuple[tuple[str, ...], ...]:
+                asked: dict[tuple[str, str], bool], weights: Rarity, answers: Answers, known_verdicts: Verdicts,
+                verdicts: Verdicts) -> tuple[tuple[str, ...], ...]:
     """Groups of the same normalised question, or, among close neighbours, near-identical
-    text or questions asking about the same words.
-    `known`: near_identical answers already known per pair of keys; `asked` gets this call's."""
+    text or questions asking about the same words; then questions asked again in other
+    words (also_asked.py).  `known`: near_identical answers already known per pair of keys;
+    `asked` gets this call's; `known_verdicts` and `verdicts` likewise for also_asked."""
     def same(a: str, b: str) -> bool:
         found = asked.get((a, b))
         if found is None:
@@ -197,32 +211,33 @@ def _duplicates(ids: Sequence[str], keys: Sequence[str], wordings: Sequence[Word
                 uf.union(first_by_key[key], i)
             else:
                 first_by_key[key] = i
-    for i, near in enumerate(neighbours):
-        for score, j in near:
-            # The text comparison decides; the similarity score only picks the candidates
-            # (it depends on segmentation, which user dictionaries can shift).
-            if j > i and uf.find(i) != uf.find(j) and (same(keys[i], keys[j])
-                                                       or asks_the_same(wordings[i], wordings[j])):
-                uf.union(i, j)
+    pairs = _pairs(neighbours)
+    for i, j in pairs:
+        # The text comparison decides; the similarity score only picks the candidates
+        # (it depends on segmentation, which user dictionaries can shift).
+        if uf.find(i) != uf.find(j) and (same(keys[i], keys[j]) or asks_the_same(wordings[i], wordings[j])):
+            uf.union(i, j)
     groups_by_root: dict[int, list[int]] = defaultdict(list)
     for i in range(len(ids)):
         groups_by_root[uf.find(i)].append(i)
+    join_asked_again(ids, pairs, uf, groups_by_root, wordings, weights, answers, known_verdicts, verdicts)
     return tuple(sorted(
         (tuple(sorted(ids[i] for i in members)) for members in groups_by_root.values() if len(members) > 1)))
 
 
 def _related(ids: Sequence[str], wordings: Sequence[Wording], neighbours: Sequence[Sequence[tuple[float, int]]],
              group_of: Mapping[str, tuple[str, ...]], related_limit: int,
-             min_score: float, previous: "Linked | None" = None) -> dict[str, tuple[Related, ...]]:
-    # A list depends on its neighbour list, the wordings of its entry and of its neighbours
-    # and the duplicate groups: with the same groups and settings, an unchanged (identical)
-    # neighbour list of unchanged wordings keeps its related entries.
+             min_score: float, answers: Answers, previous: "Linked | None" = None) -> dict[str, tuple[Related, ...]]:
+    # A list depends on its neighbour list, the wordings and answers of its entry and of its
+    # neighbours and the duplicate groups: with the same groups and settings, an unchanged
+    # (identical) neighbour list of unchanged wordings and answers keeps its related entries.
     reuse = (previous is not None and previous.ids == ids and previous.group_of == group_of
              and previous.settings == (related_limit, min_score))
     related: dict[str, tuple[Related, ...]] = {}
     for i, near in enumerate(neighbours):
         if reuse and (near is previous.neighbours[i] or near == previous.neighbours[i]) and \
-                all(_same_wording(wordings[k], previous.wordings[k]) for k in (i, *(j for _, j in near))):
+                all(_same_wording(wordings[k], previous.wordings[k]) and answers.units[k] is previous.answers.units[k]
+                    for k in (i, *(j for _, j in near))):
             related[ids[i]] = previous.related[ids[i]]
             continue
         own = set(group_of.get(ids[i], ()))
@@ -232,6 +247,9 @@ def _related(ids: Sequence[str], wordings: Sequence[Wording], neighbours: Sequen
             if score < min_score or len(picked) >= related_limit:
                 break
             if ids[j] in own or ids[j] == ids[i] or not may_link(wordings[i], wordings[j]):
+                continue
+            alike = answers.alike(i, j)
+            if alike is not None and alike < ALIKE:  # answered with other things
                 continue
             group = group_of.get(ids[j])
             if group:  # one representative per duplicate group
@@ -255,24 +273,29 @@ class Linked:
     wordings: tuple[Wording, ...]
     neighbours: Sequence[Sequence[tuple[float, int]]]
     settings: tuple[int, float]
+    answers: Answers
     duplicate_groups: tuple[tuple[str, ...], ...]
     group_of: dict[str, tuple[str, ...]]
     related: dict[str, tuple[Related, ...]]
     pairs: dict[tuple[str, str], bool] = field(compare=False)  # near_identical answers asked
+    verdicts: Verdicts = field(compare=False)  # also_asked's verdicts on the pairs asked
 
 
 def duplicates_and_related(previous: Linked | None, ids: tuple[str, ...], keys: tuple[str, ...],
                            wordings: tuple[Wording, ...], sim: Similar, related_limit: int,
-                           min_score: float) -> Linked:
+                           min_score: float, weights: Rarity, units: Units) -> Linked:
     """Groups of duplicates and related lists; the previous result lends its pair answers
     and the lists of unchanged neighbour lists."""
     asked: dict[tuple[str, str], bool] = {}
+    verdicts: Verdicts = {}
     neighbours = sim.neighbours
-    duplicate_groups = _duplicates(ids, keys, wordings, neighbours, previous.pairs if previous else {}, asked)
+    answers = Answers(units.bags, units.units)
+    duplicate_groups = _duplicates(ids, keys, wordings, neighbours, previous.pairs if previous else {}, asked,
+                                   weights, answers, previous.verdicts if previous else {}, verdicts)
     group_of = {eid: group for group in duplicate_groups for eid in group}
-    related = _related(ids, wordings, neighbours, group_of, related_limit, min_score, previous)
-    return Linked(ids, wordings, neighbours, (related_limit, min_score), duplicate_groups, group_of, related,
-                  asked)
+    related = _related(ids, wordings, neighbours, group_of, related_limit, min_score, answers, previous)
+    return Linked(ids, wordings, neighbours, (related_limit, min_score), answers, duplicate_groups, group_of,
+                  related, asked, verdicts)
 
 
 def new_resolver(previous: TitleResolver | None, given: ResolverInput, analyzer: Analyzer) -> TitleResolver:
@@ -307,13 +330,18 @@ def build_graph(entries: Sequence[NormalizedEntry], analyzer: Analyzer | None = 
     # The words that say nothing about one entry: learned from every question and answer.
     echoes = tuple(store.memo(echoed, p.words, n.entry.answer or "") for p, n in zip(parts, entries))
     vocabulary = store.memo(learn, tuple(p.words for p in parts), echoes, tuple(p.held for p in parts), form_words())
-    wordings = tuple(store.memo(wording, p.words, p.held, p.text, vocabulary) for p in parts)
+    wordings = tuple(store.memo(wording, p.words, p.held, p.text, p.kinds, vocabulary) for p in parts)
     sim = store.derive(similar, ids, tuple(meaningful(p.weights, vocabulary) for p in parts),
                        max(related_limit, 1) + 10, cap)
     keys = tuple(store.memo(duplicate_key, p.question or p.title, products) for p in parts)
 
+    # The answers: what related questions and questions asked again must say alike.
+    units = store.derive(unit_vectors, ids, tuple(store.memo(answer_bag, n.entry.answer or "") for n in entries))
+    weights = store.memo(rarity, wordings)
+
     # --- duplicates and related (one representative per duplicate group)
-    linked = store.derive(duplicates_and_related, ids, keys, wordings, sim, related_limit, min_score)
+    linked = store.derive(duplicates_and_related, ids, keys, wordings, sim, related_limit, min_score, weights,
+                          units)
 
     # --- references and backlinks
     given = ResolverInput(ids, tuple((n.entry.title, n.entry.question) for n in entries),

@@ -18,7 +18,19 @@ use:
   shared word: a version says when something is asked, not what.
 
 The first two are corpus statistics (`learn`); `wording` reduces one entry's question
-to what the comparisons need.  Everything here is a pure function of its inputs.
+to what the comparisons need.
+
+A question asked again in other words (`asked_again`) is the same question with detail
+added on one side only: one question says every ordinary word of the other, the words
+it adds weigh little (each question says `SAME_SHARE` of the other's words, weighted by
+how rare they are among the corpus's questions: `Rarity`), and the other's answer
+already speaks of them: 'linux部署nacos' and '如何在Linux环境下部署nacos' are one
+question; 'nacos 搭建本地单机配置中心' and 'nacos docker搭建本地单机配置中心' are two, the
+first answer never speaking of docker.  Both ask the same kind of question (why and how
+are two), neither writes a number the other lacks while lacking one of the other's
+(error codes, versions), and their answers are alike (`answers.ALIKE`).
+
+Everything here is a pure function of its inputs.
 """
 from __future__ import annotations
 
@@ -26,10 +38,12 @@ import math
 import re
 from collections import Counter
 from dataclasses import dataclass
-from typing import Mapping, Sequence
+from typing import Callable, Mapping, Sequence
 
 from .analyze import fold, fold_characters, has_cjk, stem
+from .answers import ALIKE, uses
 from .asked import written_in
+from .similar import Bag
 from .tags import default_settings, version_of
 
 CHATTER_CHANCE = 0.01  # how likely chance may be to take a word up this rarely, for it to be chatter
@@ -37,8 +51,13 @@ ANSWER_CHARS = 4000  # of an answer: its opening takes up the question's words
 MIN_SHARED = 2  # ordinary words a related question must share with the entry
 SITE_WIDE = 0.6  # a term on at least this share of the entries says nothing about one of them
 SITE_WIDE_MIN_ENTRIES = 10  # ... once there are this many entries
+# Each of two questions asked again says at least this share of the other's words, by
+# rarity (judged pairs, benchmarks/related_quality.py: below it, most pairs ask two things).
+SAME_SHARE = 0.6
 
 _NOT_WORD = re.compile(r"[\W_]+")
+_LATIN = re.compile(r"[a-z0-9]")
+_NUMBER = re.compile(r"[0-9]+(?:\.[0-9]+)*")
 
 
 def _key(term: str) -> str:
@@ -128,14 +147,33 @@ class Wording:
     held: frozenset[str]  # every term of the entry (title, question, tags, keywords)
     said: frozenset[str]  # the words of its title and question
     text: str  # text_key of its title and question
+    kinds: frozenset[str] = frozenset()  # the kinds of question it asks (asked.kinds_of)
+    numbers: frozenset[str] = frozenset()  # the numbers it asks about (error codes, versions)
 
     def holds(self, word: str) -> bool:
         """Whether the entry has the word anywhere: in its question, tags or keywords."""
         return word in self.held or self.says(word)
 
     def says(self, word: str) -> bool:
-        """Whether its title or question has the word (Chinese: written anywhere in them)."""
-        return word in self.said or (has_cjk(word) and word in self.text)
+        """Whether its title or question has the word (Chinese: written anywhere in them; a
+        Latin word of four letters or more: written alone, maybe as two words, 'spring cloud'
+        for 'springcloud')."""
+        if word in self.said:
+            return True
+        if has_cjk(word):
+            return word in self.text
+        return len(word) >= 4 and _written_alone(word, self.text)
+
+
+def _written_alone(word: str, text: str) -> bool:
+    """Whether a Latin word is in a text_key with no Latin letter or digit right before or after."""
+    start = text.find(word)
+    while start >= 0:
+        end = start + len(word)
+        if (start == 0 or not _LATIN.match(text[start - 1])) and (end == len(text) or not _LATIN.match(text[end])):
+            return True
+        start = text.find(word, start + 1)
+    return False
 
 
 def _distinct(keys: Sequence[str]) -> tuple[str, ...]:
@@ -151,9 +189,10 @@ def _distinct(keys: Sequence[str]) -> tuple[str, ...]:
     return tuple(sorted(out, key=order.__getitem__))
 
 
-def wording(words: tuple[str, ...], held: frozenset[str], text: str, vocabulary: Vocabulary) -> Wording:
-    """One entry's question words (in order), every term it holds and its text_key, read
-    with the corpus's vocabulary."""
+def wording(words: tuple[str, ...], held: frozenset[str], text: str, kinds: frozenset[str],
+            vocabulary: Vocabulary) -> Wording:
+    """One entry's question words (in order), every term it holds, its text_key and the kinds
+    of question it asks, read with the corpus's vocabulary."""
     asks, meaning = [], []
     for word in words:
         if word in vocabulary.chatter or word in vocabulary.site_wide or len(word) < 2:
@@ -161,8 +200,9 @@ def wording(words: tuple[str, ...], held: frozenset[str], text: str, vocabulary:
         asks.append(_key(word))
         if word not in vocabulary.form and version_of(word, expand_bare_digits=False) is None:
             meaning.append(_key(word))
-    return Wording(_distinct(meaning), _distinct(asks), frozenset(_key(t) for t in held),
-                   frozenset(_key(w) for w in words), text)
+    asked = _distinct(asks)
+    return Wording(_distinct(meaning), asked, frozenset(_key(t) for t in held), frozenset(_key(w) for w in words),
+                   text, kinds, frozenset(n for w in asked for n in _NUMBER.findall(w)))
 
 
 def shared(a: Wording, b: Wording) -> tuple[str, ...]:
@@ -186,5 +226,83 @@ def may_link(a: Wording, b: Wording) -> bool:
 
 def asks_the_same(a: Wording, b: Wording) -> bool:
     """Each question says every word the other asks about (tags do not count: they name
-    topics, not what is asked)."""
-    return bool(a.asks) and bool(b.asks) and all(b.says(w) for w in a.asks) and all(a.says(w) for w in b.asks)
+    topics, not what is asked), and asks the same kind of question."""
+    return bool(a.asks) and bool(b.asks) and not _other_kinds(a, b) and all(b.says(w) for w in a.asks) \
+        and all(a.says(w) for w in b.asks)
+
+
+def _other_kinds(a: Wording, b: Wording) -> bool:
+    """Whether two questions ask different kinds of question (why something is done, how)."""
+    return bool(a.kinds) and bool(b.kinds) and a.kinds.isdisjoint(b.kinds)
+
+
+@dataclass(frozen=True)
+class Rarity:
+    """How much each word a question asks about says: the rarer among the corpus's
+    questions, the more (idf)."""
+
+    weights: Mapping[str, float]  # of the words the corpus's questions ask about
+    unseen: float  # of any other word
+
+    def weight(self, word: str) -> float:
+        return self.weights.get(word, self.unseen)
+
+
+def rarity(wordings: tuple[Wording, ...]) -> Rarity:
+    df: Counter = Counter()
+    for w in wordings:
+        df.update(w.asks)  # each word once: `asks` holds distinct words
+    n = len(wordings)
+    return Rarity({word: math.log(1 + (n + 1) / (d + 1)) for word, d in df.items()}, math.log(2 + n))
+
+
+def share_said(a: Wording, b: Wording, weights: Rarity) -> float:
+    """The share of what `a` asks about that `b` says, each word weighted by its rarity."""
+    total = said = 0.0
+    for word in a.asks:
+        w = weights.weight(word)
+        total += w
+        if b.says(word):
+            said += w
+    return said / total if total else 0.0
+
+
+def _unsaid(a: Wording, b: Wording) -> tuple[str, ...]:
+    return tuple(w for w in a.meaning if not b.says(w))
+
+
+def may_be_asked_again(a: Wording, b: Wording, a_answer: Bag, b_answer: Bag) -> bool:
+    """What `asked_again` asks of the questions alone and of the answers' words, not of
+    the corpus (a verdict that stands while both entries read the same): the same kind of
+    question, no number on each side the other lacks, words added on one side only, and
+    the other's answer speaking of them."""
+    if _other_kinds(a, b):
+        return False
+    if (a.numbers - b.numbers) and (b.numbers - a.numbers):
+        return False
+    added, own, other = _unsaid(a, b), a_answer, b_answer
+    if added:
+        if any(not a.says(w) for w in b.meaning):  # each asks about something the other does not
+            return False
+    else:
+        added, own, other = _unsaid(b, a), b_answer, a_answer
+    # Detail one question adds is part of the other's question when the other's answer
+    # speaks of it too (or its own answer does not: then it is not what is asked).
+    return not any(uses(own, w) and not uses(other, w) for w in added)
+
+
+def asked_again(a: Wording, b: Wording, weights: Rarity, a_answer: Bag, b_answer: Bag,
+                alike: Callable[[], float | None]) -> bool:
+    """Whether `b` asks `a`'s question again in other words (see the module's docstring);
+    `a_answer` and `b_answer`: their answers' bags (answers.py); `alike()`: how alike the
+    answers are (None when one is too short to tell), asked last: it costs the most."""
+    return may_be_asked_again(a, b, a_answer, b_answer) and close_enough(a, b, weights, alike)
+
+
+def close_enough(a: Wording, b: Wording, weights: Rarity, alike: Callable[[], float | None]) -> bool:
+    """The rest of `asked_again`: each says `SAME_SHARE` of the other's words, and the
+    answers are alike."""
+    if min(share_said(a, b, weights), share_said(b, a, weights)) < SAME_SHARE:
+        return False
+    found = alike()
+    return found is None or found >= ALIKE

@@ -67,7 +67,10 @@ def _unmatched(a: str, b: str) -> tuple[int, float]:
 
 
 def near_identical(a: str, b: str, min_len: int = 4) -> bool:
-    """Two normalised questions that differ by at most a couple of characters (no number changes)."""
+    """Two normalised questions that differ by at most a couple of characters (no number
+    changes), none of them a word one adds: two or more characters in a row on one side
+    only ('配置数据源', '配置达梦数据源') ask about something more, where a typo changes
+    characters on both sides or drops a single one."""
     if not a or not b or min(len(a), len(b)) < min_len or _numbers(a) != _numbers(b):
         return False
     if a == b:
@@ -77,7 +80,10 @@ def near_identical(a: str, b: str, min_len: int = 4) -> bool:
     if abs(len(a) - len(b)) > budget:
         return False
     unmatched, _ = _unmatched(a, b)
-    return unmatched <= budget
+    if unmatched > budget:
+        return False
+    opcodes = SequenceMatcher(None, a, b, autojunk=False).get_opcodes()
+    return not any(tag in ("insert", "delete") and max(i2 - i1, j2 - j1) >= 2 for tag, i1, i2, j1, j2 in opcodes)
 
 
 def title_matches(ref_key: str, candidate: str) -> bool:

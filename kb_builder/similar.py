@@ -3,11 +3,14 @@
 `similar` computes every entry's neighbour list by cosine similarity, candidates
 taken from an inverted index of rarer terms; given its previous result, it
 recomputes only the vectors and lists an edit can change (see its docstring).
+`unit_vectors` computes vectors alone, kept compact (`Bag`, `Unit`), for texts
+compared pair by pair (the answers of two linked entries), updated the same way.
 """
 from __future__ import annotations
 
 import heapq
 import math
+from array import array
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -196,3 +199,108 @@ def _fresh(ids: tuple[str, ...], weights: tuple[dict[str, float], ...], limit: i
     df = _document_frequencies(weights)
     n = len(ids)
     return _all_near(ids, weights, df, [_vector(w, df, n) for w in weights], limit, cap)
+
+
+# --------------------------------------------------------------------------- unit vectors alone
+
+@dataclass(frozen=True)
+class Bag:
+    """A document's terms and how often each occurs (the answers of a corpus hold hundreds
+    of terms each: a tuple and an array cost a fraction of a dict)."""
+
+    terms: tuple[str, ...]
+    counts: array  # of "H": how often each term occurs
+
+    def keys(self) -> tuple[str, ...]:
+        return self.terms
+
+    def starts(self, prefix: str) -> bool:
+        """Whether a term starts with `prefix` (a stemmed word finds its inflected forms)."""
+        return any(t.startswith(prefix) for t in self.terms)
+
+    def __contains__(self, term: str) -> bool:
+        return term in self.terms
+
+
+@dataclass(frozen=True)
+class Unit:
+    """A unit TF-IDF vector, compact: its bag's terms and their values, in the same order."""
+
+    terms: tuple[str, ...]
+    values: array  # of "d"
+
+
+def cosine(a: Unit, b: Unit) -> float:
+    """The cosine of two unit vectors (summed in the order of `a`'s terms)."""
+    if not a.terms or not b.terms:
+        return 0.0
+    other = dict(zip(b.terms, b.values))
+    return sum(map(mul, a.values, map(other.get, a.terms, repeat(0.0))))
+
+
+def _unit(bag: Bag, idf: Mapping[str, float]) -> Unit:
+    """A bag's unit TF-IDF vector (log-scaled counts), in the bag's order: it shares the
+    bag's tuple of terms.  Computed a whole bag at a time: bags hold hundreds of terms."""
+    values = list(map(mul, map(_tf, bag.counts), map(idf.__getitem__, bag.terms)))
+    norm = math.sqrt(sum(map(mul, values, values))) or 1.0
+    return Unit(bag.terms, array("d", map(norm.__rtruediv__, values)))
+
+
+@lru_cache(maxsize=4096)
+def _tf(count: int) -> float:
+    return 1 + math.log(count)
+
+
+class _Idf(dict):
+    """Each term's idf, computed when first asked for (an edit recomputes a few bags)."""
+
+    def __init__(self, df: Mapping[str, int], n: int):
+        super().__init__()
+        self.df, self.n = df, _df_step(n)
+
+    def __missing__(self, term: str) -> float:
+        value = self[term] = math.log(1 + self.n / _df_step(self.df[term]))
+        return value
+
+
+@dataclass
+class Units:
+    """Unit TF-IDF vectors of a corpus's bags, and what they were computed from."""
+
+    ids: tuple[str, ...]
+    bags: tuple[Bag, ...]
+    df: Counter
+    units: tuple[Unit, ...]
+
+
+def unit_vectors(previous: Units | None, ids: tuple[str, ...], bags: tuple[Bag, ...]) -> Units:
+    """Each bag's unit TF-IDF vector; given the previous result, only the vectors of bags
+    that changed, or that hold a term whose idf moved (`_df_step`), are computed again."""
+    n = len(ids)
+    if previous is None or _df_step(n) != _df_step(len(previous.ids)) or len(set(ids)) != n:
+        df = _document_frequencies(bags)
+        idf = _Idf(df, n)
+        return Units(ids, bags, df, tuple(_unit(b, idf) for b in bags))
+    old_at = {eid: k for k, eid in enumerate(previous.ids)}
+    was = [old_at.get(eid) for eid in ids]
+    gone = set(range(len(previous.ids))) - {k for k in was if k is not None}
+    df = previous.df.copy()
+    touched: set[str] = set()
+    for i, bag in enumerate(bags):
+        k = was[i]
+        if k is None or not _same(bag, previous.bags[k]):
+            old = previous.bags[k].terms if k is not None else ()
+            df.subtract(old)
+            df.update(bag.terms)
+            touched.update(old, bag.terms)
+    for k in gone:
+        df.subtract(previous.bags[k].terms)
+        touched.update(previous.bags[k].terms)
+    for t in touched:
+        if df[t] <= 0:
+            del df[t]
+    moved = {t for t in touched if _df_step(df.get(t, 0)) != _df_step(previous.df.get(t, 0))}
+    idf = _Idf(df, n)
+    units = tuple(previous.units[k] if k is not None and _same(bag, previous.bags[k]) and moved.isdisjoint(bag.terms)
+                  else _unit(bag, idf) for bag, k in zip(bags, was))
+    return Units(ids, bags, df, units)

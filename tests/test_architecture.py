@@ -29,6 +29,7 @@ PURE_CACHES = {
     "references.title_key": "a pure function of the text",
     "segment._jieba": "jieba's dictionary, never changed",
     "similar._df_step": "a pure function of the number",
+    "similar._tf": "a pure function of the count",
     "tags.fold_tag": "a pure function of the raw tag",
     "tags.default_settings": "the shipped tag tables",
     "theme_guard._token_classes": "Pygments' token names, never changed",

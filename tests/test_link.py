@@ -323,8 +323,9 @@ def test_acceptance_on_real_corpus():
     stats = graph.stats
     assert stats["hub_coverage"] >= 0.5  # hubs are judged by precision (benchmarks/hub_quality.py)
     assert stats["error_signatures"] >= 50
-    # Fewer, better links (benchmarks/related_quality.py): most entries still have some.
-    assert stats["related_coverage"] >= 0.5
+    # Fewer, better links (benchmarks/related_quality.py): a link needs answers that say alike
+    # things too, so many entries have none; a good share still have some.
+    assert stats["related_coverage"] >= 0.35
     assert stats["duplicate_groups"] >= 5
     assert stats["references"]["resolved"] > 300
     assert "user not found" in graph.error_index and "No DataSource set" in graph.error_index
