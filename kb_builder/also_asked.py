@@ -45,15 +45,16 @@ def join_asked_again(ids: Sequence[str], pairs: Sequence[tuple[int, int]], uf: U
     first_root = {i: uf.find(i) for i in range(len(wordings))}
     found: dict[tuple[int, int], bool] = {}
 
+    bags = answers.bags
+
     def may_be(i: int, j: int) -> bool:
-        key, read = (ids[i], ids[j]), (wordings[i], wordings[j], answers.bags[i], answers.bags[j])
+        key, wi, wj, bi, bj = (ids[i], ids[j]), wordings[i], wordings[j], bags[i], bags[j]
         kept = known.get(key)
-        if kept is not None and all(x is y for x, y in zip(kept, read)):
-            verdict = kept[-1]
-        else:
-            verdict = may_be_asked_again(*read)
-        verdicts[key] = (*read, verdict)
-        return verdict
+        # Asked for every neighbour pair at each rebuild: spelled out, not a generator.
+        if kept is None or kept[0] is not wi or kept[1] is not wj or kept[2] is not bi or kept[3] is not bj:
+            kept = (wi, wj, bi, bj, may_be_asked_again(wi, wj, bi, bj))
+        verdicts[key] = kept
+        return kept[4]
 
     def again(i: int, j: int) -> bool:
         i, j = min(i, j), max(i, j)

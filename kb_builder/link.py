@@ -186,22 +186,40 @@ def _pairs(neighbours: Sequence[Sequence[tuple[float, int]]]) -> list[tuple[int,
     return sorted({(min(i, j), max(i, j)) for i, near in enumerate(neighbours) for _, j in near if i != j})
 
 
+@dataclass
+class PairAnswers:
+    """What a build answered about pairs of entries, lent to the next build: an edit asks
+    again only of the pairs it touches (an answer is reused while what it read is the
+    same object)."""
+
+    identical: dict[tuple[str, str], bool] = field(default_factory=dict)  # near_identical, per pair of keys
+    same: dict[tuple[str, str], tuple[Wording, Wording, bool]] = field(default_factory=dict)  # asks_the_same
+    verdicts: Verdicts = field(default_factory=dict)  # also_asked's verdicts
+
+
 def _duplicates(ids: Sequence[str], keys: Sequence[str], wordings: Sequence[Wording],
-                neighbours: Sequence[Sequence[tuple[float, int]]], known: Mapping[tuple[str, str], bool],
-                asked: dict[tuple[str, str], bool], weights: Rarity, answers: Answers, known_verdicts: Verdicts,
-                verdicts: Verdicts) -> tuple[tuple[str, ...], ...]:
+                neighbours: Sequence[Sequence[tuple[float, int]]], known: PairAnswers, answered: PairAnswers,
+                weights: Rarity, answers: Answers) -> tuple[tuple[str, ...], ...]:
     """Groups of the same normalised question, or, among close neighbours, near-identical
     text or questions asking about the same words; then questions asked again in other
-    words (also_asked.py).  `known`: near_identical answers already known per pair of keys;
-    `asked` gets this call's; `known_verdicts` and `verdicts` likewise for also_asked."""
+    words (also_asked.py).  `known`: what the previous build answered; `answered` gets
+    this call's answers."""
     def same(a: str, b: str) -> bool:
-        found = asked.get((a, b))
+        found = answered.identical.get((a, b))
         if found is None:
-            found = known.get((a, b))
+            found = known.identical.get((a, b))
             if found is None:
                 found = near_identical(a, b)
-            asked[(a, b)] = found
+            answered.identical[(a, b)] = found
         return found
+
+    def asks_same(i: int, j: int) -> bool:
+        key, a, b = (ids[i], ids[j]), wordings[i], wordings[j]
+        kept = known.same.get(key)
+        if kept is None or kept[0] is not a or kept[1] is not b:
+            kept = (a, b, asks_the_same(a, b))
+        answered.same[key] = kept
+        return kept[2]
 
     uf = UnionFind(range(len(ids)))
     first_by_key: dict[str, int] = {}
@@ -215,12 +233,12 @@ def _duplicates(ids: Sequence[str], keys: Sequence[str], wordings: Sequence[Word
     for i, j in pairs:
         # The text comparison decides; the similarity score only picks the candidates
         # (it depends on segmentation, which user dictionaries can shift).
-        if uf.find(i) != uf.find(j) and (same(keys[i], keys[j]) or asks_the_same(wordings[i], wordings[j])):
+        if uf.find(i) != uf.find(j) and (same(keys[i], keys[j]) or asks_same(i, j)):
             uf.union(i, j)
     groups_by_root: dict[int, list[int]] = defaultdict(list)
     for i in range(len(ids)):
         groups_by_root[uf.find(i)].append(i)
-    join_asked_again(ids, pairs, uf, groups_by_root, wordings, weights, answers, known_verdicts, verdicts)
+    join_asked_again(ids, pairs, uf, groups_by_root, wordings, weights, answers, known.verdicts, answered.verdicts)
     return tuple(sorted(
         (tuple(sorted(ids[i] for i in members)) for members in groups_by_root.values() if len(members) > 1)))
 
@@ -277,8 +295,7 @@ class Linked:
     duplicate_groups: tuple[tuple[str, ...], ...]
     group_of: dict[str, tuple[str, ...]]
     related: dict[str, tuple[Related, ...]]
-    pairs: dict[tuple[str, str], bool] = field(compare=False)  # near_identical answers asked
-    verdicts: Verdicts = field(compare=False)  # also_asked's verdicts on the pairs asked
+    answered: PairAnswers = field(compare=False)  # what was asked of pairs of entries
 
 
 def duplicates_and_related(previous: Linked | None, ids: tuple[str, ...], keys: tuple[str, ...],
@@ -286,16 +303,15 @@ def duplicates_and_related(previous: Linked | None, ids: tuple[str, ...], keys: 
                            min_score: float, weights: Rarity, units: Units) -> Linked:
     """Groups of duplicates and related lists; the previous result lends its pair answers
     and the lists of unchanged neighbour lists."""
-    asked: dict[tuple[str, str], bool] = {}
-    verdicts: Verdicts = {}
+    answered = PairAnswers()
     neighbours = sim.neighbours
     answers = Answers(units.bags, units.units)
-    duplicate_groups = _duplicates(ids, keys, wordings, neighbours, previous.pairs if previous else {}, asked,
-                                   weights, answers, previous.verdicts if previous else {}, verdicts)
+    duplicate_groups = _duplicates(ids, keys, wordings, neighbours, previous.answered if previous else PairAnswers(),
+                                   answered, weights, answers)
     group_of = {eid: group for group in duplicate_groups for eid in group}
     related = _related(ids, wordings, neighbours, group_of, related_limit, min_score, answers, previous)
     return Linked(ids, wordings, neighbours, (related_limit, min_score), answers, duplicate_groups, group_of,
-                  related, asked, verdicts)
+                  related, answered)
 
 
 def new_resolver(previous: TitleResolver | None, given: ResolverInput, analyzer: Analyzer) -> TitleResolver:
