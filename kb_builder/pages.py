@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any, Callable, Mapping, Sequence
 
 import yaml
+from markupsafe import Markup
 
 from . import homepage, records, redirects
 from .i18n import labels_for
@@ -113,6 +114,9 @@ def shorten(text: str | None, limit: int = DESCRIPTION_CHARS) -> str:
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 
+MAX_REMEMBERED_LINES = 100_000  # list lines a Templates object keeps (then it starts again)
+
+
 class Templates:
     """The page templates: those under ``kb/`` of the given theme folders (a site's
     ``custom_dir`` first), then the package's.  A value: equal when the folders and the
@@ -128,6 +132,9 @@ class Templates:
             for path in sorted(Path(folder, "kb").glob("*.html")):
                 digest.update(f"{path.relative_to(folder)}\0".encode() + path.read_bytes() + b"\0")
         self.key = (self.dirs, digest.hexdigest(), markdown_lists)
+        # Rendered list lines by (item, list settings, language): pure in the templates, which
+        # this value's key covers.  A session keeps one Templates object (store.intern).
+        self._lines: dict[tuple, Markup] = {}
 
     def __eq__(self, other: object) -> bool:
         return isinstance(other, Templates) and self.key == other.key
@@ -152,18 +159,32 @@ class Templates:
     def _templates(self) -> dict:
         env = self.env
         return {name: env.get_template(f"kb/{name}.html") for name in
-                ("entry", "meta-line", "entries", "entries-markdown", "listing", "tag-index", "category-index",
+                ("entry", "meta-line", "entries", "entry-line", "entries-markdown", "listing", "tag-index", "category-index",
                  "hub-index", "hub", "errors", "home", "redirect")}
 
     def render(self, name: str, page: Any) -> Page:
         fragments: list[str] = []
         templates = self._templates
-        t = labels_for(getattr(page, "lang", "en"))
+        lang = getattr(page, "lang", "en")
+        t = labels_for(lang)
 
         def entries(entry_list: records.EntryList) -> str:
             if self.markdown_lists:
                 return templates["entries-markdown"].render(entries=entry_list, t=t).strip("\n")
-            fragments.append(templates["entries"].render(entries=entry_list, t=t).strip("\n"))
+            lines = self._lines
+
+            def line(item: records.Item) -> Markup:
+                key = (item, entry_list.dates, entry_list.note, entry_list.descriptions, lang)
+                found = lines.get(key)
+                if found is None:
+                    if len(lines) >= MAX_REMEMBERED_LINES:
+                        lines.clear()
+                    found = lines[key] = Markup(templates["entry-line"].render(
+                        item=item, dates=entry_list.dates, note=entry_list.note,
+                        descriptions=entry_list.descriptions, t=t).strip("\n"))
+                return found
+
+            fragments.append(templates["entries"].render(entries=entry_list, line=line, t=t).strip("\n"))
             return FRAGMENT.format(len(fragments) - 1)
 
         def meta_line(entry_page: records.EntryPage) -> str:
@@ -176,7 +197,7 @@ class Templates:
 def _autoescape(name: str | None) -> bool:
     # Page templates write markdown and escape user text themselves (`md`, `attr`);
     # lists of entries and redirect pages are HTML.
-    return bool(name) and name.endswith(("entries.html", "redirect.html"))
+    return bool(name) and name.endswith(("entries.html", "entry-line.html", "redirect.html"))
 
 
 def render(templates: Templates, name: str, page: Any) -> Page:

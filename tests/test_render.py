@@ -124,3 +124,27 @@ def test_partial_cache_renders_once_per_folder_outside_the_navigation():
     assert rendered.count(("nav", "tags/")) == 2  # in the navigation: rendered every time
     assert cache("nav", None, "..", lambda: "404") == "404"
     assert PartialCache(None)("nav", page("q/a/"), "..", lambda: "each") == "each"
+
+
+def test_a_long_list_renders_again_only_the_lines_an_edit_changed():
+    """A listing of thousands of entries is rendered again after every edit of one of them: its
+    other lines are remembered per item (the same output as rendering them all)."""
+    entries = [_entry(f"e{i}", f"Question {i}", "2024-01-02", f"about {i}") for i in range(50)]
+    templates = Templates()
+
+    def page(members):
+        items = tuple(records.Item(e, records.url_link("tags/x.md", records.entry_uri(e.id))) for e in members)
+        return records.ListingPage("tags/x.md", "en", "tag", "x", len(items),
+                                   (records.Section(None, records.EntryList(items, True)),), "index.md")
+
+    first = templates.render("listing", page(entries))
+    line_template = templates._templates["entry-line"]
+    rendered: list[str] = []
+    original = line_template.render
+    line_template.render = lambda **kw: rendered.append(kw["item"].entry.id) or original(**kw)
+    edited = list(entries)
+    edited[7] = _entry("e7", "Question 7 <edited>", "2024-01-02", "about 7")
+    again = templates.render("listing", page(edited))
+    assert rendered == ["e7"]
+    assert again.fragments[0] == Templates().render("listing", page(edited)).fragments[0] != first.fragments[0]
+    assert "Question 7 &lt;edited&gt;" in again.fragments[0]
