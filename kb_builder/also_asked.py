@@ -32,8 +32,12 @@ class Answers:
 
     def alike(self, i: int, j: int) -> float | None:
         """How alike the answers of entries i and j are (None when one is too short to tell)."""
-        a, b = self.units[min(i, j)], self.units[max(i, j)]
-        return cosine(a, b) if min(len(a.terms), len(b.terms)) >= MIN_TERMS else None
+        return answers_alike(self.units[min(i, j)], self.units[max(i, j)])
+
+
+def answers_alike(a: Unit, b: Unit) -> float | None:
+    """The cosine of two answers' unit vectors, None when one is too short to tell."""
+    return cosine(a, b) if min(len(a.terms), len(b.terms)) >= MIN_TERMS else None
 
 
 def join_asked_again(ids: Sequence[str], pairs: Sequence[tuple[int, int]], uf: UnionFind,

@@ -22,9 +22,9 @@ import re
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Mapping, Sequence
+from typing import Any, Callable, Mapping, Sequence
 
-from .also_asked import Answers, Verdicts, join_asked_again
+from .also_asked import Answers, Verdicts, answers_alike, join_asked_again
 from .analyze import Analyzer, fold
 from .answers import ALIKE, answer_bag
 from .asked import kinds_of
@@ -193,8 +193,20 @@ class PairAnswers:
     same object)."""
 
     identical: dict[tuple[str, str], bool] = field(default_factory=dict)  # near_identical, per pair of keys
+    # per pair of entry ids: (what was read of each, the answer)
     same: dict[tuple[str, str], tuple[Wording, Wording, bool]] = field(default_factory=dict)  # asks_the_same
+    linkable: dict[tuple[str, str], tuple[Wording, Wording, bool]] = field(default_factory=dict)  # may_link
+    alike: dict[tuple[str, str], tuple[Any, Any, float | None]] = field(default_factory=dict)  # answers' cosine
     verdicts: Verdicts = field(default_factory=dict)  # also_asked's verdicts
+
+
+def _ask(known: dict, answered: dict, key: tuple[str, str], a: Any, b: Any, fn: Callable[[Any, Any], Any]) -> Any:
+    """`fn(a, b)`, or the answer the previous build got when it read these very objects."""
+    kept = known.get(key)
+    if kept is None or kept[0] is not a or kept[1] is not b:
+        kept = (a, b, fn(a, b))
+    answered[key] = kept
+    return kept[2]
 
 
 def _duplicates(ids: Sequence[str], keys: Sequence[str], wordings: Sequence[Wording],
@@ -214,12 +226,7 @@ def _duplicates(ids: Sequence[str], keys: Sequence[str], wordings: Sequence[Word
         return found
 
     def asks_same(i: int, j: int) -> bool:
-        key, a, b = (ids[i], ids[j]), wordings[i], wordings[j]
-        kept = known.same.get(key)
-        if kept is None or kept[0] is not a or kept[1] is not b:
-            kept = (a, b, asks_the_same(a, b))
-        answered.same[key] = kept
-        return kept[2]
+        return _ask(known.same, answered.same, (ids[i], ids[j]), wordings[i], wordings[j], asks_the_same)
 
     uf = UnionFind(range(len(ids)))
     first_by_key: dict[str, int] = {}
@@ -245,12 +252,25 @@ def _duplicates(ids: Sequence[str], keys: Sequence[str], wordings: Sequence[Word
 
 def _related(ids: Sequence[str], wordings: Sequence[Wording], neighbours: Sequence[Sequence[tuple[float, int]]],
              group_of: Mapping[str, tuple[str, ...]], related_limit: int,
-             min_score: float, answers: Answers, previous: "Linked | None" = None) -> dict[str, tuple[Related, ...]]:
+             min_score: float, answers: Answers, previous: "Linked | None" = None,
+             answered: PairAnswers | None = None) -> dict[str, tuple[Related, ...]]:
     # A list depends on its neighbour list, the wordings and answers of its entry and of its
     # neighbours and the duplicate groups: with the same groups and settings, an unchanged
     # (identical) neighbour list of unchanged wordings and answers keeps its related entries.
+    # Otherwise (an entry added or removed moves every position) the pairs' answers that
+    # read unchanged wordings and answers are reused.
     reuse = (previous is not None and previous.ids == ids and previous.group_of == group_of
              and previous.settings == (related_limit, min_score))
+    known = previous.answered if previous is not None else PairAnswers()
+    answered = answered if answered is not None else PairAnswers()
+    units = answers.units
+
+    def linkable(i: int, j: int) -> bool:
+        return _ask(known.linkable, answered.linkable, (ids[i], ids[j]), wordings[i], wordings[j], may_link)
+
+    def alike(i: int, j: int) -> float | None:
+        lo, hi = min(i, j), max(i, j)
+        return _ask(known.alike, answered.alike, (ids[lo], ids[hi]), units[lo], units[hi], answers_alike)
     related: dict[str, tuple[Related, ...]] = {}
     for i, near in enumerate(neighbours):
         if reuse and (near is previous.neighbours[i] or near == previous.neighbours[i]) and \
@@ -264,10 +284,10 @@ def _related(ids: Sequence[str], wordings: Sequence[Wording], neighbours: Sequen
         for score, j in near:
             if score < min_score or len(picked) >= related_limit:
                 break
-            if ids[j] in own or ids[j] == ids[i] or not may_link(wordings[i], wordings[j]):
+            if ids[j] in own or ids[j] == ids[i] or not linkable(i, j):
                 continue
-            alike = answers.alike(i, j)
-            if alike is not None and alike < ALIKE:  # answered with other things
+            cosine_of_answers = alike(i, j)
+            if cosine_of_answers is not None and cosine_of_answers < ALIKE:  # answered with other things
                 continue
             group = group_of.get(ids[j])
             if group:  # one representative per duplicate group
@@ -309,7 +329,7 @@ def duplicates_and_related(previous: Linked | None, ids: tuple[str, ...], keys: 
     duplicate_groups = _duplicates(ids, keys, wordings, neighbours, previous.answered if previous else PairAnswers(),
                                    answered, weights, answers)
     group_of = {eid: group for group in duplicate_groups for eid in group}
-    related = _related(ids, wordings, neighbours, group_of, related_limit, min_score, answers, previous)
+    related = _related(ids, wordings, neighbours, group_of, related_limit, min_score, answers, previous, answered)
     return Linked(ids, wordings, neighbours, (related_limit, min_score), answers, duplicate_groups, group_of,
                   related, answered)
 

@@ -193,3 +193,24 @@ def test_an_answer_edit_that_ends_a_question_asked_again_is_followed_by_the_live
               entry("plain", "部署nacos单机", DEPLOY)] + FILLERS
     first, kept = live_and_clean(before, entry("linux", before[0].entry.title, f"在 Linux 上{DEPLOY}"))
     assert first.links["linux"].also_asked == ("linux-env",) and kept.links["linux"].also_asked == ()
+
+
+def test_adding_and_removing_an_entry_asks_again_only_of_pairs_whose_inputs_changed(monkeypatch):
+    """An entry added or removed moves every position after it; the related lists are still
+    made from the answers the build before got for pairs of the same wordings, and equal a
+    clean build's."""
+    calls: list[int] = []
+    real = ordinary.may_link
+    monkeypatch.setattr(link, "may_link", lambda a, b: calls.append(1) or real(a, b))
+    base = [entry("clean", "linux 部署后日志怎么清理", f"在 Linux 上{LOGS}"),
+            entry("full", "linux 部署以后日志文件越来越大占满磁盘", f"Linux 服务器上{LOGS}")] + FILLERS
+    added = entry("a-new", "linux 部署后日志目录越来越大怎么清理", f"Linux 上{LOGS}")
+    store = Store(verify=False)
+    asked = []
+    for corpus in (base, [added] + base, base):
+        calls.clear()
+        live = link.build_graph(corpus, min_score=LOW, store=store)
+        store.end_build()
+        asked.append(len(calls))
+        assert live == link.build_graph(corpus, min_score=LOW)
+    assert asked[0] > 0 and asked[2] < asked[0]
