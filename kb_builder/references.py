@@ -242,11 +242,29 @@ class TitleResolver:
         A fuzzy answer reads the cited text's terms, and only the entries sharing one of
         them (their title keys and term lists) and those terms' document counts; every
         such input of a changed entry is one of its old or new terms."""
-        if previous is None or previous.given.cap != self.given.cap or previous.given.ids != self.given.ids:
+        if previous is None or previous.given.cap != self.given.cap:
             return {}
+        ids, old_ids = self.given.ids, previous.given.ids
         touched: set[str] = set()
-        for i, (old, new) in enumerate(zip(previous.given.terms, self.given.terms)):
-            if old != new or previous.keys[i] != self.keys[i] or previous.qkeys[i] != self.qkeys[i]:
+        if old_ids == ids:
+            pairs: Iterable[tuple[int, int]] = ((i, i) for i in range(len(ids)))
+        else:
+            # An entry added or removed: the others keep their answers if they kept their order
+            # (candidates tied on count are taken in corpus order).
+            now, before = set(ids), set(old_ids)
+            if [i for i in old_ids if i in now] != [i for i in ids if i in before]:
+                return {}
+            old_at = {eid: k for k, eid in enumerate(old_ids)}
+            for i, eid in enumerate(ids):
+                if eid not in before:
+                    touched.update(self.given.terms[i])
+            for k, eid in enumerate(old_ids):
+                if eid not in now:
+                    touched.update(previous.given.terms[k])
+            pairs = ((old_at[eid], i) for i, eid in enumerate(ids) if eid in before)
+        for k, i in pairs:
+            old, new = previous.given.terms[k], self.given.terms[i]
+            if old != new or previous.keys[k] != self.keys[i] or previous.qkeys[k] != self.qkeys[i]:
                 touched.update(old, new)
         analyzer, before = self.analyzer, previous.analyzer
         return {text: found for text in previous.asked if (found := previous.cache.get(text)) is not None

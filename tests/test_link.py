@@ -584,6 +584,29 @@ def test_kept_fuzzy_reference_answers_follow_taught_words():
     assert kept == refs((cited,), Store(), Segmentations())
 
 
+def test_kept_fuzzy_reference_answers_outlive_an_added_or_removed_entry(monkeypatch):
+    """An entry added or removed moves the others' positions: a cited title matched fuzzily is
+    not matched again unless the entry shares one of its terms, and the answers equal a clean
+    build's (verify mode)."""
+    cited = "服务实例注册失败时排查和解决方法"
+    entries = _cited_entries(cited)
+    unrelated = make("e-new", "控制台页面空白显示", "控制台页面空白显示")
+    sharing = make("e-other", "服务实例注册失败时排查", "服务实例注册失败时排查")
+    fuzzy: list[str] = []
+    real = references.TitleResolver._fuzzy
+    monkeypatch.setattr(references.TitleResolver, "_fuzzy", lambda self, key, text: fuzzy.append(text) or real(self, key, text))
+    store, analyzer = Store(verify=True), Analyzer.of((), Segmentations())
+    asked = []
+    for corpus in (entries, [unrelated] + entries, entries, entries + [sharing]):
+        fuzzy.clear()
+        found = link.build_graph(corpus, analyzer, store=store).links["e1"].references
+        store.end_build()
+        assert found == link.build_graph(corpus, Analyzer.of((), Segmentations())).links["e1"].references
+        asked.append(len([t for t in fuzzy if t == cited]))
+    # each step's clean build asks once; the live one only when the cited text's candidates changed
+    assert asked == [2, 1, 1, 2]
+
+
 def test_kept_fuzzy_reference_answers_do_not_pile_up():
     """A live-preview session that keeps changing a cited text (and another entry's title, so
     the resolver is made again each time) keeps only the answers its last build asked for."""
