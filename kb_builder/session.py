@@ -30,6 +30,7 @@ class Session:
         return Analyzer.of(words, self.cuts)
 
     def end_build(self) -> None:
-        """A build is done: what it did not use is forgotten after the next one."""
+        """A build is done: what builds stopped using is forgotten once the store has grown
+        enough to be swept (store.py)."""
         self.builds += 1
         self.store.end_build()
