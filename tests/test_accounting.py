@@ -35,8 +35,8 @@ EXTRAS = {
 }
 
 
-def kb(*args: str, cwd: Path = REPO, timeout: int = 900) -> subprocess.CompletedProcess:
-    env = {**os.environ, "PYTHONPATH": str(REPO) + os.pathsep + os.environ.get("PYTHONPATH", "")}
+def kb(*args: str, cwd: Path = REPO, timeout: int = 900, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
+    env = {**os.environ, **(env or {}), "PYTHONPATH": str(REPO) + os.pathsep + os.environ.get("PYTHONPATH", "")}
     return subprocess.run([sys.executable, "-m", "kb_builder", *args], cwd=cwd, env=env,
                           capture_output=True, text=True, timeout=timeout)
 

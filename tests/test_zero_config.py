@@ -10,7 +10,6 @@ import shutil
 import socket
 import subprocess
 import sys
-import tempfile
 import time
 import urllib.request
 from pathlib import Path
@@ -29,8 +28,8 @@ def _entries_only(root: Path) -> Path:
     return root
 
 
-def _configs_left() -> set[str]:
-    return {p.name for p in Path(tempfile.gettempdir()).glob("kb-config-*")}
+def _configs_left(temp: Path) -> set[str]:
+    return {p.name for p in temp.glob("kb-config-*")}
 
 
 def _hash(root: Path) -> str:
@@ -44,8 +43,9 @@ def _hash(root: Path) -> str:
 
 def test_build_without_mkdocs_yml(tmp_path):
     root = _entries_only(tmp_path / "kb")
-    before = _configs_left()
-    proc = kb("build", "--json", cwd=root)  # content/ is the default
+    temp = tmp_path / "temp"  # the build's own temporary folder: other builds on the machine do not count
+    temp.mkdir()
+    proc = kb("build", "--json", cwd=root, env={"TMPDIR": str(temp)})  # content/ is the default
     assert proc.returncode == 0, proc.stderr[-3000:]
     summary = json.loads(proc.stdout)
     assert summary["entry_pages"] == len(list(HOSTILE.glob("*.md"))) and Path(summary["site_dir"]) == (root / "site").resolve()
@@ -53,7 +53,7 @@ def test_build_without_mkdocs_yml(tmp_path):
     assert 'class="kb-tag"' in html and "kb-search-worker.js" in html
     assert '<html lang="zh"' in (root / "site" / "index.html").read_text(encoding="utf-8")
     assert sorted(p.name for p in root.iterdir()) == ["content", "site", "site.kb-index"]
-    assert _configs_left() <= before  # the temporary configuration is gone
+    assert not _configs_left(temp)  # the temporary configuration is gone
     proc = kb("build", "--content", "content", "--lang", "en", "--site-dir", "english", "-q", cwd=root)
     assert proc.returncode == 0, proc.stderr[-3000:]
     assert '<html lang="en"' in (root / "english" / "index.html").read_text(encoding="utf-8")
