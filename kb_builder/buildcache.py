@@ -101,9 +101,14 @@ def _version() -> str:
         return "unknown"
 
 
+def _stamp(st: os.stat_result) -> tuple[int, int]:
+    """A file's size and time, in whole seconds: what an archive (a CI cache) restores."""
+    return st.st_size, st.st_mtime_ns // 1_000_000_000
+
+
 @dataclass
 class SiteRecord:
-    """The pages one build wrote into a site folder: uri -> (page digest, size, mtime)."""
+    """The pages one build wrote into a site folder: uri -> (page digest, size, mtime in seconds)."""
 
     fingerprint: str
     pages: dict[str, tuple[str, int, int]]
@@ -131,7 +136,7 @@ class Reuse:
         source = self.previous / os.path.relpath(dest_path, self.building)
         try:
             st = os.lstat(source)
-            if not stat.S_ISREG(st.st_mode) or (st.st_size, st.st_mtime_ns) != known[1:]:
+            if not stat.S_ISREG(st.st_mode) or _stamp(st) != known[1:]:
                 return False
             os.makedirs(os.path.dirname(dest_path), exist_ok=True)
             try:  # a second name for the file: no build writes into a page it did not render
@@ -182,7 +187,7 @@ class BuildCache:
                 st = os.lstat(record.written[uri])
             except (KeyError, OSError):
                 continue
-            pages[uri] = (h, st.st_size, st.st_mtime_ns)
+            pages[uri] = (h, *_stamp(st))
         self._store, self._record = store, SiteRecord(record.fingerprint, pages)
 
     def save(self) -> None:
