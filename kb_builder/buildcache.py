@@ -26,6 +26,7 @@ import shutil
 import stat
 import sys
 import tempfile
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Mapping
@@ -211,6 +212,7 @@ def _header(settings: str) -> dict:
 def load(path: Path, header: Mapping[str, Any]) -> Saved | None:
     """The saved build, or None (a cold build) when there is none, or it is another kb's,
     another setting's, truncated or unreadable: never an error."""
+    started = time.perf_counter()
     try:
         with open(path, "rb") as f:
             if f.read(len(MAGIC)) != MAGIC:
@@ -242,12 +244,13 @@ def load(path: Path, header: Mapping[str, Any]) -> Saved | None:
     if not isinstance(saved, Saved) or not isinstance(saved.store, Store):
         log.info("kb: the build cache %s holds something else: a cold build", path)
         return None
-    log.debug("kb: build cache %s: %d values", path, len(saved.store))
+    log.debug("kb: build cache %s read: %d values, %.1f s", path, len(saved.store), time.perf_counter() - started)
     return saved
 
 
 def save(path: Path, header: Mapping[str, Any], saved: Saved) -> None:
     """Write atomically: a temporary file beside the cache, renamed over it."""
+    started = time.perf_counter()
     payload = pickle.dumps(saved, protocol=pickle.HIGHEST_PROTOCOL)
     head = dict(header, length=len(payload), digest=hashlib.blake2b(payload).hexdigest())
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -260,3 +263,4 @@ def save(path: Path, header: Mapping[str, Any], saved: Saved) -> None:
     except BaseException:
         os.unlink(tmp)
         raise
+    log.debug("kb: build cache %s written: %.1f MB, %.1f s", path, len(payload) / 1e6, time.perf_counter() - started)

@@ -193,6 +193,10 @@ class KbPlugin(BasePlugin[KbPluginConfig]):
             # signatures: a forked child analyses every document while this process links
             # and renders, is sent the signatures, and builds both indexes.
             if self.serving is None:
+                if not session.restored or session.store.misses:
+                    # Text to cut in both processes: jieba's dictionary is read once, before the fork
+                    # (a restored session with nothing new cuts nothing and never reads it).
+                    gathered.analyzer.dictionary  # noqa: B018 - read for its side effect
                 self._index_job = _start_index_job(gathered, session, config, whoosh, self.cache is not None)
 
         def linked(gathered: pipeline.Gathered) -> None:
