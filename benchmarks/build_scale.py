@@ -7,8 +7,11 @@ another date, so bodies, tags and related questions vary.
 
 For each size, in one run on one machine:
 
-* ``kb build``: wall time and peak RSS of a full ``kb build`` (cold cache,
-  then warm: the parse/segmentation cache in ``$KB_CACHE_DIR``);
+* ``kb build``: wall time and peak RSS of a full ``kb build`` (cold: an empty build
+  cache in ``$KB_CACHE_DIR``, a new site folder); with ``--warm``, the same build again;
+* ``warm +1``: one entry added, then ``kb build`` into the same site folder with the
+  cache the cold build wrote (what a CI run after a one-entry commit does), and its
+  share of the cold build's time;
 * the baseline: the same entries as a plain, well-configured mkdocs-material
   site (short explicit nav with the entries kept out of it, ``search`` with
   ``lang: zh``, the ``tags`` plugin), reported as kb / baseline;
@@ -121,6 +124,17 @@ def kb_env(cache_dir: Path) -> dict:
     env["KB_CACHE_DIR"] = str(cache_dir)
     env["PYTHONPATH"] = str(REPO) + os.pathsep + env.get("PYTHONPATH", "")
     return env
+
+
+def add_entry(content: Path) -> Path:
+    """A copy of the middle entry under a new id and title: the one-entry change `warm +1` builds."""
+    files = sorted(content.glob("*.md"))
+    fm, body = _split(files[len(files) // 2].read_text(encoding="utf-8"))
+    fm = re.sub(r'(?m)^id:.*$', 'id: "bench-added"', fm)
+    fm = re.sub(r'(?m)^title:.*$', 'title: "新增的一个条目 bench added"', fm)
+    added = content / "bench-added.md"
+    added.write_text(f"---\n{fm}\n---\n{body}", encoding="utf-8")
+    return added
 
 
 def kb_build(content: Path, site: Path, cache_dir: Path) -> tuple[float, int]:
@@ -337,7 +351,7 @@ def _mb(n: float) -> str:
 
 
 def bench_size(n: int, tmp: Path, baseline: bool, browser: bool, whoosh_alone: bool, warm: bool,
-               edit: bool = True) -> dict:
+               edit: bool = True, warm_add: bool = True) -> dict:
     content = make_corpus(n, tmp / f"content-{n}")
     cache = tmp / f"cache-{n}"
     site = tmp / f"site-{n}"
@@ -347,6 +361,12 @@ def bench_size(n: int, tmp: Path, baseline: bool, browser: bool, whoosh_alone: b
     if warm:
         row["kb_warm_s"], _ = kb_build(content, site, cache)
         print(f"  [{n}] kb build (warm cache) {row['kb_warm_s']:.1f} s", flush=True)
+    if warm_add:
+        added = add_entry(content)
+        row["kb_add_s"], _ = kb_build(content, site, cache)
+        added.unlink()
+        print(f"  [{n}] kb build after adding one entry (warm cache) {row['kb_add_s']:.1f} s, "
+              f"{row['kb_add_s'] / row['kb_s']:.0%} of cold", flush=True)
     if baseline:
         row["base_s"], row["base_rss"] = baseline_build(content, tmp / f"baseline-{n}")
         print(f"  [{n}] baseline build {row['base_s']:.1f} s, {_mb(row['base_rss'])}", flush=True)
@@ -364,13 +384,14 @@ def bench_size(n: int, tmp: Path, baseline: bool, browser: bool, whoosh_alone: b
 
 
 def print_table(rows: list[dict]) -> None:
-    head = ["entries", "kb build", "peak RSS", "warm", "baseline", "kb/base", "edit→site", "other edits", "edit ok",
+    head = ["entries", "kb build", "peak RSS", "warm", "warm +1", "baseline", "kb/base", "edit→site", "other edits", "edit ok",
             "whoosh", "index", "search p50/p95", "browser idx raw/gz", "1st result"]
     lines = [head]
     for r in rows:
         e, s, b = r.get("edit"), r["search"], r["browser"]
         lines.append([
             str(r["entries"]), f"{r['kb_s']:.1f} s", _mb(r["kb_rss"]), f"{r['kb_warm_s']:.1f} s" if "kb_warm_s" in r else "-",
+            f"{r['kb_add_s']:.1f} s ({r['kb_add_s'] / r['kb_s']:.0%})" if "kb_add_s" in r else "-",
             f"{r['base_s']:.1f} s" if "base_s" in r else "-",
             f"{r['kb_s'] / r['base_s']:.2f}×" if "base_s" in r else "-",
             (f"{statistics.median(e['edit']):.2f} s" + ("" if e["dirty"] else " (full)")) if e else "-",
@@ -403,6 +424,8 @@ def main(argv=None) -> int:
                     help="skip timing the whoosh index build on its own")
     ap.add_argument("--warm", action="store_true", help="also time a second build (warm cache)")
     ap.add_argument("--no-edit", dest="edit", action="store_false", help="skip the edit-one-entry (kb serve) timing")
+    ap.add_argument("--no-warm-add", dest="warm_add", action="store_false",
+                    help="skip the build after adding one entry (warm build cache)")
     ap.add_argument("--json", type=Path, help="also write the rows as JSON here")
     ap.add_argument("--keep", action="store_true", help="keep the temp directory")
     args = ap.parse_args(argv)
@@ -415,7 +438,8 @@ def main(argv=None) -> int:
     try:
         for n in sizes:
             print(f"{n} entries …", flush=True)
-            rows.append(bench_size(n, tmp, not args.no_baseline, args.browser, args.whoosh, args.warm, args.edit))
+            rows.append(bench_size(n, tmp, not args.no_baseline, args.browser, args.whoosh, args.warm, args.edit,
+                                   args.warm_add))
             if args.json:
                 args.json.write_text(json.dumps(rows, indent=1), encoding="utf-8")
     finally:

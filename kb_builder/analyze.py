@@ -230,6 +230,12 @@ class Analyzer:
     def dictionary(self) -> Dictionary:
         return Dictionary(self.words)
 
+    def __getstate__(self) -> dict:
+        # The dictionary holds jieba's (megabytes): a kept build cache makes it again.
+        state = dict(self.__dict__)
+        state.pop("dictionary", None)
+        return state
+
     def freq(self, word: str) -> int:
         """The segmentation frequency of a word (0 when the dictionary does not hold it)."""
         return self.dictionary.freq(word)

@@ -69,7 +69,8 @@ def cmd_build(args) -> int:
     # a status line on stderr while building, only on a terminal and never with -q
     with Progress("kb build", enabled=False if args.quiet or args.json else None) as progress:
         result = build_site(config, args.content, args.site_dir, strict=args.strict, progress=progress,
-                            processes=args.processes, lang=args.lang, site_url=args.site_url)
+                            processes=args.processes, lang=args.lang, site_url=args.site_url,
+                            cache=not args.no_cache)
     data = result.summary()
     if args.json:
         _print_json(data)
@@ -333,6 +334,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--strict", action="store_true", help="fail when a content file has to be skipped")
     p.add_argument("--processes", type=int, choices=(1, 2), default=2,
                    help="render pages in this many processes (default 2, when the machine has 2 cores)")
+    p.add_argument("--no-cache", action="store_true",
+                   help="build cold: neither read nor write the build cache (see KB_CACHE_DIR)")
     p.add_argument("-q", "--quiet", action="store_true", help="print only errors")
     as_json(p, "print the build summary as JSON (no progress line)")
     verbose(p)

@@ -104,6 +104,11 @@ class HubRules:
             found = self.__dict__["_hash"] = hash((self.hubs, self.other_title, self.removed))
         return found
 
+    def __getstate__(self) -> dict:
+        state = dict(self.__dict__)
+        state.pop("_hash", None)  # a string's hash differs from one process to the next
+        return state
+
     @property
     def former(self) -> tuple[tuple[str, str | None], ...]:
         """Every former slug and the hub it leads to now (None: the guides' index)."""
@@ -167,7 +172,7 @@ def _keyword_regex(keywords: Sequence[str]) -> re.Pattern | None:
     The Latin ones share one pair of word-boundary checks around their alternation (the
     same matches as a pair per keyword, about five times faster to search: every hub
     rule is searched in every entry before the graph is done)."""
-    ordered = sorted(set(keywords), key=len, reverse=True)
+    ordered = sorted(set(keywords), key=lambda k: (-len(k), k))  # the same pattern in every process
     latin = [re.escape(k) for k in ordered if k.isascii()]
     parts = [rf"{_WORD_BEFORE}(?:{'|'.join(latin)}){_WORD_AFTER}"] if latin else []
     parts += [re.escape(k) for k in ordered if not k.isascii()]

@@ -101,3 +101,20 @@ class IndexJob:
 def with_errors(docs: tuple[Any, ...], errors: dict[str, tuple[str, ...]]) -> tuple[Any, ...]:
     """The search documents with the error signatures the graph found."""
     return tuple(dataclasses.replace(d, errors=errors[d.id]) if d.id in errors else d for d in docs)
+
+
+STORE_FILE = "store.pickle"
+
+
+def hand_back(scratch: Path, delta: dict) -> None:
+    """In the child: what it derived (`Store.since`), for the parent's store."""
+    (scratch / STORE_FILE).write_bytes(pickle.dumps(delta, protocol=pickle.HIGHEST_PROTOCOL))
+
+
+def merge_store(scratch: Path, store: Any) -> None:
+    """In the parent: take what the child derived (nothing when it wrote nothing)."""
+    try:
+        delta = pickle.loads((scratch / STORE_FILE).read_bytes())
+    except (OSError, pickle.UnpicklingError, EOFError):
+        return
+    store.merge(delta)

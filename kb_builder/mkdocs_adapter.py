@@ -113,6 +113,24 @@ def nav_uris(nav: Any) -> set[str]:
     return {os.path.normpath(u).replace(os.sep, "/") for u in found}
 
 
+def untitled_nav_uris(nav: Any) -> set[str]:
+    """The source paths a `nav:` setting names without a title (MkDocs takes the page's)."""
+    found: set[str] = set()
+
+    def walk(item: Any, titled: bool) -> None:
+        if isinstance(item, str) and not titled:
+            found.add(os.path.normpath(item).replace(os.sep, "/"))
+        elif isinstance(item, dict):
+            for value in item.values():
+                walk(value, True)
+        elif isinstance(item, (list, tuple)):
+            for value in item:
+                walk(value, False)
+
+    walk(nav or [], False)
+    return found
+
+
 def never_modified() -> bool:
     return False
 

@@ -142,6 +142,10 @@ class Templates:
     def __hash__(self) -> int:
         return hash(self.key)
 
+    def __getstate__(self) -> dict:
+        # The compiled templates are made again from the sources the key names.
+        return {k: v for k, v in self.__dict__.items() if k not in ("env", "_templates")}
+
     @cached_property
     def env(self):
         import jinja2

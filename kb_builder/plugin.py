@@ -8,6 +8,7 @@ search indexes are built by a forked child (indexjob.py) or in-process, and
 """
 from __future__ import annotations
 
+import hashlib
 import logging
 import os
 from pathlib import Path
@@ -26,7 +27,7 @@ from .pages import default_nav
 from .pipeline import Generated, Settings
 from .safe import sanitize_html
 from .schema import MAX_KEYWORDS, MAX_TAGS
-from .serving import Serving, config_fingerprint
+from .serving import Serving, config_fingerprint, digest
 from .session import Session
 from .tagplan import MIN_ENTRIES
 from .sitebuild import CONTENT_ENV, NoDirtyWarning
@@ -66,7 +67,8 @@ class KbPlugin(BasePlugin[KbPluginConfig]):
         self.serving: Serving | None = None
         self.content_override: str | None = None  # set by `kb build --content`
         self.progress = None  # a pipeline.ProgressFn, set by `kb build` (see progress.py)
-        self.parallel = False  # set by `kb build` (an empty site folder, dirty mode: parallel.py)
+        self.parallel = False  # set by `kb build` (a new site folder, dirty mode: parallel.py)
+        self.cache = None  # set by `kb build`: its buildcache.BuildCache (None: a cold build)
         self._start_build()
 
     def _start_build(self) -> None:
@@ -81,6 +83,7 @@ class KbPlugin(BasePlugin[KbPluginConfig]):
         self._converter: mkdocs_adapter.SharedConverter | None = None
         self._rendered = self._to_render = 0
         self._unwired = 0
+        self.reused = 0  # generated pages not rendered again (a dirty rebuild, `kb build`'s cache)
 
     # -- serving ------------------------------------------------------------------------
     def on_startup(self, *, command, dirty) -> None:
@@ -147,6 +150,9 @@ class KbPlugin(BasePlugin[KbPluginConfig]):
             site_theme.install(config)
         except site_theme.ThemeError as e:
             raise PluginError(f"kb: {e}") from None
+        if self.cache is not None and self.serving is None:  # what the last `kb build` derived
+            self.session = self.cache.session(digest(f"{config_fingerprint(config)}\0{self.content_dir(config)}\0"
+                                                     f"{sorted(self.config.items())!r}"))
         # Our worker answers the search box; Material's plugin need not segment every page.
         search_box.mute_material_search(config)
         protected = outdir.protected(self.content_dir(config), config.config_file_path)
@@ -187,7 +193,11 @@ class KbPlugin(BasePlugin[KbPluginConfig]):
             # signatures: a forked child analyses every document while this process links
             # and renders, is sent the signatures, and builds both indexes.
             if self.serving is None:
-                self._index_job = _start_index_job(gathered, session, config, whoosh)
+                if not session.restored or session.store.misses:
+                    # Text to cut in both processes: jieba's dictionary is read once, before the fork
+                    # (a restored session with nothing new cuts nothing and never reads it).
+                    gathered.analyzer.dictionary  # noqa: B018 - read for its side effect
+                self._index_job = _start_index_job(gathered, session, config, whoosh, self.cache is not None)
 
         def linked(gathered: pipeline.Gathered) -> None:
             self._docs = pipeline.search_docs(gathered.entries, gathered.graph, session)
@@ -208,6 +218,8 @@ class KbPlugin(BasePlugin[KbPluginConfig]):
         in_nav = mkdocs_adapter.nav_uris(config.nav)
         if self.serving is not None:  # dirty rebuilds: pages as they were last time are not rendered again
             self._record = self.serving.page_record(config.site_dir, config_fingerprint(config))
+        elif self.cache is not None:  # pages as the last `kb build` wrote them are copied, not rendered
+            self._record = self.cache.page_record(_frame(config, files, generated.pages), config.site_dir)
         self.pages = {}
         for uri, page in generated.pages.items():
             if files.get_file_from_path(uri) is not None:
@@ -226,6 +238,9 @@ class KbPlugin(BasePlugin[KbPluginConfig]):
                 if files.get_file_from_path(file.src_uri) is None:
                     files.append(file)
         self._files = files
+        self.reused = sum(1 for f in files.documentation_pages() if getattr(f, "kb_unchanged", False))
+        if self._record is not None:
+            log.debug("kb: %d generated pages as the last build wrote them: not rendered again", self.reused)
         self._rendered, self._to_render = 0, len(files.documentation_pages())
         return files
 
@@ -238,7 +253,8 @@ class KbPlugin(BasePlugin[KbPluginConfig]):
     def _render_in_two_processes(self, config, files: Files) -> None:
         """Fork: this process and a child each render about half of the generated pages
         (split by size); the author's pages, static files and post-build work stay here."""
-        generated = [f for f in files.documentation_pages() if f.src_uri in self.pages]
+        generated = [f for f in files.documentation_pages()
+                     if f.src_uri in self.pages and not getattr(f, "kb_unchanged", False)]
         if len(generated) < 2:
             return
         weights = [(f.src_uri, PAGE_COST + len(self.pages[f.src_uri].markdown)) for f in generated]
@@ -266,6 +282,8 @@ class KbPlugin(BasePlugin[KbPluginConfig]):
                 page.read_source(config)
         if self.serving is not None:
             env.bytecode_cache = self.serving.template_code()
+        elif self.cache is not None:
+            env.bytecode_cache = self.cache.template_code()
         # The theme's own templates, under "theme/" (kb's partials wrap them).
         ours = (config.theme.custom_dir, str(site_theme.THEME_DIR))
         partials.install(env, [d for d in config.theme.dirs if d not in ours],
@@ -338,10 +356,12 @@ class KbPlugin(BasePlugin[KbPluginConfig]):
                     if os.path.isfile(stale):
                         os.remove(stale)
         self._write_indexes(config)
-        if record is not None:
+        if record is not None and self.serving is not None:
             self.serving.commit(config.site_dir, record)
         outdir.write_marker(config.site_dir)
         self.session.end_build()
+        if record is not None and self.cache is not None:
+            self.cache.built(self.session.store, record)
         if self.serving is not None:
             self.serving.settle_heap()
 
@@ -355,14 +375,20 @@ class KbPlugin(BasePlugin[KbPluginConfig]):
         job, self._index_job = self._index_job, None
 
         def move(scratch: Path) -> None:
-            search_box.move_into(scratch / "site", config.site_dir)
+            if self.cache is not None:  # what the child derived, for the next build
+                indexjob.merge_store(scratch, self.session.store)
+            if not self.session.restored:
+                search_box.move_into(scratch / "site", config.site_dir)
             if self.config.search_index:
                 siteindex.put(scratch / "index", index_dir)
 
-        if job is None or not job.finish(move):
+        if job is not None and job.finish(move):
+            if self.session.restored:  # the browser index the session holds, updated here (the child's is whoosh)
+                analysis = pipeline.analysis(generated, docs, self.session)
+                search_box.write(config.site_dir, _browser_index(self.session, analysis, config))
+        else:
             analysis = pipeline.analysis(generated, docs, self.session)
-            index = self.session.store.derive(browser_index.build, analysis, search_box.material_config(config),
-                                              same=browser_index.same_files)
+            index = _browser_index(self.session, analysis, config)
             search_box.write(config.site_dir, index)  # the site's search box
             if self.config.search_index:
                 if self.serving is not None:
@@ -388,22 +414,51 @@ class KbPlugin(BasePlugin[KbPluginConfig]):
             job.cancel()
 
 
-def _start_index_job(gathered: pipeline.Gathered, session: Session, config, whoosh: bool):
-    material = search_box.material_config(config)
+def _browser_index(session: Session, analysis, config) -> browser_index.BrowserIndex:
+    """The browser index, updated from the one the session holds (when it holds one)."""
+    return session.store.derive(browser_index.build, analysis, search_box.material_config(config),
+                                same=browser_index.same_files)
+
+
+def _start_index_job(gathered: pipeline.Gathered, session: Session, config, whoosh: bool, keep: bool):
+    """`keep`: the child hands what it derived back to the parent's store (`kb build`'s cache).
+    A session restored from that cache holds every document's analysis and the browser index:
+    the parent updates the browser index, the child writes only the whoosh index."""
+    restored = session.restored
 
     def prepare():
+        mark = session.store.mark() if keep and not restored else None
         docs = pipeline.search_docs(gathered.entries, None, session)
-        pipeline.analysis(gathered, docs, session)  # remembered: only documents with errors are cut again
-        return docs
+        if not session.restored:  # remembered: only documents with errors are cut again
+            pipeline.analysis(gathered, docs, session)  # (a restored session has them with their errors)
+        return docs, mark
 
-    def build(docs, errors, scratch: Path) -> None:
+    def build(prepared, errors, scratch: Path) -> None:
+        docs, mark = prepared
         docs = indexjob.with_errors(docs, errors)
         analysis = pipeline.analysis(gathered, docs, session)
-        search_box.write(scratch / "site", browser_index.build(None, analysis, material))
+        if not restored:
+            search_box.write(scratch / "site", _browser_index(session, analysis, config))
         if whoosh:
             search.build_index(docs, scratch / "index", analysis).close()
+        if mark is not None:
+            indexjob.hand_back(scratch, session.store.since(mark))
 
     return indexjob.IndexJob.start(config.site_dir, prepare, build)
+
+
+def _frame(config, files: Files, pages: dict) -> str:
+    """What every page shows besides its own content: the configuration, theme and
+    navigation, the titles of the site author's pages, of generated pages the navigation
+    names without a title.  A change renders every page again."""
+    h = hashlib.blake2b(config_fingerprint(config).encode(), digest_size=16)
+    for f in files.documentation_pages():
+        if f.src_uri not in pages and f.abs_src_path and os.path.isfile(f.abs_src_path):
+            h.update(f"{f.src_uri}\0".encode() + Path(f.abs_src_path).read_bytes() + b"\0")
+    for uri in sorted(mkdocs_adapter.untitled_nav_uris(config.nav)):
+        if uri in pages:
+            h.update(f"{uri}\0{pages[uri].digest}\0".encode())
+    return h.hexdigest()
 
 
 def _report(generated: Generated, options) -> None:

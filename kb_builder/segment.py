@@ -208,6 +208,11 @@ class Segmentations:
         self._finders: dict[tuple[frozenset[str], frozenset[str]], Callable[[str], object]] = {}
         self._word_sets: dict[frozenset[str], frozenset[str]] = {}
 
+    def __getstate__(self) -> dict:
+        state = dict(self.__dict__)
+        state["_finders"] = {}  # compiled searches (some are functions): made again when asked
+        return state
+
     def intern(self, words: frozenset[str]) -> frozenset[str]:
         """The one object this cache uses for a set of words: cuts compare sets by identity."""
         return self._word_sets.setdefault(words, words)

@@ -23,7 +23,7 @@ import subprocess
 import sys
 import tempfile
 from pathlib import Path
-from typing import Any, Iterable, Mapping
+from typing import Any, Callable, Iterable, Mapping
 
 from .session import Session
 
@@ -47,11 +47,11 @@ def config_fingerprint(config: Any) -> str:
         for root, _, files in sorted(os.walk(folder)):
             for name in sorted(files):
                 full = os.path.join(root, name)
-                try:
-                    st = os.stat(full)
+                try:  # the bytes, not the times: a fresh checkout (CI) keeps `kb build`'s cache
+                    data = Path(full).read_bytes()
                 except OSError:
                     continue
-                h.update(f"{full}\0{st.st_size}\0{st.st_mtime_ns}\n".encode())
+                h.update(f"{os.path.relpath(full, folder)}\0{len(data)}\0".encode() + data)
     for key in ("site_url", "use_directory_urls", "markdown_extensions", "extra", "nav"):
         h.update(repr(config.get(key)).encode())
     return h.hexdigest()
@@ -60,13 +60,18 @@ def config_fingerprint(config: Any) -> str:
 class PageRecord:
     """The generated pages of the last build into one site folder (uri -> page digest)."""
 
-    def __init__(self, fingerprint: str, previous: Mapping[str, str], same_frame: bool = True):
+    def __init__(self, fingerprint: str, previous: Mapping[str, str], same_frame: bool = True,
+                 reuse: Callable[[str, str], bool] | None = None):
         """`same_frame`: the configuration, theme and navigation are as last time; when not,
-        every page is rendered again, and the pages no longer generated still go."""
+        every page is rendered again, and the pages no longer generated still go.
+        `reuse(uri, dest_path)`: puts an unchanged page the folder lacks in place (`kb build`
+        builds into a new folder: buildcache.Reuse copies it from the previous site)."""
         self.fingerprint = fingerprint
         self.previous = previous
         self.same_frame = same_frame
+        self.reuse = reuse
         self.current: dict[str, str] = {}
+        self.written: dict[str, str] = {}  # uri -> where the page is
 
     def unchanged(self, uri: str, page: Any, dest_path: str) -> bool:
         """Whether a generated page (`pages.Page`) is written from what it was last time."""
@@ -79,11 +84,31 @@ class PageRecord:
     def _unchanged(self, uri: str, h: str, dest_path: str) -> bool:
         # Recorded either way, so `removed` knows the address is still in use.
         self.current[uri] = h
-        return self.same_frame and self.previous.get(uri) == h and os.path.isfile(dest_path)
+        self.written[uri] = dest_path
+        if not (self.same_frame and self.previous.get(uri) == h):
+            return False
+        return os.path.isfile(dest_path) or (self.reuse is not None and self.reuse(uri, dest_path))
 
     def removed(self) -> list[str]:
         """Pages of the previous build that this one no longer generates."""
         return [uri for uri in self.previous if uri not in self.current]
+
+
+def template_code(kept: dict[str, bytes]) -> Any:
+    """A Jinja bytecode cache holding compiled templates in `kept` (template key -> code);
+    Jinja checks each template's source checksum, so an edited template is compiled again."""
+    import jinja2
+
+    class MemoryCode(jinja2.BytecodeCache):
+        def load_bytecode(self, bucket) -> None:
+            data = kept.get(bucket.key)
+            if data is not None:
+                bucket.bytecode_from_string(data)
+
+        def dump_bytecode(self, bucket) -> None:
+            kept[bucket.key] = bucket.bytecode_to_string()
+
+    return MemoryCode()
 
 
 # The job file is read and removed first, then the child ties its life to kb serve's
@@ -134,24 +159,9 @@ class Serving:
 
     # -- theme templates
     def template_code(self) -> Any:
-        """Compiled templates kept between rebuilds; Jinja checks each template's source
-        checksum, so an edited template is compiled again."""
+        """Compiled templates kept between rebuilds."""
         if self._template_code is None:
-            import jinja2
-
-            class MemoryCode(jinja2.BytecodeCache):
-                def __init__(self) -> None:
-                    self.store: dict[str, bytes] = {}
-
-                def load_bytecode(self, bucket) -> None:
-                    data = self.store.get(bucket.key)
-                    if data is not None:
-                        bucket.bytecode_from_string(data)
-
-                def dump_bytecode(self, bucket) -> None:
-                    self.store[bucket.key] = bucket.bytecode_to_string()
-
-            self._template_code = MemoryCode()
+            self._template_code = template_code({})
         return self._template_code
 
     # -- the whoosh index

@@ -16,8 +16,10 @@ from .store import Store
 
 
 class Session:
-    def __init__(self, serving: Any = None, verify: bool | None = None):
-        self.store = Store(verify)
+    def __init__(self, serving: Any = None, verify: bool | None = None, store: Store | None = None):
+        """`store`: values an earlier build derived (a `kb build` cache, buildcache.py)."""
+        self.store = store if store is not None else Store(verify)
+        self.restored = store is not None  # starts from what an earlier build derived
         self.serving = serving
         self.builds = 0
 

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterator
 
-from . import defaults, outdir, ports, siteindex
+from . import buildcache, defaults, outdir, ports, siteindex
 from .pipeline import Generated
 
 CONTENT_ENV = "KB_CONTENT_DIR"  # lets `kb serve`/`kb build --content` point the plugin elsewhere
@@ -26,6 +26,7 @@ class BuildResult:
     generated: Generated
     seconds: float
     index_dir: Path | None = None  # the whoosh index beside the site (None: not written)
+    reused_pages: int = 0  # generated pages copied from the previous site (the build cache), not rendered
 
     def summary(self) -> dict:
         """What `kb build` reports (`--json`: exactly this)."""
@@ -35,7 +36,7 @@ class BuildResult:
             "entries_in": corpus.files_seen, "entry_pages": generated.entry_pages,
             "listing_pages": len(generated.pages) - generated.entry_pages,
             "skipped": [{"path": str(s.path), "reason": s.reason} for s in corpus.skipped],
-            "seconds": round(self.seconds, 2), "links": generated.graph.stats,
+            "seconds": round(self.seconds, 2), "links": generated.graph.stats, "reused_pages": self.reused_pages,
         }
 
 
@@ -69,6 +70,7 @@ def load_config(config_file: str | Path, content: str | Path | None = None, site
     plugin.content_override = str(Path(content).resolve()) if content is not None else None
     plugin.progress = None
     plugin.parallel = False
+    plugin.cache = None
     return config, plugin
 
 
@@ -114,23 +116,28 @@ def _child_never_returns(pid: int) -> None:
 
 def build_site(config_file: str | Path | None = "mkdocs.yml", content: str | Path | None = None,
                site_dir: str | Path | None = None, strict: bool = False, progress=None,
-               processes: int = 2, lang: str | None = None, site_url: str | None = None) -> BuildResult:
+               processes: int = 2, lang: str | None = None, site_url: str | None = None,
+               cache: bool = False) -> BuildResult:
     """Build into a temporary directory beside the target and swap it in on success.
 
     `config_file`: None builds with the built-in configuration (defaults.py) the
     entries in `content` (default: ``content``); `lang` chooses its language.
     `progress`: a pipeline.ProgressFn told about each stage (see progress.py).
-    `processes`: 2 lets pages render in two processes where that is possible."""
+    `processes`: 2 lets pages render in two processes where that is possible.
+    `cache`: start from what the last build of this site kept (buildcache.py), and keep
+    what this one derives (`kb build`; `--no-cache` builds cold)."""
     if config_file is None:
         with configuration(None, content, lang, site_url) as builtin:
             # Nothing may be written over the current folder, as with a mkdocs.yml in it.
             return _build(builtin, content or "content", site_dir or "site", strict, progress, processes,
-                          None, outdir.protected(content or "content", None))
-    return _build(config_file, content, site_dir, strict, progress, processes, site_url, None)
+                          None, outdir.protected(content or "content", None), cache, None)
+    return _build(config_file, content, site_dir, strict, progress, processes, site_url, None, cache, config_file)
 
 
 def _build(config_file: str | Path, content: str | Path | None, site_dir: str | Path | None, strict: bool,
-           progress, processes: int, site_url: str | None, guarded: list | None) -> BuildResult:
+           progress, processes: int, site_url: str | None, guarded: list | None, cache: bool = False,
+           cache_config: str | Path | None = None) -> BuildResult:
+    """`cache_config`: the configuration file the cache is named by (None: the built-in one)."""
     import time
 
     from mkdocs.commands.build import build
@@ -154,9 +161,12 @@ def _build(config_file: str | Path, content: str | Path | None, site_dir: str | 
     tmp = outdir.temp_dir(final, "building")
     built_index = siteindex.index_dir(tmp)
     config.site_dir = str(tmp)
-    # The directory is empty, so MkDocs' dirty mode renders every page, and a page
-    # can say it is not modified: how two processes share the rendering (parallel.py).
+    # The directory is new, so MkDocs' dirty mode renders every page except those a page
+    # record copies from the previous site (`cache`), and a page can say it is not
+    # modified: how two processes share the rendering (parallel.py).
     plugin.parallel = processes > 1
+    if cache:
+        plugin.cache = buildcache.BuildCache(buildcache.cache_file(cache_config, plugin.content_dir(config)), final)
     quiet = NoDirtyWarning()
     build_log = logging.getLogger("mkdocs.commands.build")
     build_log.addFilter(quiet)
@@ -168,6 +178,7 @@ def _build(config_file: str | Path, content: str | Path | None, site_dir: str | 
             siteindex.put(built_index, index)
         outdir.swap_in(tmp, final)
     except BaseException:
+        plugin.cache = None
         _child_never_returns(pid)
         shutil.rmtree(tmp, ignore_errors=True)
         shutil.rmtree(built_index, ignore_errors=True)
@@ -176,8 +187,11 @@ def _build(config_file: str | Path, content: str | Path | None, site_dir: str | 
         build_log.removeFilter(quiet)
     if plugin.generated is None:
         raise BuildError("the kb plugin generated nothing")
+    if plugin.cache is not None:  # only after a build that went well, with its site in place
+        plugin.cache.save()
+        plugin.cache = None
     return BuildResult(final, plugin.generated, time.perf_counter() - started,
-                       index if plugin.config.search_index else None)
+                       index if plugin.config.search_index else None, plugin.reused)
 
 
 def serve_site(config_file: str | Path | None, content: str | Path | None, dev_addr: str, verbose: bool = False,

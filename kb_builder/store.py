@@ -137,6 +137,50 @@ class Store:
     def __len__(self) -> int:
         return len(self._values)
 
+    # -- a later process ------------------------------------------------------------------
+    def __getstate__(self) -> dict:
+        """What a later process may reuse (`kb build`'s cache, buildcache.py): the values the
+        last builds used and the objects kept; not the counters, nor the verify mode."""
+        return {"values": {key: slot[0] for key, slot in self._values.items()},
+                "derived": {**self._derived_older, **self._derived}, "objects": self._objects}
+
+    def __setstate__(self, state: dict) -> None:
+        self.__init__()  # type: ignore[misc]
+        self._values = {key: [value, 0] for key, value in state["values"].items()}
+        self._derived_older = dict(state["derived"])  # asked for again, or forgotten after a build
+        self._objects = dict(state["objects"])
+
+    def mark(self) -> tuple:
+        """What the store holds now, for `since` (in a forked process that computes for this one)."""
+        return frozenset(self._values), {key: known[1] for key, known in {**self._derived_older,
+                                                                           **self._derived}.items()}
+
+    def since(self, mark: tuple) -> dict:
+        """What this build asked for since `mark`, for `merge` in the process that forked:
+        the values computed since, and the keys of those it already held (still in use)."""
+        keys, derived = mark
+        build = self._build
+        return {"values": {key: slot[0] for key, slot in self._values.items() if key not in keys},
+                "used": [key for key, slot in self._values.items() if slot[1] == build and key in keys],
+                "derived": {key: known for key, known in self._derived.items() if derived.get(key) is not known[1]},
+                "derived_used": [key for key, known in self._derived.items() if derived.get(key) is known[1]]}
+
+    def merge(self, delta: dict) -> None:
+        """Take what another process computed and used (`since`); what this store holds wins."""
+        for key, value in delta["values"].items():
+            self._values.setdefault(key, [value, self._build])
+        for key in delta["used"]:
+            slot = self._values.get(key)
+            if slot is not None:
+                slot[1] = self._build
+        for key, known in delta["derived"].items():
+            if key not in self._derived:
+                self._derived_older.pop(key, None)
+                self._derived[key] = known
+        for key in delta["derived_used"]:
+            if key not in self._derived and key in self._derived_older:
+                self._derived[key] = self._derived_older.pop(key)
+
 
 def freeze(value: Any) -> Hashable:
     """A hashable, comparable form of plain data (mappings, lists, sets, scalars)."""

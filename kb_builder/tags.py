@@ -162,6 +162,12 @@ class TagSettings:
             found = self._cache[("hash",)] = hash(self._key())
         return found
 
+    def __getstate__(self) -> dict:
+        state = dict(self.__dict__)
+        # a string's hash differs from one process to the next
+        state["_cache"] = {k: v for k, v in self._cache.items() if k != ("hash",)}
+        return state
+
     @property
     def known(self) -> frozenset[str]:
         """Canonical tags the table defines: never dropped as stop-words or too short."""

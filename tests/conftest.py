@@ -5,6 +5,7 @@ on the machines that have it; tests that need it skip cleanly elsewhere.
 """
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -12,6 +13,13 @@ import pytest
 REPO_ROOT = Path(__file__).resolve().parents[1]
 FIXTURES_DIR = Path(__file__).resolve().parent / "fixtures"
 CORPUS_DIR = Path(__file__).resolve().parents[2] / "shared" / "corpus" / "nacos-faq"
+
+
+@pytest.fixture(scope="session", autouse=True)
+def build_cache_apart(tmp_path_factory):
+    """`kb build` keeps a cache under the user's cache folder: the tests' builds (and the
+    `kb` processes they start) keep theirs in a temporary folder."""
+    os.environ["KB_CACHE_DIR"] = str(tmp_path_factory.mktemp("kb-cache"))
 
 
 @pytest.fixture(scope="session")

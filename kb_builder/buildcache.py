@@ -1,0 +1,266 @@
+"""`kb build`'s cache: what one build derived, kept on disk for the next build of the same site.
+
+A build's session store (store.py: parsed files, normalised entries, the link graph's
+parts, rendered page records, search documents and their analysis, the browser index)
+and the record of the pages it wrote (serving.PageRecord, as `kb serve` keeps them) are
+written here after a successful build.  The next `kb build` of the same configuration
+and content starts from them: the store answers what did not change, and pages whose
+inputs are unchanged are copied from the previous site instead of rendered again.
+
+One file per site: ``<root>/builds/<hash of the configuration file and content folder>``,
+where the root is ``$KB_CACHE_DIR``, else ``$XDG_CACHE_HOME/kb_builder``, else
+``~/.cache/kb_builder``.  The file starts with a line of JSON (format, kb's version,
+Python's, a digest of kb's code and of the installed packages' versions, the site's
+settings, the payload's length and digest); a file whose header differs, or that is
+truncated or unreadable, is ignored and the build is a cold one.  The payload is a
+pickle: the cache folder must be trusted like the content (only kb's own builds write it).
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+import pickle
+import shutil
+import stat
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Mapping
+
+from .serving import PageRecord, template_code
+from .session import Session
+from .store import Store
+
+CACHE_ENV = "KB_CACHE_DIR"
+FORMAT = 1
+MAGIC = b"kb-build-cache\n"
+_HEADER_LIMIT = 4096
+PACKAGE = Path(__file__).resolve().parent
+
+log = logging.getLogger("mkdocs.plugins.kb.cache")
+
+
+def cache_root(environ: Mapping[str, str] | None = None) -> Path:
+    """Where kb keeps build caches: $KB_CACHE_DIR, else the user's cache folder (XDG)."""
+    environ = os.environ if environ is None else environ
+    given = environ.get(CACHE_ENV, "").strip()
+    if given:
+        return Path(given).expanduser()
+    xdg = environ.get("XDG_CACHE_HOME", "").strip()
+    base = Path(xdg) if xdg and os.path.isabs(xdg) else Path.home() / ".cache"  # XDG: relative paths are ignored
+    return base / "kb_builder"
+
+
+def cache_file(config_file: Path | str | None, content_dir: Path | str,
+               environ: Mapping[str, str] | None = None) -> Path:
+    """The cache of one site: its configuration file (None: the built-in one) and content folder."""
+    config = str(Path(config_file).resolve()) if config_file is not None else "(built-in configuration)"
+    key = hashlib.blake2b(f"{config}\0{Path(content_dir).resolve()}".encode(), digest_size=12).hexdigest()
+    return cache_root(environ) / "builds" / f"{key}.pickle"
+
+
+def _installed() -> list[str]:
+    """The installed distributions with their versions (their metadata folders' names in the
+    environment's package folders; not the current folder's, which `python -m` puts on the path)."""
+    import site
+    import sysconfig
+
+    folders = {sysconfig.get_paths()["purelib"], sysconfig.get_paths()["platlib"]}
+    if site.ENABLE_USER_SITE:
+        folders.add(site.getusersitepackages())
+    names = set()
+    for folder in folders:
+        try:
+            names.update(n for n in os.listdir(folder) if n.endswith((".dist-info", ".egg-info")))
+        except OSError:
+            continue
+    return sorted(names)
+
+
+def environment() -> str:
+    """kb's code and shipped files, Python's version and the installed packages: a change to
+    any may change what a step gives for the same inputs, so the whole cache goes."""
+    h = hashlib.blake2b(digest_size=16)
+    h.update(sys.version.encode())
+    for path in sorted(PACKAGE.rglob("*")):
+        if path.is_file() and "__pycache__" not in path.parts:
+            h.update(f"{path.relative_to(PACKAGE).as_posix()}\0".encode() + path.read_bytes() + b"\0")
+    h.update("\n".join(_installed()).encode())
+    return h.hexdigest()
+
+
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("kb-builder")
+    except PackageNotFoundError:
+        return "unknown"
+
+
+def _stamp(st: os.stat_result) -> tuple[int, int]:
+    """A file's size and time, in whole seconds: what an archive (a CI cache) restores."""
+    return st.st_size, st.st_mtime_ns // 1_000_000_000
+
+
+@dataclass
+class SiteRecord:
+    """The pages one build wrote into a site folder: uri -> (page digest, size, mtime in seconds)."""
+
+    fingerprint: str
+    pages: dict[str, tuple[str, int, int]]
+
+
+@dataclass
+class Saved:
+    store: Store
+    sites: dict[str, SiteRecord] = field(default_factory=dict)  # real path of the site -> its record
+    templates: dict[str, bytes] = field(default_factory=dict)  # the theme's compiled templates
+
+
+class Reuse:
+    """Copies a page from the previous site into the one being built, when the previous
+    site still holds it as the last build wrote it (a page changed or removed since is
+    rendered again)."""
+
+    def __init__(self, previous: Path, building: Path, pages: Mapping[str, tuple[str, int, int]]):
+        self.previous, self.building, self.pages = previous, building, pages
+
+    def __call__(self, uri: str, dest_path: str) -> bool:
+        known = self.pages.get(uri)
+        if known is None:
+            return False
+        source = self.previous / os.path.relpath(dest_path, self.building)
+        try:
+            st = os.lstat(source)
+            if not stat.S_ISREG(st.st_mode) or _stamp(st) != known[1:]:
+                return False
+            os.makedirs(os.path.dirname(dest_path), exist_ok=True)
+            try:  # a second name for the file: no build writes into a page it did not render
+                os.link(source, dest_path, follow_symlinks=False)
+            except OSError:
+                shutil.copy2(source, dest_path, follow_symlinks=False)  # the time too: the next build checks it
+        except OSError:
+            return False
+        return True
+
+
+class BuildCache:
+    """One `kb build`'s use of its site's cache: `session` and `page_record` when the build
+    starts, `built` when the plugin is done, `save` once the site is in place."""
+
+    def __init__(self, path: Path, site_dir: Path):
+        self.path, self.site_dir = Path(path), Path(site_dir)
+        self.settings = ""
+        self.saved: Saved | None = None
+        self._store: Store | None = None
+        self._record: SiteRecord | None = None
+        self._templates: dict[str, bytes] = {}
+
+    def session(self, settings: str) -> Session:
+        """A session holding what the last build with these settings derived (else an empty one)."""
+        self.settings = settings
+        self.saved = load(self.path, _header(settings))
+        self._templates = dict(self.saved.templates) if self.saved is not None else {}
+        return Session(store=self.saved.store) if self.saved is not None else Session()
+
+    def page_record(self, fingerprint: str, building: Path | str) -> PageRecord:
+        """The pages the last build wrote into this site, copied into `building` when unchanged."""
+        site = self.saved.sites.get(os.path.realpath(self.site_dir)) if self.saved is not None else None
+        if site is None or not self.site_dir.is_dir():
+            return PageRecord(fingerprint, {}, False)
+        return PageRecord(fingerprint, {uri: page[0] for uri, page in site.pages.items()},
+                          site.fingerprint == fingerprint, reuse=Reuse(self.site_dir, Path(building), site.pages))
+
+    def template_code(self) -> Any:
+        """The theme's templates as the last build compiled them (serving.template_code)."""
+        return template_code(self._templates)
+
+    def built(self, store: Store, record: PageRecord) -> None:
+        """The build went well: what to save (the pages as written now)."""
+        pages = {}
+        for uri, h in record.current.items():
+            try:
+                st = os.lstat(record.written[uri])
+            except (KeyError, OSError):
+                continue
+            pages[uri] = (h, *_stamp(st))
+        self._store, self._record = store, SiteRecord(record.fingerprint, pages)
+
+    def save(self) -> None:
+        """Write the cache (after the site is in place); a failure only costs the next build time."""
+        if self._store is None or self._record is None:
+            return
+        sites = dict(self.saved.sites) if self.saved is not None else {}
+        sites = {site: record for site, record in sites.items() if os.path.isdir(site)}
+        sites[os.path.realpath(self.site_dir)] = self._record
+        try:
+            save(self.path, _header(self.settings), Saved(self._store, sites, self._templates))
+        except (OSError, pickle.PicklingError, TypeError, AttributeError, RecursionError) as e:
+            log.info("kb: the build cache was not written (%s: %s)", type(e).__name__, e)
+
+
+def _header(settings: str) -> dict:
+    return {"format": FORMAT, "kb": _version(), "python": sys.version, "environment": environment(),
+            "settings": settings}
+
+
+def load(path: Path, header: Mapping[str, Any]) -> Saved | None:
+    """The saved build, or None (a cold build) when there is none, or it is another kb's,
+    another setting's, truncated or unreadable: never an error."""
+    started = time.perf_counter()
+    try:
+        with open(path, "rb") as f:
+            if f.read(len(MAGIC)) != MAGIC:
+                log.info("kb: %s is not a kb build cache: a cold build", path)
+                return None
+            line = f.readline(_HEADER_LIMIT)
+            found = json.loads(line)
+            if not isinstance(found, dict):
+                raise ValueError("no header")
+            differs = [k for k in header if found.get(k) != header[k]]
+            if differs:
+                log.info("kb: the build cache was made with other %s: a cold build", ", ".join(differs))
+                return None
+            payload = f.read()
+    except FileNotFoundError:
+        log.debug("kb: no build cache at %s: a cold build", path)
+        return None
+    except (OSError, ValueError) as e:
+        log.info("kb: the build cache %s is unreadable (%s): a cold build", path, e)
+        return None
+    if len(payload) != found.get("length") or hashlib.blake2b(payload).hexdigest() != found.get("digest"):
+        log.info("kb: the build cache %s is truncated or damaged: a cold build", path)
+        return None
+    try:
+        saved = pickle.loads(payload)
+    except Exception as e:  # noqa: BLE001 - a damaged cache only costs a cold build
+        log.info("kb: the build cache %s could not be read (%s): a cold build", path, type(e).__name__)
+        return None
+    if not isinstance(saved, Saved) or not isinstance(saved.store, Store):
+        log.info("kb: the build cache %s holds something else: a cold build", path)
+        return None
+    log.debug("kb: build cache %s read: %d values, %.1f s", path, len(saved.store), time.perf_counter() - started)
+    return saved
+
+
+def save(path: Path, header: Mapping[str, Any], saved: Saved) -> None:
+    """Write atomically: a temporary file beside the cache, renamed over it."""
+    started = time.perf_counter()
+    payload = pickle.dumps(saved, protocol=pickle.HIGHEST_PROTOCOL)
+    head = dict(header, length=len(payload), digest=hashlib.blake2b(payload).hexdigest())
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(MAGIC + json.dumps(head, sort_keys=True).encode() + b"\n")
+            f.write(payload)
+        os.replace(tmp, path)
+    except BaseException:
+        os.unlink(tmp)
+        raise
+    log.debug("kb: build cache %s written: %.1f MB, %.1f s", path, len(payload) / 1e6, time.perf_counter() - started)

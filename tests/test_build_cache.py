@@ -1,0 +1,184 @@
+"""`kb build` keeps what it derived in a cache folder, and the next `kb build` (a new
+process) starts from it: pages whose inputs did not change are not rendered again, and
+the site is the same bytes as a clean build's.  A settings change renders every page; a
+damaged or foreign cache, or a previous site someone changed, costs only a cold build."""
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from kb_builder import buildcache
+
+REPO = Path(__file__).resolve().parents[1]
+ADDED = "kb-cache-added"
+
+
+def _kb_build(content: Path, site: Path, cache: Path | None, *extra: str, config: bool = True,
+              cwd: Path = REPO, env: dict | None = None, no_cache: bool = False) -> dict:
+    """`kb build --json` in a new process, with KB_CACHE_DIR=`cache` (None: as in `env`)."""
+    env = dict(os.environ if env is None else env)
+    env["PYTHONPATH"] = str(REPO) + os.pathsep + env.get("PYTHONPATH", "")
+    if cache is not None:
+        env["KB_CACHE_DIR"] = str(cache)
+    args = [sys.executable, "-m", "kb_builder", "build", "--json", "-v", "--content", str(content),
+            "--site-dir", str(site), *extra]
+    if config:
+        args += ["--config", str(REPO / "mkdocs.yml")]
+    if no_cache:
+        args.append("--no-cache")
+    proc = subprocess.run(args, cwd=cwd, env=env, capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    summary = json.loads(proc.stdout)
+    summary["log"] = proc.stderr
+    return summary
+
+
+def _files(folder: Path) -> dict[str, bytes]:
+    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in folder.rglob("*") if p.is_file()}
+
+
+def _assert_same(built: Path, clean: Path) -> None:
+    """The same files with the same bytes: the site, and the whoosh index beside it."""
+    for a, b in ((built, clean), (built.with_name(built.name + ".kb-index"), clean.with_name(clean.name + ".kb-index"))):
+        one, two = _files(a), _files(b)
+        assert sorted(one) == sorted(two)
+        assert [name for name in one if one[name] != two[name]] == []
+
+
+def _add_entry(content: Path) -> None:
+    source = sorted(content.glob("*.md"))[3].read_text(encoding="utf-8")
+    text = re.sub(r"(?m)^id:.*$", f'id: "{ADDED}"', source, count=1)
+    text = re.sub(r"(?m)^title:.*$", 'title: "缓存验证新增的条目 kbcacheadded"', text, count=1)
+    (content / f"{ADDED}.md").write_text(text, encoding="utf-8")
+
+
+def _mtimes(site: Path) -> dict[str, int]:
+    return {p.relative_to(site).as_posix(): p.stat().st_mtime_ns for p in (site / "q").glob("*/index.html")}
+
+
+@pytest.fixture
+def content(sample_content_dir, tmp_path) -> Path:
+    copy = tmp_path / "content"
+    shutil.copytree(sample_content_dir, copy)
+    return copy
+
+
+def test_a_second_build_after_adding_an_entry_renders_fewer_pages_and_equals_a_clean_build(content, tmp_path):
+    cache, site = tmp_path / "cache", tmp_path / "site"
+    first = _kb_build(content, site, cache)
+    assert first["reused_pages"] == 0  # nothing to start from
+    assert list((cache / "builds").glob("*.pickle"))
+    before = _mtimes(site)
+    _add_entry(content)
+    # Every value the cache gives is computed again and compared (verify mode): none is stale.
+    second = _kb_build(content, site, cache, env={**os.environ, "KB_VERIFY_CACHE": "1"})
+    assert second["entry_pages"] == first["entry_pages"] + 1
+    pages = second["entry_pages"] + second["listing_pages"]
+    assert 0 < pages - second["reused_pages"] < pages / 2
+    after = _mtimes(site)
+    assert f"q/{ADDED}/index.html" in after
+    # Pages that show nothing of the new entry are the previous build's files, not rendered again.
+    kept = [uri for uri in before if after.get(uri) == before[uri]]
+    assert len(kept) >= len(before) // 2
+    _kb_build(content, tmp_path / "clean", None, no_cache=True)
+    _assert_same(site, tmp_path / "clean")
+
+
+def test_no_cache_neither_reads_nor_writes_the_cache(content, tmp_path):
+    cache = tmp_path / "cache"
+    env = {**os.environ, "KB_CACHE_DIR": str(cache)}
+    summary = _kb_build(content, tmp_path / "site", None, env=env, no_cache=True)
+    assert summary["reused_pages"] == 0
+    assert not cache.exists()
+
+
+def test_a_settings_change_renders_every_page_again(content, tmp_path):
+    """The built-in configuration (no mkdocs.yml), run from a folder of its own; the cache
+    follows XDG_CACHE_HOME when KB_CACHE_DIR is not set."""
+    work = tmp_path / "work"
+    work.mkdir()
+    xdg = tmp_path / "xdg"
+    env = {k: v for k, v in os.environ.items() if k != "KB_CACHE_DIR"}
+    env["XDG_CACHE_HOME"] = str(xdg)
+    site = tmp_path / "site"
+
+    def build(url: str, target: Path = site, cache: bool = True) -> dict:
+        return _kb_build(content, target, None, "--site-url", url, config=False, cwd=work, env=env, no_cache=not cache)
+
+    build("https://one.example/")
+    assert list((xdg / "kb_builder" / "builds").glob("*.pickle"))
+    same = build("https://one.example/")
+    assert same["reused_pages"] > 0
+    changed = build("https://two.example/")
+    assert changed["reused_pages"] == 0
+    assert "https://two.example/" in (site / "q" / "question-history-90001" / "index.html").read_text(encoding="utf-8")
+    build("https://two.example/", tmp_path / "clean", cache=False)
+    _assert_same(site, tmp_path / "clean")
+
+
+def _damage(path: Path, how: str) -> None:
+    data = path.read_bytes()
+    head, _, payload = data[len(buildcache.MAGIC):].partition(b"\n")
+    header = json.loads(head)
+    if how == "truncated":
+        path.write_bytes(data[: len(data) // 2])
+    elif how == "garbage":
+        path.write_bytes(os.urandom(4096))
+    elif how == "another kb version":
+        header["kb"] = "0.0.0-other"
+        path.write_bytes(buildcache.MAGIC + json.dumps(header).encode() + b"\n" + payload)
+    else:  # a header that matches, over a payload that is not a pickle
+        bad = b"\x00not a pickle" * 100
+        header.update(length=len(bad), digest=buildcache.hashlib.blake2b(bad).hexdigest())
+        path.write_bytes(buildcache.MAGIC + json.dumps(header).encode() + b"\n" + bad)
+
+
+def test_a_damaged_or_foreign_cache_gives_a_cold_build(content, tmp_path):
+    cache, site = tmp_path / "cache", tmp_path / "site"
+    _kb_build(content, site, cache)
+    [path] = (cache / "builds").glob("*.pickle")
+    for how in ("truncated", "garbage", "another kb version", "not a pickle"):
+        _damage(path, how)
+        summary = _kb_build(content, site, cache)  # each writes the cache again
+        assert summary["reused_pages"] == 0, how
+        assert "cold build" in summary["log"], how
+    _kb_build(content, tmp_path / "clean", None, no_cache=True)
+    _assert_same(site, tmp_path / "clean")
+    assert _kb_build(content, site, cache)["reused_pages"] > 0  # the cache written last is whole
+
+
+def test_a_previous_site_changed_or_gone_is_rendered_again(content, tmp_path):
+    cache, site = tmp_path / "cache", tmp_path / "site"
+    _kb_build(content, site, cache)
+    page = site / "q" / "question-history-90002" / "index.html"
+    page.write_text(page.read_text(encoding="utf-8") + "<!-- changed by someone -->", encoding="utf-8")
+    summary = _kb_build(content, site, cache)
+    assert 0 < summary["reused_pages"]
+    assert "changed by someone" not in page.read_text(encoding="utf-8")
+    shutil.rmtree(site)
+    assert _kb_build(content, site, cache)["reused_pages"] == 0
+    _kb_build(content, tmp_path / "clean", None, no_cache=True)
+    _assert_same(site, tmp_path / "clean")
+
+
+def test_the_cache_location_follows_kb_cache_dir_then_xdg_cache_home(tmp_path, monkeypatch):
+    monkeypatch.setattr(Path, "home", classmethod(lambda cls: tmp_path / "home"))
+    assert buildcache.cache_root({}) == tmp_path / "home" / ".cache" / "kb_builder"
+    assert buildcache.cache_root({"XDG_CACHE_HOME": str(tmp_path / "xdg")}) == tmp_path / "xdg" / "kb_builder"
+    assert buildcache.cache_root({"XDG_CACHE_HOME": "relative"}) == tmp_path / "home" / ".cache" / "kb_builder"
+    assert buildcache.cache_root({"XDG_CACHE_HOME": str(tmp_path / "xdg"), "KB_CACHE_DIR": str(tmp_path / "kb")}) \
+        == tmp_path / "kb"
+    environ = {"KB_CACHE_DIR": str(tmp_path / "kb")}
+    one = buildcache.cache_file(REPO / "mkdocs.yml", tmp_path / "a", environ)
+    assert one.parent == tmp_path / "kb" / "builds"
+    assert one == buildcache.cache_file(REPO / "mkdocs.yml", tmp_path / "a", environ)
+    # two content folders, or two configurations, never share a cache
+    assert one != buildcache.cache_file(REPO / "mkdocs.yml", tmp_path / "b", environ)
+    assert one != buildcache.cache_file(None, tmp_path / "a", environ)
