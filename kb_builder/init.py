@@ -105,6 +105,15 @@ jobs:
         id: pages
         if: github.event_name != 'pull_request'
         uses: actions/configure-pages@v5
+      - name: Keep kb's build cache and the last site
+        # the next build renders only the pages an edit changed (README: Build cache)
+        uses: actions/cache@v4
+        with:
+          path: |
+            ~/.cache/kb_builder
+            site
+          key: kb-{version}-${{{{ hashFiles('mkdocs.yml') }}}}-${{{{ github.sha }}}}
+          restore-keys: kb-{version}-${{{{ hashFiles('mkdocs.yml') }}}}-
       - name: Build the site
         run: kb build --strict
         env:

@@ -302,6 +302,11 @@ def test_kb_init_output_passes_its_workflow(venv, tmp_path):
     kb_commands = [r for r in runs if r.startswith("kb ")]
     assert [c.split()[1] for c in kb_commands] == ["check", "build"]
     assert any(step.get("uses", "").startswith("actions/upload-pages-artifact") for step in steps)
+    # the build cache and the last site are restored before the build (README: Build cache)
+    cached = [i for i, step in enumerate(steps) if step.get("uses", "").startswith("actions/cache")]
+    built = [i for i, step in enumerate(steps) if step.get("run", "").startswith("kb build")]
+    assert cached and cached[0] < built[0]
+    assert steps[cached[0]]["with"]["path"].split() == ["~/.cache/kb_builder", "site"]
     assert workflow["jobs"]["deploy"]["steps"][0]["uses"].startswith("actions/deploy-pages")
     env = {**_env(), "SITE_URL": "https://example.org/kb/"}
     for command in kb_commands:  # as the workflow runs them, with the Pages address it finds
