@@ -252,8 +252,8 @@ def _duplicates(ids: Sequence[str], keys: Sequence[str], wordings: Sequence[Word
 
 def _related(ids: Sequence[str], wordings: Sequence[Wording], neighbours: Sequence[Sequence[tuple[float, int]]],
              group_of: Mapping[str, tuple[str, ...]], related_limit: int,
-             min_score: float, answers: Answers, previous: "Linked | None" = None,
-             answered: PairAnswers | None = None) -> dict[str, tuple[Related, ...]]:
+             min_score: float, answers: Answers, previous: "Linked | None", known: PairAnswers,
+             answered: PairAnswers) -> dict[str, tuple[Related, ...]]:
     # A list depends on its neighbour list, the wordings and answers of its entry and of its
     # neighbours and the duplicate groups: with the same groups and settings, an unchanged
     # (identical) neighbour list of unchanged wordings and answers keeps its related entries.
@@ -261,8 +261,6 @@ def _related(ids: Sequence[str], wordings: Sequence[Wording], neighbours: Sequen
     # read unchanged wordings and answers are reused.
     reuse = (previous is not None and previous.ids == ids and previous.group_of == group_of
              and previous.settings == (related_limit, min_score))
-    known = previous.answered if previous is not None else PairAnswers()
-    answered = answered if answered is not None else PairAnswers()
     units = answers.units
 
     def linkable(i: int, j: int) -> bool:
@@ -323,13 +321,13 @@ def duplicates_and_related(previous: Linked | None, ids: tuple[str, ...], keys: 
                            min_score: float, weights: Rarity, units: Units) -> Linked:
     """Groups of duplicates and related lists; the previous result lends its pair answers
     and the lists of unchanged neighbour lists."""
-    answered = PairAnswers()
+    known, answered = previous.answered if previous else PairAnswers(), PairAnswers()
     neighbours = sim.neighbours
     answers = Answers(units.bags, units.units)
-    duplicate_groups = _duplicates(ids, keys, wordings, neighbours, previous.answered if previous else PairAnswers(),
-                                   answered, weights, answers)
+    duplicate_groups = _duplicates(ids, keys, wordings, neighbours, known, answered, weights, answers)
     group_of = {eid: group for group in duplicate_groups for eid in group}
-    related = _related(ids, wordings, neighbours, group_of, related_limit, min_score, answers, previous, answered)
+    related = _related(ids, wordings, neighbours, group_of, related_limit, min_score, answers, previous, known,
+                       answered)
     return Linked(ids, wordings, neighbours, (related_limit, min_score), answers, duplicate_groups, group_of,
                   related, answered)
 
