@@ -146,7 +146,10 @@ class Store:
 
     def __setstate__(self, state: dict) -> None:
         self.__init__()  # type: ignore[misc]
-        self._values = {key: [value, 0] for key, value in state["values"].items()}
+        # As if asked for by a build before this store's first (build 0): the first sweep
+        # forgets those this process's builds no longer ask for, so a cache carried from
+        # build to build does not keep every value it ever held.
+        self._values = {key: [value, -1] for key, value in state["values"].items()}
         self._derived_older = dict(state["derived"])  # asked for again, or forgotten after a build
         self._objects = dict(state["objects"])
 

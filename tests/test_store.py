@@ -59,3 +59,22 @@ def test_the_store_forgets_what_builds_stopped_asking_for(monkeypatch):
     CALLS.clear()
     store.memo(square, 0)  # asked for by the first build only: long forgotten
     assert CALLS == [0]
+
+
+def test_a_restored_store_forgets_what_the_next_builds_no_longer_ask_for(monkeypatch):
+    """A store carried from one `kb build` to the next (the build cache) keeps only what
+    builds still ask for: an edited entry's old values do not pile up from run to run."""
+    import pickle
+
+    monkeypatch.setattr(store_module, "SWEEP_MIN", 2)
+    first = Store(verify=False)
+    for n in range(10):
+        first.memo(square, n)
+    first.end_build()
+    restored = pickle.loads(pickle.dumps(first))
+    for n in range(5):  # the next build asks for half of them
+        restored.memo(square, n)
+    restored.end_build()
+    CALLS.clear()
+    restored.memo(square, 9)
+    assert len(restored) == 6 and CALLS == [9]
