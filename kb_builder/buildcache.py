@@ -39,6 +39,7 @@ CACHE_ENV = "KB_CACHE_DIR"
 FORMAT = 1
 MAGIC = b"kb-build-cache\n"
 _HEADER_LIMIT = 4096
+_BLOCK = 1 << 20
 PACKAGE = Path(__file__).resolve().parent
 
 log = logging.getLogger("mkdocs.plugins.kb.cache")
@@ -200,7 +201,7 @@ class BuildCache:
         sites[os.path.realpath(self.site_dir)] = self._record
         try:
             save(self.path, _header(self.settings), Saved(self._store, sites, self._templates))
-        except (OSError, pickle.PicklingError, TypeError, AttributeError, RecursionError) as e:
+        except (OSError, ValueError, pickle.PicklingError, TypeError, AttributeError, RecursionError) as e:
             log.info("kb: the build cache was not written (%s: %s)", type(e).__name__, e)
 
 
@@ -226,20 +227,27 @@ def load(path: Path, header: Mapping[str, Any]) -> Saved | None:
             if differs:
                 log.info("kb: the build cache was made with other %s: a cold build", ", ".join(differs))
                 return None
-            payload = f.read()
+            start = f.tell()
+            digest, length = hashlib.blake2b(), 0
+            # Checked before anything is unpickled, a block at a time: the payload is never
+            # held in memory beside what it unpickles to.
+            for block in iter(lambda: f.read(_BLOCK), b""):
+                digest.update(block)
+                length += len(block)
+            if length != found.get("length") or digest.hexdigest() != found.get("digest"):
+                log.info("kb: the build cache %s is truncated or damaged: a cold build", path)
+                return None
+            f.seek(start)
+            try:
+                saved = pickle.load(f)
+            except Exception as e:  # noqa: BLE001 - a damaged cache only costs a cold build
+                log.info("kb: the build cache %s could not be read (%s): a cold build", path, type(e).__name__)
+                return None
     except FileNotFoundError:
         log.debug("kb: no build cache at %s: a cold build", path)
         return None
     except (OSError, ValueError) as e:
         log.info("kb: the build cache %s is unreadable (%s): a cold build", path, e)
-        return None
-    if len(payload) != found.get("length") or hashlib.blake2b(payload).hexdigest() != found.get("digest"):
-        log.info("kb: the build cache %s is truncated or damaged: a cold build", path)
-        return None
-    try:
-        saved = pickle.loads(payload)
-    except Exception as e:  # noqa: BLE001 - a damaged cache only costs a cold build
-        log.info("kb: the build cache %s could not be read (%s): a cold build", path, type(e).__name__)
         return None
     if not isinstance(saved, Saved) or not isinstance(saved.store, Store):
         log.info("kb: the build cache %s holds something else: a cold build", path)
@@ -251,16 +259,35 @@ def load(path: Path, header: Mapping[str, Any]) -> Saved | None:
 def save(path: Path, header: Mapping[str, Any], saved: Saved) -> None:
     """Write atomically: a temporary file beside the cache, renamed over it."""
     started = time.perf_counter()
-    payload = pickle.dumps(saved, protocol=pickle.HIGHEST_PROTOCOL)
-    head = dict(header, length=len(payload), digest=hashlib.blake2b(payload).hexdigest())
     path.parent.mkdir(parents=True, exist_ok=True)
+    # The header's line is kept free first and written once the payload's length and digest
+    # are known: the pickle goes to the file as it is made, never whole into memory.
+    room = len(json.dumps(dict(header, length=0, digest=""), sort_keys=True)) + 160
+    if room >= _HEADER_LIMIT:
+        raise ValueError("the build cache header is too long")
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
         with os.fdopen(fd, "wb") as f:
-            f.write(MAGIC + json.dumps(head, sort_keys=True).encode() + b"\n")
-            f.write(payload)
+            f.write(MAGIC + b" " * room + b"\n")
+            out = _Digesting(f)
+            pickle.Pickler(out, protocol=pickle.HIGHEST_PROTOCOL).dump(saved)
+            head = json.dumps(dict(header, length=out.length, digest=out.digest.hexdigest()), sort_keys=True)
+            f.seek(len(MAGIC))
+            f.write(head.encode().ljust(room))
         os.replace(tmp, path)
     except BaseException:
         os.unlink(tmp)
         raise
-    log.debug("kb: build cache %s written: %.1f MB, %.1f s", path, len(payload) / 1e6, time.perf_counter() - started)
+    log.debug("kb: build cache %s written: %.1f MB, %.1f s", path, out.length / 1e6, time.perf_counter() - started)
+
+
+class _Digesting:
+    """A file that hashes and counts what is written to it."""
+
+    def __init__(self, f: Any):
+        self._f, self.digest, self.length = f, hashlib.blake2b(), 0
+
+    def write(self, data: bytes) -> int:
+        self.digest.update(data)
+        self.length += len(data)
+        return self._f.write(data)
