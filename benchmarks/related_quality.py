@@ -1,7 +1,7 @@
 """Related-questions quality: judged links on seeded samples of entries.
 
     python benchmarks/related_quality.py [--corpus DIR] [--judged FILE]
-                                         [--sample tune|holdout|fresh|final|check|all]
+                                         [--sample tune|holdout|fresh|final|check|errors|all]
                                          [--show] [--unjudged] [--json]
 
 Samples of 30 entries are drawn from the corpus's entry ids (sorted) with fixed seeds,
@@ -11,7 +11,9 @@ had been changed after the holdout's judgements had been seen, judged only at th
 `final` (added when the answers joined the method, after all three had been seen;
 not looked at until that method was final, then judged once) and `check` (drawn before
 trying a score floor of 0.35 instead of 0.25, which the four samples before it
-favoured; judged once, at both floors: 43 % wanted against 45 %, so the floor stayed).
+favoured; judged once, at both floors: 43 % wanted against 45 %, so the floor stayed)
+and `errors` (drawn before trying to send questions that quote the same error message
+to "also asked as"; judged once, before and after that change).
 The graph is built as `kb build` builds it (`pipeline.gather`).
 
 Judgements are data: `related_judged.json` maps "ENTRY_ID > RELATED_ID" to one of
@@ -42,7 +44,7 @@ sys.path.insert(0, str(REPO))
 DEFAULT_CORPUS = REPO.parent / "shared" / "corpus" / "nacos-faq"
 DEFAULT_JUDGED = Path(__file__).resolve().parent / "related_judged.json"
 SAMPLE_SIZE = 30
-SEEDS = {"tune": 17, "holdout": 1017, "fresh": 2017, "final": 3017, "check": 4017}
+SEEDS = {"tune": 17, "holdout": 1017, "fresh": 2017, "final": 3017, "check": 4017, "errors": 5017}
 LABELS = ("wanted", "topic", "unrelated", "duplicate")
 
 
