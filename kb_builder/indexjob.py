@@ -108,13 +108,15 @@ STORE_FILE = "store.pickle"
 
 def hand_back(scratch: Path, delta: dict) -> None:
     """In the child: what it derived (`Store.since`), for the parent's store."""
-    (scratch / STORE_FILE).write_bytes(pickle.dumps(delta, protocol=pickle.HIGHEST_PROTOCOL))
+    with open(scratch / STORE_FILE, "wb") as f:
+        pickle.dump(delta, f, protocol=pickle.HIGHEST_PROTOCOL)
 
 
 def merge_store(scratch: Path, store: Any) -> None:
     """In the parent: take what the child derived (nothing when it wrote nothing)."""
     try:
-        delta = pickle.loads((scratch / STORE_FILE).read_bytes())
+        with open(scratch / STORE_FILE, "rb") as f:  # read as it is unpickled, not whole first
+            delta = pickle.load(f)
     except (OSError, pickle.UnpicklingError, EOFError):
         return
     store.merge(delta)
