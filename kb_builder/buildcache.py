@@ -40,6 +40,7 @@ FORMAT = 1
 MAGIC = b"kb-build-cache\n"
 _HEADER_LIMIT = 4096
 _BLOCK = 1 << 20
+_TMP_SUFFIX = ".tmp"
 PACKAGE = Path(__file__).resolve().parent
 
 log = logging.getLogger("mkdocs.plugins.kb.cache")
@@ -265,7 +266,8 @@ def save(path: Path, header: Mapping[str, Any], saved: Saved) -> None:
     room = len(json.dumps(dict(header, length=0, digest=""), sort_keys=True)) + 160
     if room >= _HEADER_LIMIT:
         raise ValueError("the build cache header is too long")
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    _remove_abandoned(path)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.{os.getpid()}.", suffix=_TMP_SUFFIX, dir=path.parent)
     try:
         with os.fdopen(fd, "wb") as f:
             f.write(MAGIC + b" " * room + b"\n")
@@ -279,6 +281,37 @@ def save(path: Path, header: Mapping[str, Any], saved: Saved) -> None:
         os.unlink(tmp)
         raise
     log.debug("kb: build cache %s written: %.1f MB, %.1f s", path, out.length / 1e6, time.perf_counter() - started)
+
+
+def _remove_abandoned(path: Path) -> None:
+    """Remove the temporary files of writes to `path` whose process is gone (a build killed
+    while it wrote the cache): each is as large as the cache.  Only files named as `save`
+    names them (`.<cache name>.<pid>.<random>.tmp`) are touched."""
+    prefix = f".{path.name}."
+    try:
+        names = os.listdir(path.parent)
+    except OSError:
+        return
+    for name in names:
+        if not (name.startswith(prefix) and name.endswith(_TMP_SUFFIX)):
+            continue
+        pid = name[len(prefix):].split(".", 1)[0]
+        if not pid.isdigit() or _running(int(pid)):
+            continue
+        try:
+            os.unlink(path.parent / name)
+        except OSError:
+            pass
+
+
+def _running(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:  # someone else's process: running
+        return True
+    return True
 
 
 class _Digesting:

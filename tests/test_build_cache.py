@@ -182,3 +182,25 @@ def test_the_cache_location_follows_kb_cache_dir_then_xdg_cache_home(tmp_path, m
     # two content folders, or two configurations, never share a cache
     assert one != buildcache.cache_file(REPO / "mkdocs.yml", tmp_path / "b", environ)
     assert one != buildcache.cache_file(None, tmp_path / "a", environ)
+
+
+def test_a_write_killed_midway_leaves_no_file_behind_after_the_next_write(tmp_path):
+    """A build killed while it wrote the cache leaves a temporary file as large as the cache;
+    the next write removes it, and leaves those of a write still running and other files."""
+    path = tmp_path / "builds" / "site.pickle"
+    path.parent.mkdir()
+    done = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+    gone_pid = int(done.stdout)  # a process that has ended
+    abandoned = path.parent / f".site.pickle.{gone_pid}.x1y2.tmp"
+    running = path.parent / f".site.pickle.{os.getpid()}.a1b2.tmp"
+    others = [path.parent / ".other.pickle.1.tmp", path.parent / f".site.pickle.{gone_pid}.keep",
+              path.parent / "notes.tmp"]
+    for f in (abandoned, running, *others):
+        f.write_bytes(b"partial")
+    header = {"format": buildcache.FORMAT, "settings": "s"}
+    buildcache.save(path, header, {"any": "value"})
+    assert not abandoned.exists()
+    assert running.exists() and all(f.exists() for f in others)
+    assert path.is_file()
+    assert not [p for p in path.parent.iterdir() if p.name.startswith(".site.pickle.") and p.name.endswith(".tmp")
+                and p != running]
