@@ -44,20 +44,32 @@ def fold_aligned(text: str) -> str:
     return folded if len(folded) == len(text) and where == list(range(len(text))) else ""
 
 
-def _spans(text: str, words: Sequence[str], folded: str | None = None) -> list[tuple[int, int, str]]:
+def _patterns(words: Sequence[str]) -> list[tuple[str, re.Pattern[str]]]:
+    """Each word to look for (longest first) and its pattern in folded text."""
+    out = []
+    for word in sorted({w for w in words if w and not w.startswith("#")}, key=len, reverse=True):
+        latin = not analyze.has_cjk(word)
+        if latin and len(word) < 2:
+            continue
+        out.append((word, re.compile((r"(?<![a-z0-9])" + re.escape(word) + r"(?![a-z0-9])") if latin
+                                     else re.escape(word))))
+    return out
+
+
+def _spans(text: str, words: Sequence[str], folded: str | None = None,
+           patterns: list[tuple[str, re.Pattern[str]]] | None = None) -> list[tuple[int, int, str]]:
     """Where `words` occur in `text` (longest words first, no overlaps), in text order.
-    The search worker's `markSpans` is this function in JavaScript."""
+    The search worker's `markSpans` is this function in JavaScript.  `patterns`:
+    `_patterns(words)`, when the caller looks in many texts."""
     if folded is not None and len(folded) == len(text):
         where: Sequence[int] = range(len(text))
     else:
         folded, where = _folded_with_map(text)
     spans: list[tuple[int, int, str]] = []
-    for word in sorted({w for w in words if w and not w.startswith("#")}, key=len, reverse=True):
-        latin = not analyze.has_cjk(word)
-        if latin and len(word) < 2:
+    for word, pattern in patterns if patterns is not None else _patterns(words):
+        if word not in folded:  # no match without it: most texts hold few of the words
             continue
-        pattern = (r"(?<![a-z0-9])" + re.escape(word) + r"(?![a-z0-9])") if latin else re.escape(word)
-        for m in re.finditer(pattern, folded):
+        for m in pattern.finditer(folded):
             s, e = where[m.start()], where[m.end() - 1] + 1
             if not any(s < e2 and s2 < e for s2, e2, _ in spans):
                 spans.append((s, e, word))
@@ -132,8 +144,9 @@ def best_passage(texts: Sequence[str], words: Sequence[str]) -> int:
     """The index of the text holding the most distinct query words (the first on a tie;
     -1 when none holds any).  The search worker's `bestPassage` is this in JavaScript."""
     best, best_count = -1, 0
+    patterns = _patterns(words)
     for i, text in enumerate(texts):
-        count = len({w for _, _, w in _spans(text, words)})
+        count = len({w for _, _, w in _spans(text, words, patterns=patterns)})
         if count > best_count:
             best, best_count = i, count
     return best
