@@ -274,6 +274,8 @@ def save(path: Path, header: Mapping[str, Any], saved: Saved) -> None:
             out = _Digesting(f)
             pickle.Pickler(out, protocol=pickle.HIGHEST_PROTOCOL).dump(saved)
             head = json.dumps(dict(header, length=out.length, digest=out.digest.hexdigest()), sort_keys=True)
+            if len(head) > room:
+                raise ValueError("the build cache header outgrew its room")
             f.seek(len(MAGIC))
             f.write(head.encode().ljust(room))
         os.replace(tmp, path)
@@ -305,6 +307,8 @@ def _remove_abandoned(path: Path) -> None:
 
 
 def _running(pid: int) -> bool:
+    if os.name != "posix":  # os.kill(pid, 0) is a probe only on POSIX (on Windows it ends the process)
+        return True
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
