@@ -157,7 +157,7 @@ class BuildCache:
 
     def __init__(self, path: Path, site_dir: Path):
         self.path, self.site_dir = Path(path), Path(site_dir)
-        self.settings = ""
+        self.header: dict = {}  # what the cache must have been made with (`session` sets it)
         self.saved: Saved | None = None
         self._store: Store | None = None
         self._record: SiteRecord | None = None
@@ -165,8 +165,9 @@ class BuildCache:
 
     def session(self, settings: str) -> Session:
         """A session holding what the last build with these settings derived (else an empty one)."""
-        self.settings = settings
-        self.saved = load(self.path, _header(settings))
+        # Made once: the file this build writes claims what the one it read was checked against.
+        self.header = _header(settings)
+        self.saved = load(self.path, self.header)
         self._templates = dict(self.saved.templates) if self.saved is not None else {}
         return Session(store=self.saved.store) if self.saved is not None else Session()
 
@@ -201,7 +202,7 @@ class BuildCache:
         sites = {site: record for site, record in sites.items() if os.path.isdir(site)}
         sites[os.path.realpath(self.site_dir)] = self._record
         try:
-            save(self.path, _header(self.settings), Saved(self._store, sites, self._templates))
+            save(self.path, self.header, Saved(self._store, sites, self._templates))
         except (OSError, ValueError, pickle.PicklingError, TypeError, AttributeError, RecursionError) as e:
             log.info("kb: the build cache was not written (%s: %s)", type(e).__name__, e)
 
