@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import logging
 import os
-from typing import Any, Iterable
+from typing import Any, Iterable, Iterator
 
 from mkdocs.structure.files import File, InclusionLevel
 
@@ -95,40 +95,29 @@ def dest_path(config: Any, uri: str) -> str:
     return File(uri, src_dir=None, dest_dir=config.site_dir, use_directory_urls=config.use_directory_urls).abs_dest_path
 
 
-def nav_uris(nav: Any) -> set[str]:
-    """The source paths a `nav:` setting names."""
-    found: set[str] = set()
-
-    def walk(item: Any) -> None:
+def _nav_paths(nav: Any) -> Iterator[tuple[str, bool]]:
+    """Each source path a `nav:` setting names, and whether it gives the page a title."""
+    def walk(item: Any, titled: bool) -> Iterator[tuple[str, bool]]:
         if isinstance(item, str):
-            found.add(item)
+            yield os.path.normpath(item).replace(os.sep, "/"), titled
         elif isinstance(item, dict):
             for value in item.values():
-                walk(value)
+                yield from walk(value, True)
         elif isinstance(item, (list, tuple)):
             for value in item:
-                walk(value)
+                yield from walk(value, False)
 
-    walk(nav or [])
-    return {os.path.normpath(u).replace(os.sep, "/") for u in found}
+    return walk(nav or [], False)
+
+
+def nav_uris(nav: Any) -> set[str]:
+    """The source paths a `nav:` setting names."""
+    return {uri for uri, _ in _nav_paths(nav)}
 
 
 def untitled_nav_uris(nav: Any) -> set[str]:
     """The source paths a `nav:` setting names without a title (MkDocs takes the page's)."""
-    found: set[str] = set()
-
-    def walk(item: Any, titled: bool) -> None:
-        if isinstance(item, str) and not titled:
-            found.add(os.path.normpath(item).replace(os.sep, "/"))
-        elif isinstance(item, dict):
-            for value in item.values():
-                walk(value, True)
-        elif isinstance(item, (list, tuple)):
-            for value in item:
-                walk(value, False)
-
-    walk(nav or [], False)
-    return found
+    return {uri for uri, titled in _nav_paths(nav) if not titled}
 
 
 def never_modified() -> bool:
