@@ -20,7 +20,7 @@ from typing import Iterable, Sequence
 import yaml
 
 from .analyze import fold
-from .model import Texts
+from .model import Texts, hash_once
 
 DEFAULT_HUBS = Path(__file__).parent / "data" / "hubs.yml"
 
@@ -92,22 +92,12 @@ class HubRule:
     formerly: tuple[str, ...] = ()  # the slugs its address had: they lead to its page
 
 
+@hash_once  # asked for every entry's placements
 @dataclass(frozen=True)
 class HubRules:
     hubs: tuple[HubRule, ...]
     other_title: Texts = Texts({"zh": "其他", "en": "Other"})
     removed: tuple[str, ...] = ()  # slugs of hubs that are no more: they lead to the guides' index
-
-    def __hash__(self) -> int:  # asked for every entry's placements: computed once
-        found = self.__dict__.get("_hash")
-        if found is None:
-            found = self.__dict__["_hash"] = hash((self.hubs, self.other_title, self.removed))
-        return found
-
-    def __getstate__(self) -> dict:
-        state = dict(self.__dict__)
-        state.pop("_hash", None)  # a string's hash differs from one process to the next
-        return state
 
     @property
     def former(self) -> tuple[tuple[str, str | None], ...]:
