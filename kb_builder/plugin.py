@@ -197,7 +197,8 @@ class KbPlugin(BasePlugin[KbPluginConfig]):
                     # Text to cut in both processes: jieba's dictionary is read once, before the fork
                     # (a restored session with nothing new cuts nothing and never reads it).
                     gathered.analyzer.dictionary  # noqa: B018 - read for its side effect
-                self._index_job = _start_index_job(gathered, session, config, whoosh, self.cache is not None)
+                self._index_job = _start_index_job(gathered, session, config, whoosh, self.cache is not None,
+                                                   self._previous_index())
 
         def linked(gathered: pipeline.Gathered) -> None:
             self._docs = pipeline.search_docs(gathered.entries, gathered.graph, session)
@@ -396,12 +397,17 @@ class KbPlugin(BasePlugin[KbPluginConfig]):
                     # index (for `kb search`) follows in a background process.
                     self.serving.index_in_background(docs, generated.analyzer.words, generated.glossary, index_dir)
                 else:
-                    search.build_index(docs, index_dir, analysis).close()
+                    search.build_index(docs, index_dir, analysis, self._previous_index()).close()
                     outdir.write_marker(index_dir)
         if self.config.search_index and self.serving is None:
             siteindex.write_sources(index_dir, pipeline.sources(self.settings(config), generated.entries))
         if self.progress:
             self.progress("index", len(docs), len(docs))
+
+    def _previous_index(self) -> Path | None:
+        """The whoosh index of the site this build replaces, whose unchanged shards it takes
+        over (`kb build` with its cache; a cold build writes every shard)."""
+        return siteindex.index_dir(self.cache.site_dir) if self.cache is not None else None
 
     def on_build_error(self, error):
         if parallel.in_child():
@@ -420,8 +426,10 @@ def _browser_index(session: Session, analysis, config) -> browser_index.BrowserI
                                 same=browser_index.same_files)
 
 
-def _start_index_job(gathered: pipeline.Gathered, session: Session, config, whoosh: bool, keep: bool):
-    """`keep`: the child hands what it derived back to the parent's store (`kb build`'s cache).
+def _start_index_job(gathered: pipeline.Gathered, session: Session, config, whoosh: bool, keep: bool,
+                     previous: Path | None):
+    """`keep`: the child hands what it derived back to the parent's store (`kb build`'s cache);
+    `previous`: the whoosh index whose unchanged shards the child takes over.
     A session restored from that cache holds every document's analysis and the browser index:
     the parent updates the browser index, the child writes only the whoosh index."""
     restored = session.restored
@@ -440,7 +448,7 @@ def _start_index_job(gathered: pipeline.Gathered, session: Session, config, whoo
         if not restored:
             search_box.write(scratch / "site", _browser_index(session, analysis, config))
         if whoosh:
-            search.build_index(docs, scratch / "index", analysis).close()
+            search.build_index(docs, scratch / "index", analysis, previous).close()
         if mark is not None:
             indexjob.hand_back(scratch, session.store.since(mark))
 

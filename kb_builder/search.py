@@ -15,6 +15,7 @@ whoosh serving as the postings store.
 """
 from __future__ import annotations
 
+import copy
 import hashlib
 import json
 import os
@@ -28,9 +29,11 @@ from typing import Any, Iterable, Sequence
 from whoosh import index as _wix
 from whoosh.analysis import SpaceSeparatedTokenizer
 from whoosh.fields import ID, STORED, TEXT, Schema
-from whoosh.filedb.filestore import RamStorage
+from whoosh.filedb.filestore import FileStorage, RamStorage
+from whoosh.index import TOC
+from whoosh.writing import NO_MERGE
 
-from . import ranking
+from . import index_update, ranking
 from .analyze import Analyzer, is_stopword
 from .documents import (TERM_FIELDS, Analysis, DocTerms, SearchDoc, analyse_docs, load_glossary, search_words,
                         vocabularies)
@@ -78,6 +81,19 @@ class Index:
             self._searcher = self.ix.searcher()  # only its postings are read: `_Scorer` ranks
         return self._searcher
 
+    def positions(self) -> list[int]:
+        """whoosh's document number -> the document's position in the corpus (ties rank by it)."""
+        order = self._cache.get("order")
+        if order is None:
+            order = self._cache["order"] = list(self.meta.get("order") or range(self.ix.doc_count_all()))  # -1: deleted
+        return order
+
+    def docnum(self, position: int) -> int:
+        inverse = self._cache.get("docnums")
+        if inverse is None:
+            inverse = self._cache["docnums"] = {p: d for d, p in enumerate(self.positions()) if p >= 0}
+        return inverse[position]
+
     def vocabulary(self) -> Vocabulary:
         if self._vocabulary is None:
             self._vocabulary = Vocabulary.of_index(self.meta)
@@ -118,15 +134,24 @@ class _LengthCache:
         return getattr(self._reader, name)
 
 
-def _write(ix, docs: Sequence[SearchDoc], terms: Sequence[DocTerms]) -> None:
+def _record(doc: SearchDoc, terms: DocTerms) -> dict[str, Any]:
+    """What whoosh is given for one document (besides `body_fold`, made from `body_raw`)."""
+    stored = terms.body[:STORED_TEXT_CHARS]
+    return dict(id=doc.id, url=doc.url, title_raw=doc.shown_title, description=doc.description or "",
+                date=doc.date or "", category_raw=doc.category or "", body_raw=stored,
+                passages="\n".join(terms.passages), **{name: list(terms.fields[name]) for name in TERM_FIELDS})
+
+
+def _write_segment(ix, records: Sequence[dict[str, Any]]) -> None:
+    """The documents (`_record`s) into one new whoosh segment of `ix`."""
     # Terms go in as lists: whoosh counts them as they are (no tokenizer pass).
     # whoosh spills sorted runs of postings to temporary files (pickled, then merged) past
     # `limitmb` of its own estimate; 128 (its default) spilled from about 3,500 entries,
     # and the pickling and merging were a third of the index's build time.
-    # One segment, not a compound file (whoosh records each part's modification time in
-    # those), named from its contents: two builds of the same documents write the same bytes.
+    # Not a compound file (whoosh records each part's modification time in those), and
+    # named from its documents: two builds of the same documents write the same bytes.
     rng = random.getstate()  # whoosh names segments with the random module's generator
-    random.seed(hashlib.blake2b(json.dumps([d.id for d in docs]).encode(), digest_size=8).hexdigest())
+    random.seed(hashlib.blake2b(json.dumps([r["id"] for r in records]).encode(), digest_size=8).hexdigest())
     try:
         writer = ix.writer(limitmb=WRITER_LIMIT_MB, compound=False)
     finally:
@@ -135,18 +160,12 @@ def _write(ix, docs: Sequence[SearchDoc], terms: Sequence[DocTerms]) -> None:
     if per_document_reader is not None:  # the reader whoosh's commit takes posting lengths from
         writer.per_document_reader = lambda: _LengthCache(per_document_reader())
     try:
-        for doc, t in zip(docs, terms):
-            stored = t.body[:STORED_TEXT_CHARS]
-            writer.add_document(
-                id=doc.id, url=doc.url, title_raw=doc.shown_title, description=doc.description or "",
-                date=doc.date or "", category_raw=doc.category or "",
-                body_raw=stored, body_fold=fold_aligned(stored), passages="\n".join(t.passages),
-                **{name: list(t.fields[name]) for name in TERM_FIELDS},
-            )
+        for record in records:
+            writer.add_document(body_fold=fold_aligned(record["body_raw"]), **record)
     except BaseException:
         writer.cancel()
         raise
-    writer.commit()
+    writer.commit(mergetype=NO_MERGE)  # whoosh would merge a small delta into its base
 
 
 def _meta(docs: Sequence[SearchDoc], glossary: list[list[list[str]]], terms: Sequence[DocTerms],
@@ -173,28 +192,27 @@ def default_analysis(docs: Sequence[SearchDoc], glossary_files: Iterable[Path | 
 
 
 def build_index(docs: Iterable[SearchDoc], index_dir: Path | str | None = None,
-                analysis: Analysis | None = None) -> Index:
+                analysis: Analysis | None = None, previous: Path | str | None = None) -> Index:
     """Index `docs`; in memory when `index_dir` is None, else written atomically to it.
 
     `analysis`: `analyse_docs` of the same documents (shared with the browser index);
-    without it they are analysed with `default_analysis`."""
+    without it they are analysed with `default_analysis`.  `previous`: an index this
+    function wrote before (it may be `index_dir`), updated rather than written again
+    when few documents changed (index_update.py); the results are the same."""
     docs = list(docs)
     if analysis is None or list(analysis.docs) != docs:
         analysis = default_analysis(docs)
-    analysed = analysis.terms
-    meta = _meta(docs, analysis.glossary, analysed, analysis.analyzer)
+    records = [_record(doc, t) for doc, t in zip(docs, analysis.terms)]
+    meta = _meta(docs, analysis.glossary, analysis.terms, analysis.analyzer)
     if index_dir is None:
         ix = RamStorage().create_index(_schema())
-        _write(ix, docs, analysed)
+        _write_segment(ix, records)
         return Index(ix, meta, None)
     index_dir = Path(index_dir)
     index_dir.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{index_dir.name}.tmp-", dir=index_dir.parent))
     try:
-        ix = _wix.create_in(str(tmp), _schema())
-        _write(ix, docs, analysed)
-        ix.close()
-        (tmp / META_FILE).write_text(json.dumps(meta, ensure_ascii=False), encoding="utf-8")
+        _write_files(tmp, records, meta, Path(previous) if previous is not None else None)
         old = None
         if index_dir.exists():
             old = index_dir.parent / f".{index_dir.name}.old-{os.getpid()}"
@@ -208,6 +226,51 @@ def build_index(docs: Iterable[SearchDoc], index_dir: Path | str | None = None,
         shutil.rmtree(tmp, ignore_errors=True)
         raise
     return open_index(index_dir)
+
+
+def _write_files(folder: Path, records: list[dict[str, Any]], meta: dict, previous: Path | None) -> None:
+    """The index into the empty `folder`: a base segment, and a delta when `previous` is updated."""
+    ids = [r["id"] for r in records]
+    digests = [index_update.digest(r) for r in records]
+    update = None
+    if previous is not None:
+        old = _segments(previous)
+        base = index_update.read_base(previous, [s.segid for s in old])
+        update = index_update.plan(base, ids, digests) if base is not None else None
+    scratch = folder / ".segments"
+    scratch.mkdir()
+    fresh = _wix.create_in(str(scratch), _schema())
+    if update is None:  # a clean build: everything in the base
+        _write_segment(fresh, records)
+        (segment,) = _segments(scratch)
+        files = index_update.move_segment(scratch, folder, segment.segid)
+        segments, order = [segment], list(range(len(records)))
+        meta["base"] = {"segment": segment.segid, "ids": ids, "digests": digests, "files": files}
+    else:
+        base = copy.copy(old[0])
+        base._deleted = set(update.deleted) or None  # whoosh keeps a segment's deletions in the TOC
+        files = index_update.take_over(update.base, folder)
+        segments, order = [base], update.order
+        if update.delta:
+            _write_segment(fresh, [records[p] for p in update.delta])
+            (delta,) = _segments(scratch)
+            index_update.move_segment(scratch, folder, delta.segid)
+            segments.append(delta)
+        meta["base"] = {"segment": base.segid, "ids": list(update.base.ids), "digests": list(update.base.digests),
+                        "files": files}
+    fresh.close()
+    shutil.rmtree(scratch)
+    meta["order"] = order
+    TOC(_schema(), segments, 1).write(FileStorage(str(folder)), index_update.INDEX_NAME)
+    (folder / META_FILE).write_text(json.dumps(meta, ensure_ascii=False), encoding="utf-8")
+
+
+def _segments(folder: Path) -> list[Any]:
+    """The segments of the index in `folder`, as its table of contents lists them (none: unreadable)."""
+    try:
+        return list(TOC.read(FileStorage(str(folder)), index_update.INDEX_NAME).segments)
+    except Exception:  # noqa: BLE001 - whoosh raises many kinds; the index is written whole
+        return []
 
 
 class IndexNotFound(FileNotFoundError):
@@ -259,15 +322,14 @@ class _Scorer:
 
     def __init__(self, index: Index, reader):
         self.reader = reader
-        self.n = reader.doc_count_all()
+        self.n = reader.doc_count()  # deleted documents of an updated index do not count
         self.cache = index._cache
         inv = self.cache.get("inv")
         if inv is None:
             lengths = index.meta["lengths"]
-            inv = self.cache["inv"] = {
-                name: [ranking.inverse_norm(name, length, ranking.average_length(sum(values), len(values)))
-                       for length in values] for name, values in lengths.items()}
+            inv = self.cache["inv"] = {name: _inverse_norms(name, values) for name, values in lengths.items()}
         self.inv = inv
+        self.order = index.positions()
 
     def term(self, token: str, fields: Sequence[str]) -> dict[int, int]:
         """document -> the token's weight there, over `fields` (in FIELD_ORDER)."""
@@ -276,20 +338,27 @@ class _Scorer:
         if hit is not None:
             return hit
         per_field: dict[str, dict[int, int]] = {}
+        order = self.order
         # Stop-words are not searched (Chinese bigrams are, whatever they read).
         for name in fields if fields == _GRAM_FIELDS or not is_stopword(token) else ():
             if self.reader.doc_frequency(name, token):
-                per_field[name] = dict(self.reader.postings(name, token).items_as("frequency"))
+                per_field[name] = {order[d]: tf for d, tf in self.reader.postings(name, token).items_as("frequency")}
         docs = sorted({d for tfs in per_field.values() for d in tfs})
         term_idf = ranking.idf(self.n, len(docs))
         inv = self.inv
         out = {d: ranking.weight([(name, tfs[d], inv[name][d]) for name, tfs in per_field.items() if d in tfs],
                                  term_idf) for d in docs}
         if len(self.cache) > 20000:
+            kept = {k: self.cache[k] for k in ("inv", "order", "docnums") if k in self.cache}
             self.cache.clear()
-            self.cache["inv"] = inv
+            self.cache.update(kept)
         self.cache[key] = out
         return out
+
+
+def _inverse_norms(name: str, lengths: Sequence[int]) -> list[float]:
+    average = ranking.average_length(sum(lengths), len(lengths))  # once: per document made the first query O(n²)
+    return [ranking.inverse_norm(name, length, average) for length in lengths]
 
 
 _TEXT_FIELDS = tuple(ranking.FIELDS)
@@ -310,8 +379,8 @@ def search(index: Index, query: str, limit: int = 10) -> list[Hit]:
     concepts = len({c for g in groups for c in g.covers})
     ranked = ranking.ranked(ranking.combine(spec, concepts), limit)
     hits = []
-    for docnum, score in ranked:
-        stored = searcher.stored_fields(docnum)
+    for position, score in ranked:
+        stored = searcher.stored_fields(index.docnum(position))
         body = stored.get("body_raw") or ""
         passages = (stored.get("passages") or "").split("\n")
         best = best_passage(passages, marks)

@@ -132,7 +132,8 @@ def index_child(job: bytes) -> None:
     from .search import build_index
 
     docs, words, glossary, index_dir = pickle.loads(job)
-    build_index(docs, index_dir, analyse_docs(docs, Analyzer.of(words), glossary))
+    # The index this one replaces: its shards whose documents the edit left alone are kept.
+    build_index(docs, index_dir, analyse_docs(docs, Analyzer.of(words), glossary), previous=index_dir)
 
 
 class Serving:

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from kb_builder import buildcache
+from kb_builder import buildcache, search, siteindex
 
 REPO = Path(__file__).resolve().parents[1]
 ADDED = "kb-cache-added"
@@ -45,11 +45,25 @@ def _files(folder: Path) -> dict[str, bytes]:
 
 
 def _assert_same(built: Path, clean: Path) -> None:
-    """The same files with the same bytes: the site, and the whoosh index beside it."""
-    for a, b in ((built, clean), (built.with_name(built.name + ".kb-index"), clean.with_name(clean.name + ".kb-index"))):
-        one, two = _files(a), _files(b)
-        assert sorted(one) == sorted(two)
-        assert [name for name in one if one[name] != two[name]] == []
+    """The site: the same files with the same bytes.  The whoosh index beside it may be an
+    update of the previous one (index_update.py): the same entries' sources, and the same
+    hits, scores and snippets for every entry's title and a few words."""
+    one, two = _files(built), _files(clean)
+    assert sorted(one) == sorted(two)
+    assert [name for name in one if one[name] != two[name]] == []
+    a, b = (siteindex.index_dir(site) for site in (built, clean))
+    assert (a / siteindex.SOURCES).read_bytes() == (b / siteindex.SOURCES).read_bytes()
+    ia, ib = search.open_index(a), search.open_index(b)
+    try:
+        assert ia.doc_count == ib.doc_count
+        reader = ib.searcher()
+        queries = [reader.stored_fields(n)["title_raw"] for n in range(ib.doc_count)]
+        queries += ["nacos", "配置", "启动 失败", "kbcacheadded"]
+        for query in queries:
+            assert [h.as_dict() for h in ia.search(query, 20)] == [h.as_dict() for h in ib.search(query, 20)], query
+    finally:
+        ia.close()
+        ib.close()
 
 
 def _add_entry(content: Path) -> None:
@@ -87,7 +101,10 @@ def test_a_second_build_after_adding_an_entry_renders_fewer_pages_and_equals_a_c
     # Pages that show nothing of the new entry are the previous build's files, not rendered again.
     kept = [uri for uri in before if after.get(uri) == before[uri]]
     assert len(kept) >= len(before) // 2
+    # The whoosh index was updated (the previous base kept, the new entry in a delta), not written whole.
+    assert len(search._segments(siteindex.index_dir(site))) == 2
     _kb_build(content, tmp_path / "clean", None, no_cache=True)
+    assert len(search._segments(siteindex.index_dir(tmp_path / "clean"))) == 1
     _assert_same(site, tmp_path / "clean")
 
 
