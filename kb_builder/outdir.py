@@ -147,20 +147,26 @@ def _exchange(a: Path, b: Path) -> bool:
 def swap_in(tmp: Path, final: Path) -> None:
     """Put the finished output (marked as kb's) in place; the previous one is never
     missing on Linux, except on a mount point (see `_replace_contents`)."""
+    previous = swap_in_keeping(tmp, final)
+    if previous is not None:
+        shutil.rmtree(previous, ignore_errors=True)
+
+
+def swap_in_keeping(tmp: Path, final: Path) -> Path | None:
+    """`swap_in`, leaving the previous output (renamed to a hidden name beside `final`,
+    which `clean_leftovers` also removes) for the caller to remove: its path, or None."""
     write_marker(tmp)
     if tmp.parent == final:
         _replace_contents(tmp, final)
-        return
+        return None
     if final.is_dir() and not final.is_symlink() and _exchange(tmp, final):
-        shutil.rmtree(tmp, ignore_errors=True)  # tmp now holds the previous output
-        return
+        return tmp  # tmp now holds the previous output
     old = None
     if final.exists() or final.is_symlink():
         old = final.with_name(f".{final.name}.old-{os.getpid()}")
         os.replace(final, old)
     os.replace(tmp, final)
-    if old is not None:
-        shutil.rmtree(old, ignore_errors=True)
+    return old
 
 
 def _replace_contents(tmp: Path, final: Path) -> None:

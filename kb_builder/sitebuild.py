@@ -5,6 +5,7 @@ import logging
 import os
 import shutil
 import sys
+import threading
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -176,7 +177,7 @@ def _build(config_file: str | Path, content: str | Path | None, site_dir: str | 
         _child_never_returns(pid)
         if built_index.is_dir():  # the index first: the site's swap may empty a mount point
             siteindex.put(built_index, index)
-        outdir.swap_in(tmp, final)
+        previous = outdir.swap_in_keeping(tmp, final)
     except BaseException:
         plugin.cache = None
         _child_never_returns(pid)
@@ -185,11 +186,20 @@ def _build(config_file: str | Path, content: str | Path | None, site_dir: str | 
         raise
     finally:
         build_log.removeFilter(quiet)
-    if plugin.generated is None:
-        raise BuildError("the kb plugin generated nothing")
-    if plugin.cache is not None:  # only after a build that went well, with its site in place
-        plugin.cache.save()
-        plugin.cache = None
+    # The previous site is removed while the cache is written (mostly system calls, which
+    # leave the interpreter to the other thread).
+    remover = threading.Thread(target=shutil.rmtree, args=(previous,), kwargs={"ignore_errors": True})
+    if previous is not None:
+        remover.start()
+    try:
+        if plugin.generated is None:
+            raise BuildError("the kb plugin generated nothing")
+        if plugin.cache is not None:  # only after a build that went well, with its site in place
+            plugin.cache.save()
+            plugin.cache = None
+    finally:
+        if previous is not None:
+            remover.join()
     return BuildResult(final, plugin.generated, time.perf_counter() - started,
                        index if plugin.config.search_index else None, plugin.reused)
 
