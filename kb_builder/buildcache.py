@@ -17,6 +17,7 @@ pickle: the cache folder must be trusted like the content (only kb's own builds 
 """
 from __future__ import annotations
 
+import gc
 import hashlib
 import json
 import logging
@@ -33,7 +34,7 @@ from typing import Any, Mapping
 
 from .serving import PageRecord, template_code
 from .session import Session
-from .store import Store
+from .store import Store, unpickle
 
 CACHE_ENV = "KB_CACHE_DIR"
 FORMAT = 1
@@ -168,6 +169,10 @@ class BuildCache:
         # Made once: the file this build writes claims what the one it read was checked against.
         self.header = _header(settings)
         self.saved = load(self.path, self.header)
+        if self.saved is not None:
+            # What was restored lives for the whole build: the collector's full passes need
+            # not walk it (seconds at 5k entries); `kb build` unfreezes at its end.
+            gc.freeze()
         self._templates = dict(self.saved.templates) if self.saved is not None else {}
         return Session(store=self.saved.store) if self.saved is not None else Session()
 
@@ -241,7 +246,7 @@ def load(path: Path, header: Mapping[str, Any]) -> Saved | None:
                 return None
             f.seek(start)
             try:
-                saved = pickle.load(f)
+                saved = unpickle(f)
             except Exception as e:  # noqa: BLE001 - a damaged cache only costs a cold build
                 log.info("kb: the build cache %s could not be read (%s): a cold build", path, type(e).__name__)
                 return None

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 from . import parallel
+from .store import unpickle
 
 
 class IndexJob:
@@ -116,7 +117,7 @@ def merge_store(scratch: Path, store: Any) -> None:
     """In the parent: take what the child derived (nothing when it wrote nothing)."""
     try:
         with open(scratch / STORE_FILE, "rb") as f:  # read as it is unpickled, not whole first
-            delta = pickle.load(f)
+            delta = unpickle(f)
     except (OSError, pickle.UnpicklingError, EOFError):
         return
     store.merge(delta)

@@ -83,6 +83,7 @@ class Worker:
         parent = os.getpid()
         # The child never collects what it inherits: the collector's passes would touch
         # (and so copy) every page of the parent's heap, and cost it seconds of CPU.
+        held = gc.get_freeze_count() > 0  # frozen already (a restored build cache): stays so
         gc.freeze()
         pid = os.fork()
         if pid == 0:
@@ -90,7 +91,8 @@ class Worker:
             _PARENT = parent
             die_with_parent(parent)
             return None
-        gc.unfreeze()
+        if not held:
+            gc.unfreeze()
         return cls(pid)
 
     def wait(self) -> None:

@@ -1,6 +1,7 @@
 """Building the site through MkDocs, atomically: a failed build leaves the old site intact."""
 from __future__ import annotations
 
+import gc
 import logging
 import os
 import shutil
@@ -172,6 +173,7 @@ def _build(config_file: str | Path, content: str | Path | None, site_dir: str | 
     build_log = logging.getLogger("mkdocs.commands.build")
     build_log.addFilter(quiet)
     pid = os.getpid()
+    frozen = gc.get_freeze_count() > 0  # a restored cache freezes what it restored: until the end of this build
     try:
         build(config, dirty=True)
         _child_never_returns(pid)
@@ -181,6 +183,8 @@ def _build(config_file: str | Path, content: str | Path | None, site_dir: str | 
     except BaseException:
         plugin.cache = None
         _child_never_returns(pid)
+        if not frozen:
+            gc.unfreeze()
         shutil.rmtree(tmp, ignore_errors=True)
         shutil.rmtree(built_index, ignore_errors=True)
         raise
@@ -200,6 +204,8 @@ def _build(config_file: str | Path, content: str | Path | None, site_dir: str | 
     finally:
         if previous is not None:
             remover.join()
+        if not frozen:
+            gc.unfreeze()
     return BuildResult(final, plugin.generated, time.perf_counter() - started,
                        index if plugin.config.search_index else None, plugin.reused)
 

@@ -22,8 +22,10 @@ the few an edit replaced.
 """
 from __future__ import annotations
 
+import gc
 import os
-from typing import Any, Callable, Hashable, TypeVar
+import pickle
+from typing import IO, Any, Callable, Hashable, TypeVar
 
 T = TypeVar("T")
 VERIFY_ENV = "KB_VERIFY_CACHE"
@@ -194,3 +196,16 @@ def freeze(value: Any) -> Hashable:
     if isinstance(value, (set, frozenset)):
         return frozenset(freeze(v) for v in value)
     return value
+
+
+def unpickle(f: IO[bytes]) -> Any:
+    """Saved values read back, with the cyclic garbage collector paused: unpickling makes
+    millions of containers, each of which would count towards a collection of everything
+    read so far (half the time of reading `kb build`'s cache at 5k entries)."""
+    paused = gc.isenabled()
+    gc.disable()
+    try:
+        return pickle.load(f)
+    finally:
+        if paused:
+            gc.enable()
