@@ -240,12 +240,12 @@ def _write_files(folder: Path, records: list[dict[str, Any]], meta: dict, previo
     scratch = folder / ".segments"
     scratch.mkdir()
     fresh = _wix.create_in(str(scratch), _schema())
-    if update is None:  # a clean build: everything in the base
+    if update is None:  # a clean build: everything in the base (no segment at all for no documents)
         _write_segment(fresh, records)
-        (segment,) = _segments(scratch)
-        files = index_update.move_segment(scratch, folder, segment.segid)
-        segments, order = [segment], list(range(len(records)))
-        meta["base"] = {"segment": segment.segid, "ids": ids, "digests": digests, "files": files}
+        segments, order = _segments(scratch), list(range(len(records)))
+        for segment in segments:
+            files = index_update.move_segment(scratch, folder, segment.segid)
+            meta["base"] = {"segment": segment.segid, "ids": ids, "digests": digests, "files": files}
     else:
         base = copy.copy(old[0])
         base._deleted = set(update.deleted) or None  # whoosh keeps a segment's deletions in the TOC

@@ -108,6 +108,14 @@ def test_a_previous_index_that_cannot_be_read_means_a_clean_build(tmp_path, dama
     assert results(updated) == results(search.build_index(docs, tmp_path / "clean"))
 
 
+def test_no_documents_then_some(tmp_path):
+    empty = search.build_index([], tmp_path / "index")
+    assert empty.doc_count == 0 and empty.search("心跳") == []
+    empty.close()
+    filled = search.build_index(DOCS, tmp_path / "index", previous=tmp_path / "index")
+    assert results(filled) == results(search.build_index(DOCS, tmp_path / "clean"))
+
+
 def test_the_taken_over_base_is_linked_not_rewritten(tmp_path):
     search.build_index(DOCS, tmp_path / "old").close()
     search.build_index(edited(DOCS), tmp_path / "new", previous=tmp_path / "old").close()
