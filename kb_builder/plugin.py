@@ -405,8 +405,8 @@ class KbPlugin(BasePlugin[KbPluginConfig]):
             self.progress("index", len(docs), len(docs))
 
     def _previous_index(self) -> Path | None:
-        """The whoosh index of the site this build replaces, whose unchanged shards it takes
-        over (`kb build` with its cache; a cold build writes every shard)."""
+        """The whoosh index of the site this build replaces, which it updates rather than
+        writes whole (`kb build` with its cache; a cold build writes it whole)."""
         return siteindex.index_dir(self.cache.site_dir) if self.cache is not None else None
 
     def on_build_error(self, error):
@@ -429,7 +429,7 @@ def _browser_index(session: Session, analysis, config) -> browser_index.BrowserI
 def _start_index_job(gathered: pipeline.Gathered, session: Session, config, whoosh: bool, keep: bool,
                      previous: Path | None):
     """`keep`: the child hands what it derived back to the parent's store (`kb build`'s cache);
-    `previous`: the whoosh index whose unchanged shards the child takes over.
+    `previous`: the whoosh index the child updates (index_update.py).
     A session restored from that cache holds every document's analysis and the browser index:
     the parent updates the browser index, the child writes only the whoosh index."""
     restored = session.restored

@@ -71,6 +71,8 @@ class Index:
     _searcher: Any = field(default=None, repr=False)
     _vocabulary: Vocabulary | None = field(default=None, repr=False)
     _cache: dict = field(default_factory=dict, repr=False)
+    _positions: list[int] | None = field(default=None, repr=False)
+    _docnums: dict[int, int] | None = field(default=None, repr=False)
 
     @property
     def doc_count(self) -> int:
@@ -82,17 +84,15 @@ class Index:
         return self._searcher
 
     def positions(self) -> list[int]:
-        """whoosh's document number -> the document's position in the corpus (ties rank by it)."""
-        order = self._cache.get("order")
-        if order is None:
-            order = self._cache["order"] = list(self.meta.get("order") or range(self.ix.doc_count_all()))  # -1: deleted
-        return order
+        """whoosh's document number -> the document's position in the corpus (ties rank by it; -1: deleted)."""
+        if self._positions is None:
+            self._positions = list(self.meta.get("order") or range(self.ix.doc_count_all()))
+        return self._positions
 
     def docnum(self, position: int) -> int:
-        inverse = self._cache.get("docnums")
-        if inverse is None:
-            inverse = self._cache["docnums"] = {p: d for d, p in enumerate(self.positions()) if p >= 0}
-        return inverse[position]
+        if self._docnums is None:
+            self._docnums = {p: d for d, p in enumerate(self.positions()) if p >= 0}
+        return self._docnums[position]
 
     def vocabulary(self) -> Vocabulary:
         if self._vocabulary is None:
@@ -349,9 +349,8 @@ class _Scorer:
         out = {d: ranking.weight([(name, tfs[d], inv[name][d]) for name, tfs in per_field.items() if d in tfs],
                                  term_idf) for d in docs}
         if len(self.cache) > 20000:
-            kept = {k: self.cache[k] for k in ("inv", "order", "docnums") if k in self.cache}
             self.cache.clear()
-            self.cache.update(kept)
+            self.cache["inv"] = inv
         self.cache[key] = out
         return out
 

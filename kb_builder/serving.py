@@ -132,7 +132,7 @@ def index_child(job: bytes) -> None:
     from .search import build_index
 
     docs, words, glossary, index_dir = pickle.loads(job)
-    # The index this one replaces: its shards whose documents the edit left alone are kept.
+    # The index this one replaces is updated: only the documents the edit changed are written.
     build_index(docs, index_dir, analyse_docs(docs, Analyzer.of(words), glossary), previous=index_dir)
 
 
