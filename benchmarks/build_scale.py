@@ -7,11 +7,15 @@ another date, so bodies, tags and related questions vary.
 
 For each size, in one run on one machine:
 
-* ``kb build``: wall time and peak RSS of a full ``kb build`` (cold: an empty build
-  cache in ``$KB_CACHE_DIR``, a new site folder); with ``--warm``, the same build again;
+* ``kb build``: wall time, peak RSS of the largest process and peak memory of all its
+  processes together (``all PSS``: the sum of their proportional set sizes, sampled every
+  0.25 s; forked processes share pages, so their RSS values overcount) of a full
+  ``kb build`` (cold: an empty build cache in ``$KB_CACHE_DIR``, a new site folder); with
+  ``--warm``, the same build again;
 * ``warm +1``: one entry added, then ``kb build`` into the same site folder with the
   cache the cold build wrote (what a CI run after a one-entry commit does), and its
-  share of the cold build's time;
+  share of the cold build's time.  A warm build that did not read the cache (kb's
+  ``--json`` summary says why, e.g. kb's code changed in between) is marked ``(cold!)``;
 * the baseline: the same entries as a plain, well-configured mkdocs-material
   site (short explicit nav with the entries kept out of it, ``search`` with
   ``lang: zh``, the ``tags`` plugin), reported as kb / baseline;
@@ -26,6 +30,7 @@ For each size, in one run on one machine:
   page load to the first result in headless Chromium (benchmarks/browser_engine.py).
 
     python benchmarks/build_scale.py [--sizes 1000,5000] [--no-baseline] [--browser]
+    python benchmarks/build_scale.py --sizes 100000 --no-baseline --no-edit --no-whoosh   # not in CI
 """
 from __future__ import annotations
 
@@ -43,12 +48,15 @@ import tempfile
 import textwrap
 import time
 from pathlib import Path
+from typing import NamedTuple
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED = Path(__file__).resolve().parents[2] / "shared"
 CORPUS = SHARED / "corpus" / "nacos-faq"
 if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from tree_memory import TreeMemory  # noqa: E402
 
 QUERIES = ["服务注册失败", "配置中心 动态刷新", "nacos 集群部署", "NacosException", "鉴权 token 过期",
            "持久化实例 删除", "grpc 端口 9848", "spring cloud alibaba 版本", "mysql 数据源", "内存占用 高"]
@@ -98,9 +106,15 @@ def make_corpus(n: int, dest: Path, source: Path = CORPUS, seed: int = 8) -> Pat
 
 # ----------------------------------------------------------------------------- processes
 
+class Run(NamedTuple):
+    seconds: float  # wall time
+    rss: int  # peak RSS of the process tree's largest process, bytes
+    out: str  # stdout and stderr
+    pss: int  # peak of the whole tree's summed PSS, bytes (0 where /proc cannot tell)
+
+
 def run_measured(cmd: list[str], env: dict | None = None, cwd: Path | None = None,
-                 timeout: float = 3600) -> tuple[float, int, str]:
-    """(wall seconds, peak RSS bytes of the process tree's largest process, output)."""
+                 timeout: float = 3600) -> Run:
     started = time.perf_counter()
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env=env, cwd=cwd)
     out_chunks = []
@@ -109,14 +123,15 @@ def run_measured(cmd: list[str], env: dict | None = None, cwd: Path | None = Non
 
     reader = threading.Thread(target=lambda: out_chunks.append(proc.stdout.read()), daemon=True)
     reader.start()
-    _, status, usage = os.wait4(proc.pid, 0)
+    with TreeMemory(proc.pid) as memory:
+        _, status, usage = os.wait4(proc.pid, 0)
     seconds = time.perf_counter() - started
     proc.returncode = os.waitstatus_to_exitcode(status)
     reader.join(timeout=10)
     out = b"".join(out_chunks).decode("utf-8", "replace")
     if proc.returncode != 0:
         raise RuntimeError(f"{' '.join(cmd)} failed ({proc.returncode}):\n{out[-4000:]}")
-    return seconds, usage.ru_maxrss * 1024, out
+    return Run(seconds, usage.ru_maxrss * 1024, out, memory.peak_pss)
 
 
 def kb_env(cache_dir: Path) -> dict:
@@ -137,11 +152,21 @@ def add_entry(content: Path) -> Path:
     return added
 
 
-def kb_build(content: Path, site: Path, cache_dir: Path) -> tuple[float, int]:
-    seconds, rss, _ = run_measured(
+def kb_build(content: Path, site: Path, cache_dir: Path) -> tuple[Run, dict]:
+    """The run and kb's summary (`--json`; its "cache" says whether the cache was read)."""
+    run = run_measured(
         [sys.executable, "-m", "kb_builder", "build", "--config", str(REPO / "mkdocs.yml"),
-         "--content", str(content), "--site-dir", str(site), "-q"], env=kb_env(cache_dir))
-    return seconds, rss
+         "--content", str(content), "--site-dir", str(site), "-q", "--json"], env=kb_env(cache_dir))
+    return run, json.loads(run.out[run.out.index("{"):])
+
+
+def _cache_said(summary: dict) -> str:
+    """What kb said of its build cache, when it is not the expected: read and written."""
+    c = summary.get("cache") or {}
+    said = [] if c.get("read") else [f"cache not read: {c.get('cold_because')}"]
+    if not c.get("written"):
+        said.append(f"cache NOT written: {c.get('not_written_because')}")
+    return "; ".join(said)
 
 
 BASELINE_YML = """\
@@ -174,9 +199,8 @@ def baseline_build(content: Path, work: Path) -> tuple[float, int]:
     (docs / "index.md").write_text("# Baseline\n", encoding="utf-8")
     (docs / "tags.md").write_text("# Tags\n\n<!-- material/tags -->\n", encoding="utf-8")
     (work / "mkdocs.yml").write_text(BASELINE_YML, encoding="utf-8")
-    seconds, rss, _ = run_measured([sys.executable, "-m", "mkdocs", "build", "-q", "-f", str(work / "mkdocs.yml"),
-                                    "-d", str(work / "site")], cwd=work)
-    return seconds, rss
+    return run_measured([sys.executable, "-m", "mkdocs", "build", "-q", "-f", str(work / "mkdocs.yml"),
+                         "-d", str(work / "site")], cwd=work)
 
 
 # The serve path, in a child process: the first build as `kb serve` does it, then
@@ -273,8 +297,8 @@ def edit_one(content: Path, site: Path, cache_dir: Path, tmp: Path) -> dict:
     shutil.copytree(content, copy)
     driver = tmp / "edit_driver.py"
     driver.write_text(_EDIT_DRIVER, encoding="utf-8")
-    _, _, out = run_measured([sys.executable, str(driver), str(REPO), str(REPO / "mkdocs.yml"), str(copy), str(site)],
-                             env=kb_env(cache_dir))
+    out = run_measured([sys.executable, str(driver), str(REPO), str(REPO / "mkdocs.yml"), str(copy), str(site)],
+                       env=kb_env(cache_dir)).out
     return json.loads(out.strip().splitlines()[-1])
 
 
@@ -319,7 +343,7 @@ def whoosh_build_seconds(content: Path) -> float:
         search.build_index(docs, Path(tempfile.mkdtemp()) / "ix", analysis(gathered, docs))
         print(time.perf_counter() - t)
     """)
-    _, _, out = run_measured([sys.executable, "-c", code], env=kb_env(Path(tempfile.mkdtemp())))
+    out = run_measured([sys.executable, "-c", code], env=kb_env(Path(tempfile.mkdtemp()))).out
     return float(out.strip().splitlines()[-1])
 
 
@@ -359,20 +383,27 @@ def bench_size(n: int, tmp: Path, baseline: bool, browser: bool, whoosh_alone: b
     cache = tmp / f"cache-{n}"
     site = tmp / f"site-{n}"
     row: dict = {"entries": n}
-    row["kb_s"], row["kb_rss"] = kb_build(content, site, cache)
-    print(f"  [{n}] kb build (cold cache) {row['kb_s']:.1f} s, {_mb(row['kb_rss'])}", flush=True)
+    run, summary = kb_build(content, site, cache)
+    row.update(kb_s=run.seconds, kb_rss=run.rss, kb_pss=run.pss)
+    print(f"  [{n}] kb build (cold cache) {run.seconds:.1f} s, largest process {_mb(run.rss)}, "
+          f"all processes {_mb(run.pss)}", flush=True)
     if warm:
-        row["kb_warm_s"], _ = kb_build(content, site, cache)
-        print(f"  [{n}] kb build (warm cache) {row['kb_warm_s']:.1f} s", flush=True)
+        run, summary = kb_build(content, site, cache)
+        row.update(kb_warm_s=run.seconds, kb_warm_said=_cache_said(summary))
+        print(f"  [{n}] kb build (warm cache) {run.seconds:.1f} s {row['kb_warm_said']}", flush=True)
     if warm_add:
         added = add_entry(content)
-        row["kb_add_s"], _ = kb_build(content, site, cache)
+        run, summary = kb_build(content, site, cache)
         added.unlink()
-        print(f"  [{n}] kb build after adding one entry (warm cache) {row['kb_add_s']:.1f} s, "
-              f"{row['kb_add_s'] / row['kb_s']:.0%} of cold", flush=True)
+        row.update(kb_add_s=run.seconds, kb_add_pss=run.pss, kb_add_said=_cache_said(summary))
+        print(f"  [{n}] kb build after adding one entry (warm cache) {run.seconds:.1f} s, "
+              f"{run.seconds / row['kb_s']:.0%} of cold, all processes {_mb(run.pss)} {row['kb_add_said']}",
+              flush=True)
     if baseline:
-        row["base_s"], row["base_rss"] = baseline_build(content, tmp / f"baseline-{n}")
-        print(f"  [{n}] baseline build {row['base_s']:.1f} s, {_mb(row['base_rss'])}", flush=True)
+        run = baseline_build(content, tmp / f"baseline-{n}")
+        row.update(base_s=run.seconds, base_rss=run.rss, base_pss=run.pss)
+        print(f"  [{n}] baseline build {run.seconds:.1f} s, largest process {_mb(run.rss)}, "
+              f"all processes {_mb(run.pss)}", flush=True)
         shutil.rmtree(tmp / f"baseline-{n}", ignore_errors=True)
     row["search"] = search_numbers(site)
     row["browser"] = browser_numbers(site, browser)
@@ -387,14 +418,16 @@ def bench_size(n: int, tmp: Path, baseline: bool, browser: bool, whoosh_alone: b
 
 
 def print_table(rows: list[dict]) -> None:
-    head = ["entries", "kb build", "peak RSS", "warm", "warm +1", "baseline", "kb/base", "edit→site", "other edits", "edit ok",
+    head = ["entries", "kb build", "peak RSS", "all PSS", "warm", "warm +1", "baseline", "kb/base", "edit→site", "other edits", "edit ok",
             "whoosh", "index", "search 1st, p50/p95", "browser idx raw/gz", "1st result"]
     lines = [head]
     for r in rows:
         e, s, b = r.get("edit"), r["search"], r["browser"]
         lines.append([
-            str(r["entries"]), f"{r['kb_s']:.1f} s", _mb(r["kb_rss"]), f"{r['kb_warm_s']:.1f} s" if "kb_warm_s" in r else "-",
-            f"{r['kb_add_s']:.1f} s ({r['kb_add_s'] / r['kb_s']:.0%})" if "kb_add_s" in r else "-",
+            str(r["entries"]), f"{r['kb_s']:.1f} s", _mb(r["kb_rss"]), _mb(r["kb_pss"]) if r.get("kb_pss") else "-",
+            (f"{r['kb_warm_s']:.1f} s" + (" (cold!)" if r["kb_warm_said"] else "")) if "kb_warm_s" in r else "-",
+            (f"{r['kb_add_s']:.1f} s ({r['kb_add_s'] / r['kb_s']:.0%})" + (" (cold!)" if r["kb_add_said"] else ""))
+            if "kb_add_s" in r else "-",
             f"{r['base_s']:.1f} s" if "base_s" in r else "-",
             f"{r['kb_s'] / r['base_s']:.2f}×" if "base_s" in r else "-",
             (f"{statistics.median(e['edit']):.2f} s" + ("" if e["dirty"] else " (full)")) if e else "-",

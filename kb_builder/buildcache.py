@@ -163,12 +163,16 @@ class BuildCache:
         self._store: Store | None = None
         self._record: SiteRecord | None = None
         self._templates: dict[str, bytes] = {}
+        # What `kb build` reports: whether the cache was read (else why not) and written.
+        self.report: dict[str, Any] = {"file": str(self.path), "read": False, "cold_because": None,
+                                       "written": False, "not_written_because": None}
 
     def session(self, settings: str) -> Session:
         """A session holding what the last build with these settings derived (else an empty one)."""
         # Made once: the file this build writes claims what the one it read was checked against.
         self.header = _header(settings)
-        self.saved = load(self.path, self.header)
+        self.saved, why = load(self.path, self.header)
+        self.report.update(read=self.saved is not None, cold_because=why or None)
         if self.saved is not None:
             # What was restored lives for the whole build: the collector's full passes need
             # not walk it (seconds at 5k entries); `kb build` unfreezes at its end.
@@ -209,7 +213,12 @@ class BuildCache:
         try:
             save(self.path, self.header, Saved(self._store, sites, self._templates))
         except (OSError, ValueError, pickle.PicklingError, TypeError, AttributeError, RecursionError) as e:
-            log.info("kb: the build cache was not written (%s: %s)", type(e).__name__, e)
+            # The site is fine, but the next build will be cold: say so.
+            self.report["not_written_because"] = f"{type(e).__name__}: {e}"
+            log.warning("kb: the build cache was not written (%s: %s): the next build will be cold",
+                        type(e).__name__, e)
+        else:
+            self.report["written"] = True
 
 
 def _header(settings: str) -> dict:
@@ -217,23 +226,31 @@ def _header(settings: str) -> dict:
             "settings": settings}
 
 
-def load(path: Path, header: Mapping[str, Any]) -> Saved | None:
-    """The saved build, or None (a cold build) when there is none, or it is another kb's,
-    another setting's, truncated or unreadable: never an error."""
+def load(path: Path, header: Mapping[str, Any]) -> tuple[Saved | None, str]:
+    """The saved build and "", or None (a cold build) and why: there is none, or it is
+    another kb's, another setting's, truncated or unreadable.  Never an error."""
+    saved, why = _load(path, header)
+    if saved is None:
+        (log.debug if why == NO_CACHE else log.info)("kb: build cache %s: %s: a cold build", path, why)
+    return saved, why
+
+
+NO_CACHE = "none yet"
+
+
+def _load(path: Path, header: Mapping[str, Any]) -> tuple[Saved | None, str]:
     started = time.perf_counter()
     try:
         with open(path, "rb") as f:
             if f.read(len(MAGIC)) != MAGIC:
-                log.info("kb: %s is not a kb build cache: a cold build", path)
-                return None
+                return None, "not a kb build cache"
             line = f.readline(_HEADER_LIMIT)
             found = json.loads(line)
             if not isinstance(found, dict):
                 raise ValueError("no header")
             differs = [k for k in header if found.get(k) != header[k]]
             if differs:
-                log.info("kb: the build cache was made with other %s: a cold build", ", ".join(differs))
-                return None
+                return None, f"made with other {', '.join(_WHAT.get(k, k) for k in differs)}"
             start = f.tell()
             digest, length = hashlib.blake2b(), 0
             # Checked before anything is unpickled, a block at a time: the payload is never
@@ -242,25 +259,25 @@ def load(path: Path, header: Mapping[str, Any]) -> Saved | None:
                 digest.update(block)
                 length += len(block)
             if length != found.get("length") or digest.hexdigest() != found.get("digest"):
-                log.info("kb: the build cache %s is truncated or damaged: a cold build", path)
-                return None
+                return None, "truncated or damaged"
             f.seek(start)
             try:
                 saved = unpickle(f)
             except Exception as e:  # noqa: BLE001 - a damaged cache only costs a cold build
-                log.info("kb: the build cache %s could not be read (%s): a cold build", path, type(e).__name__)
-                return None
+                return None, f"could not be read ({type(e).__name__})"
     except FileNotFoundError:
-        log.debug("kb: no build cache at %s: a cold build", path)
-        return None
+        return None, NO_CACHE
     except (OSError, ValueError) as e:
-        log.info("kb: the build cache %s is unreadable (%s): a cold build", path, e)
-        return None
+        return None, f"unreadable ({e})"
     if not isinstance(saved, Saved) or not isinstance(saved.store, Store):
-        log.info("kb: the build cache %s holds something else: a cold build", path)
-        return None
+        return None, "holds something else"
     log.debug("kb: build cache %s read: %d values, %.1f s", path, len(saved.store), time.perf_counter() - started)
-    return saved
+    return saved, ""
+
+
+# What a header key means, for the line that says why a build was cold.
+_WHAT = {"environment": "kb code, Python or installed packages", "settings": "settings", "kb": "kb version",
+         "python": "Python", "format": "cache format"}
 
 
 def save(path: Path, header: Mapping[str, Any], saved: Saved) -> None:

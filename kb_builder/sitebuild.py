@@ -29,6 +29,7 @@ class BuildResult:
     seconds: float
     index_dir: Path | None = None  # the whoosh index beside the site (None: not written)
     reused_pages: int = 0  # generated pages copied from the previous site (the build cache), not rendered
+    cache: dict | None = None  # the build cache: read or why not, written or why not (None: not used)
 
     def summary(self) -> dict:
         """What `kb build` reports (`--json`: exactly this)."""
@@ -39,7 +40,18 @@ class BuildResult:
             "listing_pages": len(generated.pages) - generated.entry_pages,
             "skipped": [{"path": str(s.path), "reason": s.reason} for s in corpus.skipped],
             "seconds": round(self.seconds, 2), "links": generated.graph.stats, "reused_pages": self.reused_pages,
+            "cache": self.cache,
         }
+
+    def cache_line(self) -> str | None:
+        """One terminal line: was the build cache read (else why not), and written."""
+        c = self.cache
+        if c is None:
+            return None
+        read = (f"read, {self.reused_pages} pages copied from the previous site" if c["read"]
+                else f"not read ({c['cold_because']}): a cold build")
+        written = "written" if c["written"] else f"NOT written ({c['not_written_because']})"
+        return f"build cache {c['file']}: {read}; {written}"
 
 
 def load_config(config_file: str | Path, content: str | Path | None = None, site_dir: str | Path | None = None,
@@ -195,11 +207,13 @@ def _build(config_file: str | Path, content: str | Path | None, site_dir: str | 
     remover = threading.Thread(target=shutil.rmtree, args=(previous,), kwargs={"ignore_errors": True})
     if previous is not None:
         remover.start()
+    report = None
     try:
         if plugin.generated is None:
             raise BuildError("the kb plugin generated nothing")
         if plugin.cache is not None:  # only after a build that went well, with its site in place
             plugin.cache.save()
+            report = plugin.cache.report
             plugin.cache = None
     finally:
         if previous is not None:
@@ -207,7 +221,7 @@ def _build(config_file: str | Path, content: str | Path | None, site_dir: str | 
         if not frozen:
             gc.unfreeze()
     return BuildResult(final, plugin.generated, time.perf_counter() - started,
-                       index if plugin.config.search_index else None, plugin.reused)
+                       index if plugin.config.search_index else None, plugin.reused, report)
 
 
 def serve_site(config_file: str | Path | None, content: str | Path | None, dev_addr: str, verbose: bool = False,

@@ -88,11 +88,14 @@ def test_a_second_build_after_adding_an_entry_renders_fewer_pages_and_equals_a_c
     cache, site = tmp_path / "cache", tmp_path / "site"
     first = _kb_build(content, site, cache)
     assert first["reused_pages"] == 0  # nothing to start from
+    assert first["cache"]["read"] is False and first["cache"]["cold_because"] == buildcache.NO_CACHE
+    assert first["cache"]["written"] is True
     assert list((cache / "builds").glob("*.pickle"))
     before = _mtimes(site)
     _add_entry(content)
     # Every value the cache gives is computed again and compared (verify mode): none is stale.
     second = _kb_build(content, site, cache, env={**os.environ, "KB_VERIFY_CACHE": "1"})
+    assert second["cache"]["read"] is True and second["cache"]["cold_because"] is None
     assert second["entry_pages"] == first["entry_pages"] + 1
     pages = second["entry_pages"] + second["listing_pages"]
     assert 0 < pages - second["reused_pages"] < pages / 2
@@ -166,9 +169,40 @@ def test_a_damaged_or_foreign_cache_gives_a_cold_build(content, tmp_path):
         summary = _kb_build(content, site, cache)  # each writes the cache again
         assert summary["reused_pages"] == 0, how
         assert "cold build" in summary["log"], how
+        assert summary["cache"]["read"] is False and summary["cache"]["written"] is True, how
+        assert summary["cache"]["cold_because"] == {
+            "truncated": "truncated or damaged", "garbage": "not a kb build cache",
+            "another kb version": "made with other kb version",
+            "not a pickle": "could not be read (UnpicklingError)"}[how], how
     _kb_build(content, tmp_path / "clean", None, no_cache=True)
     _assert_same(site, tmp_path / "clean")
     assert _kb_build(content, site, cache)["reused_pages"] > 0  # the cache written last is whole
+
+
+def test_the_terminal_says_whether_the_cache_was_read_and_warns_when_it_could_not_be_written(content, tmp_path):
+    """A CI job whose cache silently stopped working would pay a cold build every time:
+    kb build's summary says why a build was cold, and a cache it could not write is a warning."""
+    cache, site = tmp_path / "cache", tmp_path / "site"
+
+    def build() -> subprocess.CompletedProcess:
+        env = {**os.environ, "KB_CACHE_DIR": str(cache), "PYTHONPATH": str(REPO)}
+        return subprocess.run([sys.executable, "-m", "kb_builder", "build", "--content", str(content), "--site-dir",
+                               str(site), "--config", str(REPO / "mkdocs.yml")], cwd=REPO, env=env,
+                              capture_output=True, text=True, timeout=600)
+
+    first = build()
+    assert first.returncode == 0, first.stderr[-3000:]
+    assert re.search(r"build cache .*: not read \(none yet\): a cold build; written", first.stdout)
+    second = build()
+    assert re.search(r"build cache .*: read, [1-9]\d* pages copied from the previous site; written", second.stdout)
+    [path] = (cache / "builds").glob("*.pickle")
+    path.unlink()
+    (path / "in the way").mkdir(parents=True)  # a folder where the cache file goes: neither read nor replaced
+    third = build()
+    assert third.returncode == 0, third.stderr[-3000:]
+    assert re.search(r"not read \(unreadable \(.*\)\): a cold build; NOT written \((IsADirectory|OS)Error", third.stdout)
+    assert "the build cache was not written" in third.stderr and "the next build will be cold" in third.stderr
+    assert (path / "in the way").is_dir()  # kb removes nothing it did not make
 
 
 def test_a_previous_site_changed_or_gone_is_rendered_again(content, tmp_path):
