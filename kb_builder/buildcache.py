@@ -32,6 +32,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Mapping
 
+from . import codeid
 from .serving import PageRecord, template_code
 from .session import Session
 from .store import Store, unpickle
@@ -42,7 +43,6 @@ MAGIC = b"kb-build-cache\n"
 _HEADER_LIMIT = 4096
 _BLOCK = 1 << 20
 _TMP_SUFFIX = ".tmp"
-PACKAGE = Path(__file__).resolve().parent
 
 log = logging.getLogger("mkdocs.plugins.kb.cache")
 
@@ -64,36 +64,6 @@ def cache_file(config_file: Path | str | None, content_dir: Path | str,
     config = str(Path(config_file).resolve()) if config_file is not None else "(built-in configuration)"
     key = hashlib.blake2b(f"{config}\0{Path(content_dir).resolve()}".encode(), digest_size=12).hexdigest()
     return cache_root(environ) / "builds" / f"{key}.pickle"
-
-
-def _installed() -> list[str]:
-    """The installed distributions with their versions (their metadata folders' names in the
-    environment's package folders; not the current folder's, which `python -m` puts on the path)."""
-    import site
-    import sysconfig
-
-    folders = {sysconfig.get_paths()["purelib"], sysconfig.get_paths()["platlib"]}
-    if site.ENABLE_USER_SITE:
-        folders.add(site.getusersitepackages())
-    names = set()
-    for folder in folders:
-        try:
-            names.update(n for n in os.listdir(folder) if n.endswith((".dist-info", ".egg-info")))
-        except OSError:
-            continue
-    return sorted(names)
-
-
-def environment() -> str:
-    """kb's code and shipped files, Python's version and the installed packages: a change to
-    any may change what a step gives for the same inputs, so the whole cache goes."""
-    h = hashlib.blake2b(digest_size=16)
-    h.update(sys.version.encode())
-    for path in sorted(PACKAGE.rglob("*")):
-        if path.is_file() and "__pycache__" not in path.parts:
-            h.update(f"{path.relative_to(PACKAGE).as_posix()}\0".encode() + path.read_bytes() + b"\0")
-    h.update("\n".join(_installed()).encode())
-    return h.hexdigest()
 
 
 def _version() -> str:
@@ -222,7 +192,7 @@ class BuildCache:
 
 
 def _header(settings: str) -> dict:
-    return {"format": FORMAT, "kb": _version(), "python": sys.version, "environment": environment(),
+    return {"format": FORMAT, "kb": _version(), "python": sys.version, "environment": codeid.environment(),
             "settings": settings}
 
 

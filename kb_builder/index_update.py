@@ -24,9 +24,10 @@ import json
 import os
 import shutil
 from dataclasses import dataclass
-from functools import lru_cache
 from pathlib import Path
 from typing import Any, Mapping, Sequence
+
+from . import codeid
 
 INDEX_NAME = "MAIN"  # whoosh's name for an index's files
 DELTA_SHARE = 8  # an update's delta holds at most 1/8 of the documents (else: a clean build)
@@ -34,24 +35,9 @@ DELETED_SHARE = 4  # and its base at most 1/4 of deleted documents
 SMALL = 64  # documents any delta may hold, however small the corpus
 
 
-@lru_cache(maxsize=1)
-def code_digest() -> str:
-    """kb's code and whoosh's version: what may turn the same values into other segments."""
-    from importlib.metadata import PackageNotFoundError, version
-
-    h = hashlib.blake2b(digest_size=16)
-    for path in sorted(Path(__file__).parent.glob("*.py")):
-        h.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
-    try:
-        h.update(version("whoosh-reloaded").encode())
-    except PackageNotFoundError:
-        pass
-    return h.hexdigest()
-
-
 def digest(record: Mapping[str, Any]) -> str:
     """Of what whoosh is given for a document."""
-    h = hashlib.blake2b(code_digest().encode(), digest_size=10)
+    h = hashlib.blake2b(codeid.environment().encode(), digest_size=10)
     h.update(json.dumps(record, ensure_ascii=False).encode("utf-8"))
     return h.hexdigest()
 

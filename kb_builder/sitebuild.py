@@ -154,8 +154,6 @@ def _build(config_file: str | Path, content: str | Path | None, site_dir: str | 
     """`cache_config`: the configuration file the cache is named by (None: the built-in one)."""
     import time
 
-    from mkdocs.commands.build import build
-
     started = time.perf_counter()
     # Checked before MkDocs reads the configuration (which has its own, narrower, checks)
     # and again once the configuration names the content folder.
@@ -181,11 +179,34 @@ def _build(config_file: str | Path, content: str | Path | None, site_dir: str | 
     plugin.parallel = processes > 1
     if cache:
         plugin.cache = buildcache.BuildCache(buildcache.cache_file(cache_config, plugin.content_dir(config)), final)
+    with _thawed_at_end():
+        return _build_into(config, plugin, tmp, final, built_index, index, started)
+
+
+@contextmanager
+def _thawed_at_end() -> Iterator[None]:
+    """A restored build cache freezes what it restored (buildcache.BuildCache.session): the
+    collector skips it for the rest of the build, which thaws it however it ends.  A freeze
+    made before the build, by whoever called it, is left alone."""
+    frozen = gc.get_freeze_count() > 0
+    try:
+        yield
+    finally:
+        if not frozen:
+            gc.unfreeze()
+
+
+def _build_into(config, plugin, tmp: Path, final: Path, built_index: Path, index: Path,
+                started: float) -> BuildResult:
+    """MkDocs builds into `tmp`, swapped in at `final`; then the cache is written."""
+    import time
+
+    from mkdocs.commands.build import build
+
     quiet = NoDirtyWarning()
     build_log = logging.getLogger("mkdocs.commands.build")
     build_log.addFilter(quiet)
     pid = os.getpid()
-    frozen = gc.get_freeze_count() > 0  # a restored cache freezes what it restored: until the end of this build
     try:
         build(config, dirty=True)
         _child_never_returns(pid)
@@ -195,8 +216,6 @@ def _build(config_file: str | Path, content: str | Path | None, site_dir: str | 
     except BaseException:
         plugin.cache = None
         _child_never_returns(pid)
-        if not frozen:
-            gc.unfreeze()
         shutil.rmtree(tmp, ignore_errors=True)
         shutil.rmtree(built_index, ignore_errors=True)
         raise
@@ -218,8 +237,6 @@ def _build(config_file: str | Path, content: str | Path | None, site_dir: str | 
     finally:
         if previous is not None:
             remover.join()
-        if not frozen:
-            gc.unfreeze()
     return BuildResult(final, plugin.generated, time.perf_counter() - started,
                        index if plugin.config.search_index else None, plugin.reused, report)
 

@@ -34,7 +34,7 @@ PURE_CACHES = {
     "tags.default_settings": "the shipped tag tables",
     "theme_guard._token_classes": "Pygments' token names, never changed",
     "safe._allowed_tags": "nh3's allowed tags, never changed",
-    "index_update.code_digest": "kb's installed code and whoosh's version, never changed while running",
+    "codeid.environment": "kb's installed code, Python and the installed packages, never changed while running",
 }
 # Module-level names rebound at run time: a forked child learns its parent's pid.
 PROCESS_STATE = {"parallel._PARENT"}

@@ -255,3 +255,36 @@ def test_a_write_killed_midway_leaves_no_file_behind_after_the_next_write(tmp_pa
     assert path.is_file()
     assert not [p for p in path.parent.iterdir() if p.name.startswith(".site.pickle.") and p.name.endswith(".tmp")
                 and p != running]
+
+
+def test_what_a_restored_cache_froze_is_thawed_when_the_build_ends(content, tmp_path, monkeypatch):
+    """The values a cache restores are frozen for the collector during the build, and thawed
+    at its end (a long-lived caller, such as a test run or `kb serve`, would otherwise keep
+    them out of every later collection); a freeze made by the caller stays."""
+    import gc
+
+    from kb_builder.sitebuild import build_site
+
+    monkeypatch.setenv("KB_CACHE_DIR", str(tmp_path / "cache"))
+    config = REPO / "mkdocs.yml"
+    gc.unfreeze()
+    build_site(config, content, tmp_path / "site", processes=1, cache=True)
+    assert gc.get_freeze_count() == 0
+    frozen = []
+
+    def restore(self, settings, _restore=buildcache.BuildCache.session):
+        session = _restore(self, settings)
+        frozen.append(gc.get_freeze_count())
+        return session
+
+    monkeypatch.setattr(buildcache.BuildCache, "session", restore)
+    result = build_site(config, content, tmp_path / "site", processes=1, cache=True)
+    assert result.cache["read"] and frozen and frozen[0] > 0  # restored, and frozen while building
+    assert gc.get_freeze_count() == 0
+    gc.freeze()  # the caller's own freeze
+    try:
+        kept = gc.get_freeze_count()
+        build_site(config, content, tmp_path / "site", processes=1, cache=True)
+        assert gc.get_freeze_count() >= kept
+    finally:
+        gc.unfreeze()
