@@ -39,6 +39,12 @@ def is_stop(tok: str) -> bool:
     return analyze.is_stopword(tok)
 
 
+@lru_cache(maxsize=1 << 18)  # every document repeats most of its tokens
+def token_kind(tok: str) -> tuple[bool, bool]:
+    """(whether the token is Chinese, whether it is a stop-word)."""
+    return analyze.has_cjk(tok), is_stop(tok)
+
+
 def dumps(obj: Any) -> bytes:
     return json.dumps(obj, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
 
@@ -65,11 +71,12 @@ def _doc_stats(terms) -> tuple:
         gram = field in GRAM_FIELDS
         for tok, tf in Counter(toks).items():
             if not gram:
-                if analyze.has_cjk(tok):
+                chinese, stop = token_kind(tok)
+                if chinese:
                     cjk[tok] = None
                 else:
                     lat[tok] = None
-                if is_stop(tok):
+                if stop:
                     continue  # stopwords cut queries but are not searched
             postings_of.append(("#" + tok if gram else tok, field, tf))
     return tuple(field_lengths), tuple(postings_of), tuple(cjk), tuple(lat)
@@ -230,12 +237,13 @@ class Postings:
 
     def _score(self, per_field: dict[str, dict[int, int]]) -> list[int]:
         """A term's postings: [document gap, weight, ...] in position order."""
-        term_idf = self._idf(per_field)
+        slots = self._slots(per_field)
+        weights = ranking.weights(per_field, self.inv_norm, ranking.idf(self.n, len(slots)), FIELD_ORDER)
         pos = self.pos
         out: list[int] = []
         prev = 0
-        for d, s in sorted((pos[s], s) for s in self._slots(per_field)):
-            out.extend((d - prev, self._weight(per_field, s, term_idf)))
+        for d, s in sorted((pos[s], s) for s in slots):
+            out.extend((d - prev, weights[s]))
             prev = d
         return out
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import os
+import time
 from pathlib import Path
 
 from mkdocs.config import base
@@ -383,7 +384,12 @@ class KbPlugin(BasePlugin[KbPluginConfig]):
             if self.config.search_index:
                 siteindex.put(scratch / "index", index_dir)
 
-        if job is not None and job.finish(move):
+        waited = time.perf_counter()
+        finished = job is not None and job.finish(move)
+        if job is not None:  # how long the pages waited for the indexes: which process is the longer one
+            log.debug("kb: the index child was waited for %.1f s (%s)", time.perf_counter() - waited,
+                      "done" if finished else "failed: the indexes are built here")
+        if finished:
             if self.session.restored:  # the browser index the session holds, updated here (the child's is whoosh)
                 analysis = pipeline.analysis(generated, docs, self.session)
                 search_box.write(config.site_dir, _browser_index(self.session, analysis, config))

@@ -104,7 +104,28 @@ def weight(field_tfs: Iterable[tuple[str, int, float]], term_idf: float) -> int:
     tf = 0.0
     for field, count, inv in field_tfs:
         tf += boosts[field] * count * inv
+    return saturated(tf, term_idf)
+
+
+def saturated(tf: float, term_idf: float) -> int:
+    """BM25's saturation of a term's boosted, length-normalised frequency, quantised."""
     return max(1, round(term_idf * tf * (K1 + 1) / (K1 + tf) * SCALE))
+
+
+def weights(per_field: Mapping[str, Mapping[int, int]], inverse_norms: Mapping[str, Sequence[float]],
+            term_idf: float, fields: Sequence[str]) -> dict[int, int]:
+    """`weight` in every document holding a term at once (field -> {document: tf}): each
+    document's frequencies summed field by field in the order of `fields`, as `weight` is
+    given them, so every weight is the same number; one pass per field, not per document."""
+    tfs: dict[int, float] = {}
+    for field in fields:
+        docs_tf = per_field.get(field)
+        if docs_tf is None:
+            continue
+        boost, inv = _BOOSTS[field], inverse_norms[field]
+        for d, count in docs_tf.items():
+            tfs[d] = tfs.get(d, 0.0) + boost * count * inv[d]
+    return {d: saturated(tf, term_idf) for d, tf in tfs.items()}
 
 
 _BOOSTS = {**FIELD_BOOSTS, **GRAM_FIELD_BOOSTS}

@@ -23,6 +23,7 @@ PURE_CACHES = {
     "analyze.simplified_characters": "derived from OpenCC's tables",
     "analyze._simplified_table": "derived from OpenCC's tables",
     "browser_postings.is_stop": "a pure function of the token",
+    "browser_postings.token_kind": "a pure function of the token",
     "references.loose_key": "a pure function of the title key",
     "errors._product_prefixes": "patterns compiled from the product names",
     "query.bare_vocabulary": "the shipped glossary and jieba's dictionary",

@@ -127,3 +127,24 @@ def test_the_worker_pages_all_results_in_kb_search_order(sample_content_dir, tmp
 def test_the_worker_pages_all_results_in_kb_search_order_on_the_corpus(corpus_dir, tmp_path):
     index = indexes(corpus_dir, tmp_path / "site")
     assert _all_pages_are_kb_search(index, tmp_path / "site", ["心跳", "服务注册失败", "nacos 配置"]) > 70
+
+
+def test_a_terms_weights_at_once_are_each_documents_weight():
+    """The browser index scores a term in all its documents at once (ranking.weights); each
+    weight must be the number ranking.weight gives that document, which kb search uses."""
+    import random
+
+    from kb_builder import ranking
+
+    rng = random.Random(19)
+    fields = list(ranking.FIELD_ORDER)
+    for _ in range(300):
+        n = rng.randint(1, 40)
+        inv = {f: [rng.uniform(0.2, 3.0) for _ in range(n)] for f in fields}
+        per_field = {f: {d: rng.randint(1, 9) for d in rng.sample(range(n), rng.randint(1, n))}
+                     for f in rng.sample(fields, rng.randint(1, len(fields)))}
+        term_idf = rng.uniform(0.01, 9.0)
+        got = ranking.weights(per_field, inv, term_idf, fields)
+        docs = {d for tfs in per_field.values() for d in tfs}
+        assert got == {d: ranking.weight([(f, per_field[f][d], inv[f][d]) for f in fields
+                                          if f in per_field and d in per_field[f]], term_idf) for d in docs}
