@@ -188,7 +188,7 @@ plugins:
 """
 
 
-def baseline_build(content: Path, work: Path) -> tuple[float, int]:
+def baseline_build(content: Path, work: Path) -> Run:
     """The issue's baseline: the entries as pages of a plain mkdocs-material site."""
     docs = work / "docs"
     if work.exists():

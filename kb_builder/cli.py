@@ -85,8 +85,8 @@ def cmd_build(args) -> int:
         _say(f"site written to {data['site_dir']}")
         if data["index_dir"]:
             _say(f"search index (for kb search) written to {data['index_dir']}")
-        if result.cache_line():
-            _say(result.cache_line())
+        if (cache_line := result.cache_line()) is not None:
+            _say(cache_line)
     return 0
 
 

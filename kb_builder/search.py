@@ -243,7 +243,8 @@ def _write_files(folder: Path, records: list[dict[str, Any]], meta: dict, previo
     if update is None:  # a clean build: everything in the base (no segment at all for no documents)
         _write_segment(fresh, records)
         segments, order = _segments(scratch), list(range(len(records)))
-        for segment in segments:
+        if segments:
+            (segment,) = segments  # one writer, one commit, no merging: one segment
             files = index_update.move_segment(scratch, folder, segment.segid)
             meta["base"] = {"segment": segment.segid, "ids": ids, "digests": digests, "files": files}
     else:
