@@ -30,7 +30,7 @@ import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any, Mapping, Sequence
 
 from . import codeid
 from .serving import PageRecord, template_code
@@ -133,6 +133,8 @@ class BuildCache:
         self._store: Store | None = None
         self._record: SiteRecord | None = None
         self._templates: dict[str, bytes] = {}
+        self._parts: list[Path] = []  # values another process derived, saved after the store (keep_part)
+        self._part_lost: str | None = None
         # What `kb build` reports: whether the cache was read (else why not) and written.
         self.report: dict[str, Any] = {"file": str(self.path), "read": False, "cold_because": None,
                                        "written": False, "not_written_because": None}
@@ -173,15 +175,54 @@ class BuildCache:
             pages[uri] = (h, *_stamp(st))
         self._store, self._record = store, SiteRecord(record.fingerprint, pages)
 
+    def keep_part(self, path: Path | None) -> None:
+        """A file of values another process derived for this build's store (indexjob: the
+        index child's, whose marks the store took), saved after the store without being read
+        here: moved beside the cache now, as the folder it is in goes with the build."""
+        if path is None:
+            return
+        kept = None
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            fd, kept = tempfile.mkstemp(prefix=f".{self.path.name}.{os.getpid()}.", suffix=_TMP_SUFFIX,
+                                        dir=self.path.parent)
+            os.close(fd)
+            shutil.move(path, kept)
+        except OSError as e:  # the store no longer holds what the part replaced: no cache this time
+            self._part_lost = f"{type(e).__name__}: {e}"
+            if kept is not None:
+                self._parts.append(Path(kept))  # removed with the others (discard)
+        else:
+            self._parts.append(Path(kept))
+
+    def discard(self) -> None:
+        """The build failed: nothing will be saved."""
+        for part in self._parts:
+            try:
+                os.unlink(part)
+            except OSError:
+                pass
+        self._parts = []
+
     def save(self) -> None:
         """Write the cache (after the site is in place); a failure only costs the next build time."""
+        try:
+            self._save()
+        finally:
+            self.discard()
+
+    def _save(self) -> None:
         if self._store is None or self._record is None:
+            return
+        if self._part_lost is not None:
+            self.report["not_written_because"] = f"a part could not be kept ({self._part_lost})"
+            log.warning("kb: the build cache was not written (%s): the next build will be cold", self._part_lost)
             return
         sites = dict(self.saved.sites) if self.saved is not None else {}
         sites = {site: record for site, record in sites.items() if os.path.isdir(site)}
         sites[os.path.realpath(self.site_dir)] = self._record
         try:
-            save(self.path, self.header, Saved(self._store, sites, self._templates))
+            save(self.path, self.header, Saved(self._store, sites, self._templates), self._parts)
         except (OSError, ValueError, pickle.PicklingError, TypeError, AttributeError, RecursionError) as e:
             # The site is fine, but the next build will be cold: say so.
             self.report["not_written_because"] = f"{type(e).__name__}: {e}"
@@ -233,14 +274,18 @@ def _load(path: Path, header: Mapping[str, Any]) -> tuple[Saved | None, str]:
             f.seek(start)
             try:
                 saved = unpickle(f)
+                parts = [unpickle(f) for _ in range(found.get("parts", 0))]
             except Exception as e:  # noqa: BLE001 - a damaged cache only costs a cold build
                 return None, f"could not be read ({type(e).__name__})"
     except FileNotFoundError:
         return None, NO_CACHE
     except (OSError, ValueError) as e:
         return None, f"unreadable ({e})"
-    if not isinstance(saved, Saved) or not isinstance(saved.store, Store):
+    if not isinstance(saved, Saved) or not isinstance(saved.store, Store) or \
+            not all(isinstance(p, dict) and {"values", "derived"} <= p.keys() for p in parts):
         return None, "holds something else"
+    for part in parts:
+        saved.store.merge_saved(part)
     log.debug("kb: build cache %s read: %d values, %.1f s", path, len(saved.store), time.perf_counter() - started)
     return saved, ""
 
@@ -250,13 +295,14 @@ _WHAT = {"environment": "kb code, Python or installed packages", "settings": "se
          "python": "Python", "format": "cache format"}
 
 
-def save(path: Path, header: Mapping[str, Any], saved: Saved) -> None:
-    """Write atomically: a temporary file beside the cache, renamed over it."""
+def save(path: Path, header: Mapping[str, Any], saved: Saved, parts: Sequence[Path] = ()) -> None:
+    """Write atomically: a temporary file beside the cache, renamed over it.  `parts`: files
+    of pickled values for the store (Store.merge_saved), copied after it as they are."""
     started = time.perf_counter()
     path.parent.mkdir(parents=True, exist_ok=True)
     # The header's line is kept free first and written once the payload's length and digest
     # are known: the pickle goes to the file as it is made, never whole into memory.
-    room = len(json.dumps(dict(header, length=0, digest=""), sort_keys=True)) + 160
+    room = len(json.dumps(dict(header, length=0, digest="", parts=len(parts)), sort_keys=True)) + 160
     if room >= _HEADER_LIMIT:
         raise ValueError("the build cache header is too long")
     _remove_abandoned(path)
@@ -266,7 +312,11 @@ def save(path: Path, header: Mapping[str, Any], saved: Saved) -> None:
             f.write(MAGIC + b" " * room + b"\n")
             out = _Digesting(f)
             pickle.Pickler(out, protocol=pickle.HIGHEST_PROTOCOL).dump(saved)
-            head = json.dumps(dict(header, length=out.length, digest=out.digest.hexdigest()), sort_keys=True)
+            for part in parts:
+                with open(part, "rb") as p:
+                    shutil.copyfileobj(p, out, _BLOCK)
+            head = json.dumps(dict(header, length=out.length, digest=out.digest.hexdigest(), parts=len(parts)),
+                              sort_keys=True)
             if len(head) > room:
                 raise ValueError("the build cache header outgrew its room")
             f.seek(len(MAGIC))

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 from . import parallel
-from .store import unpickle
+from .store import split, unpickle
 
 
 class IndexJob:
@@ -104,20 +104,29 @@ def with_errors(docs: tuple[Any, ...], errors: dict[str, tuple[str, ...]]) -> tu
     return tuple(dataclasses.replace(d, errors=errors[d.id]) if d.id in errors else d for d in docs)
 
 
-STORE_FILE = "store.pickle"
+MARKS_FILE = "store-marks.pickle"
+VALUES_FILE = "store-values.pickle"
 
 
 def hand_back(scratch: Path, delta: dict) -> None:
-    """In the child: what it derived (`Store.since`), for the parent's store."""
-    with open(scratch / STORE_FILE, "wb") as f:
-        pickle.dump(delta, f, protocol=pickle.HIGHEST_PROTOCOL)
+    """In the child: what it derived (`Store.since`), for the parent's store, in two files:
+    the keys it used and derived (small: the parent reads them) and the values (most of what
+    the child made: saved into `kb build`'s cache unread, store.split)."""
+    for name, part in zip((MARKS_FILE, VALUES_FILE), split(delta)):
+        with open(scratch / name, "wb") as f:
+            pickle.dump(part, f, protocol=pickle.HIGHEST_PROTOCOL)
 
 
-def merge_store(scratch: Path, store: Any) -> None:
-    """In the parent: take what the child derived (nothing when it wrote nothing)."""
+def take_back(scratch: Path, store: Any) -> Path | None:
+    """In the parent: the child's marks taken into `store` (`Store.take_marks`); returns the
+    file of its values, for the cache to save after the store (None when it wrote none)."""
+    values = scratch / VALUES_FILE
     try:
-        with open(scratch / STORE_FILE, "rb") as f:  # read as it is unpickled, not whole first
-            delta = unpickle(f)
+        with open(scratch / MARKS_FILE, "rb") as f:  # read as it is unpickled, not whole first
+            marks = unpickle(f)
     except (OSError, pickle.UnpicklingError, EOFError):
-        return
-    store.merge(delta)
+        return None
+    if not values.is_file():
+        return None
+    store.take_marks(marks)
+    return values

@@ -378,7 +378,7 @@ class KbPlugin(BasePlugin[KbPluginConfig]):
 
         def move(scratch: Path) -> None:
             if self.cache is not None:  # what the child derived, for the next build
-                indexjob.merge_store(scratch, self.session.store)
+                self.cache.keep_part(indexjob.take_back(scratch, self.session.store))
             if not self.session.restored:
                 search_box.move_into(scratch / "site", config.site_dir)
             if self.config.search_index:

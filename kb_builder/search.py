@@ -165,7 +165,12 @@ def _write_segment(ix, records: Sequence[dict[str, Any]]) -> None:
     except BaseException:
         writer.cancel()
         raise
-    writer.commit(mergetype=NO_MERGE)  # whoosh would merge a small delta into its base
+    try:
+        writer.commit(mergetype=NO_MERGE)  # whoosh would merge a small delta into its base
+    finally:
+        # The reader above refers back to the writer: without this, the writer and its
+        # pool of postings (hundreds of MB at 20k entries) wait for a full collection.
+        writer.__dict__.pop("per_document_reader", None)
 
 
 def _meta(docs: Sequence[SearchDoc], glossary: list[list[list[str]]], terms: Sequence[DocTerms],

@@ -214,6 +214,8 @@ def _build_into(config, plugin, tmp: Path, final: Path, built_index: Path, index
             siteindex.put(built_index, index)
         previous = outdir.swap_in_keeping(tmp, final)
     except BaseException:
+        if plugin.cache is not None:
+            plugin.cache.discard()
         plugin.cache = None
         _child_never_returns(pid)
         shutil.rmtree(tmp, ignore_errors=True)

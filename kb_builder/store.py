@@ -161,7 +161,7 @@ class Store:
                                                                            **self._derived}.items()}
 
     def since(self, mark: tuple) -> dict:
-        """What this build asked for since `mark`, for `merge` in the process that forked:
+        """What this build asked for since `mark`, for the process that forked (`split`):
         the values computed since, and the keys of those it already held (still in use)."""
         keys, derived = mark
         build = self._build
@@ -170,21 +170,37 @@ class Store:
                 "derived": {key: known for key, known in self._derived.items() if derived.get(key) is not known[1]},
                 "derived_used": [key for key, known in self._derived.items() if derived.get(key) is known[1]]}
 
-    def merge(self, delta: dict) -> None:
-        """Take what another process computed and used (`since`); what this store holds wins."""
-        for key, value in delta["values"].items():
-            self._values.setdefault(key, [value, self._build])
-        for key in delta["used"]:
+    def take_marks(self, marks: dict) -> None:
+        """What another process used and derived (`split(since(...))[0]`): the values it
+        used stay for this build; a value it derived anew replaces this store's older one.
+        The values themselves are saved beside this store unread and merged when read back
+        (`merge_saved`): `kb build`'s parent never holds the index child's values."""
+        for key in marks["used"]:
             slot = self._values.get(key)
             if slot is not None:
                 slot[1] = self._build
-        for key, known in delta["derived"].items():
+        for key in marks["derived"]:
             if key not in self._derived:
                 self._derived_older.pop(key, None)
-                self._derived[key] = known
-        for key in delta["derived_used"]:
+        for key in marks["derived_used"]:
             if key not in self._derived and key in self._derived_older:
                 self._derived[key] = self._derived_older.pop(key)
+
+    def merge_saved(self, values: dict) -> None:
+        """The values of another process's delta (`split(since(...))[1]`), saved beside this
+        store when it had taken the delta's marks, now that both are read back: what this
+        store holds wins (it holds a derived value only when it derived it itself)."""
+        for key, value in values["values"].items():
+            self._values.setdefault(key, [value, -1])
+        for key, known in values["derived"].items():
+            self._derived_older.setdefault(key, known)
+
+
+def split(delta: dict) -> tuple[dict, dict]:
+    """`Store.since`'s delta as (its marks: the keys used and derived, for `take_marks`;
+    its values, for `merge_saved`)."""
+    return ({"used": delta["used"], "derived": list(delta["derived"]), "derived_used": delta["derived_used"]},
+            {"values": delta["values"], "derived": delta["derived"]})
 
 
 def freeze(value: Any) -> Hashable:

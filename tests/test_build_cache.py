@@ -288,3 +288,43 @@ def test_what_a_restored_cache_froze_is_thawed_when_the_build_ends(content, tmp_
         assert gc.get_freeze_count() >= kept
     finally:
         gc.unfreeze()
+
+
+def _square(n: int) -> int:
+    return n * n
+
+
+def test_values_another_process_derived_are_saved_after_the_store_and_read_back_into_it(tmp_path):
+    """The index child's values reach the cache file as a part the parent copies unread; read
+    back, the store holds them beside its own.  A part that could not be kept means no cache
+    is written (the store gave up its older values for the part's), never one missing them."""
+    import pickle
+
+    from kb_builder.store import Store
+
+    def cache_with_part(part: Path) -> buildcache.BuildCache:
+        cache = buildcache.BuildCache(tmp_path / "cache" / "site.pickle", tmp_path / "site")
+        cache.header = {"format": buildcache.FORMAT, "settings": "s"}
+        store = Store(verify=False)
+        store.memo(_square, 2)
+        cache._store, cache._record = store, buildcache.SiteRecord("f", {})
+        cache.keep_part(part)
+        return cache
+
+    part = tmp_path / "scratch" / "values.pickle"
+    part.parent.mkdir()
+    part.write_bytes(pickle.dumps({"values": {(f"{__name__}._square", (3,)): 9}, "derived": {}}))
+    cache = cache_with_part(part)
+    cache.save()
+    assert cache.report["written"] and not part.exists()
+    assert [p.name for p in (tmp_path / "cache").iterdir()] == ["site.pickle"]  # the kept part is gone
+    saved, why = buildcache.load(tmp_path / "cache" / "site.pickle", cache.header)
+    assert why == "" and saved is not None
+    assert saved.store.memo(_square, 3) == 9 and saved.store.memo(_square, 2) == 4
+    assert saved.store.misses == 0
+
+    (tmp_path / "cache" / "site.pickle").unlink()
+    cache = cache_with_part(tmp_path / "scratch" / "gone.pickle")
+    cache.save()
+    assert not cache.report["written"] and "could not be kept" in cache.report["not_written_because"]
+    assert not list((tmp_path / "cache").iterdir())

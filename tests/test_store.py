@@ -78,3 +78,43 @@ def test_a_restored_store_forgets_what_the_next_builds_no_longer_ask_for(monkeyp
     CALLS.clear()
     restored.memo(square, 9)
     assert len(restored) == 6 and CALLS == [9]
+
+
+def grow(previous, n: int) -> list[int]:
+    return list(range(n))
+
+
+def test_what_a_forked_process_derived_is_saved_unread_and_read_back_with_the_store():
+    """`kb build`'s index child hands back what it derived: the parent takes only its marks
+    (what the child used and derived), the values are saved after the parent's store and
+    merged when read back.  The store read back answers everything both processes derived,
+    the child's newer derived value wins over the parent's older one, and nothing is computed
+    again."""
+    import copy
+    import pickle
+
+    parent = Store(verify=False)
+    parent.memo(square, 2)
+    parent.derive(grow, 3, slot="a")  # the child derives "a" anew
+    parent.derive(grow, 1, slot="b")  # the child uses "b" as it is
+    parent.derive(grow, 5, slot="c")  # the parent derives "c" again after the fork
+    parent.end_build()
+    child = copy.deepcopy(parent)  # as fork gives it
+    mark = child.mark()
+    child.memo(square, 2)  # used, not computed
+    child.memo(square, 7)  # computed
+    child.derive(grow, 4, slot="a")
+    child.derive(grow, 1, slot="b")
+    marks, values = store_module.split(child.since(mark))
+    values = pickle.loads(pickle.dumps(values))  # it goes through a file, unread by the parent
+    parent.derive(grow, 6, slot="c")
+    parent.take_marks(pickle.loads(pickle.dumps(marks)))
+    parent.end_build()
+    restored = pickle.loads(pickle.dumps(parent))
+    restored.merge_saved(values)
+    CALLS.clear()
+    assert restored.memo(square, 7) == 49 and restored.memo(square, 2) == 4 and CALLS == []
+    assert restored.derive(grow, 4, slot="a") == [0, 1, 2, 3]  # the child's, not the parent's older
+    assert restored.derive(grow, 1, slot="b") == [0]
+    assert restored.derive(grow, 6, slot="c") == list(range(6))  # the parent's own, newer
+    assert restored.hits == 5 and restored.misses == 0
