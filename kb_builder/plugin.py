@@ -453,10 +453,11 @@ def _start_index_job(gathered: pipeline.Gathered, session: Session, config, whoo
         analysis = pipeline.analysis(gathered, docs, session)
         if not restored:
             search_box.write(scratch / "site", _browser_index(session, analysis, config))
+        if mark is not None:  # whoosh's index derives nothing the store keeps: handed back before it
+            indexjob.hand_back(scratch, session.store.since(mark))
+            session.store.forget_since(mark)  # the browser index's state makes room for whoosh's postings
         if whoosh:
             search.build_index(docs, scratch / "index", analysis, previous).close()
-        if mark is not None:
-            indexjob.hand_back(scratch, session.store.since(mark))
 
     return indexjob.IndexJob.start(config.site_dir, prepare, build)
 

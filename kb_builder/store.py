@@ -170,6 +170,13 @@ class Store:
                 "derived": {key: known for key, known in self._derived.items() if derived.get(key) is not known[1]},
                 "derived_used": [key for key, known in self._derived.items() if derived.get(key) is known[1]]}
 
+    def forget_since(self, mark: tuple) -> None:
+        """Drop what was computed since `mark` (a forked process that has handed it back,
+        `since`, makes room for its next step)."""
+        keys, derived = mark
+        self._values = {key: slot for key, slot in self._values.items() if key in keys}
+        self._derived = {key: known for key, known in self._derived.items() if derived.get(key) is known[1]}
+
     def take_marks(self, marks: dict) -> None:
         """What another process used and derived (`split(since(...))[0]`): the values it
         used stay for this build; a value it derived anew replaces this store's older one.

@@ -118,3 +118,18 @@ def test_what_a_forked_process_derived_is_saved_unread_and_read_back_with_the_st
     assert restored.derive(grow, 1, slot="b") == [0]
     assert restored.derive(grow, 6, slot="c") == list(range(6))  # the parent's own, newer
     assert restored.hits == 5 and restored.misses == 0
+
+
+def test_a_forked_process_forgets_what_it_handed_back_and_keeps_what_it_had():
+    store = Store(verify=False)
+    store.memo(square, 2)
+    store.derive(grow, 1, slot="kept")
+    mark = store.mark()
+    store.memo(square, 3)
+    store.derive(grow, 2, slot="new")
+    handed = store.since(mark)
+    store.forget_since(mark)
+    assert set(handed["values"]) == {(f"{__name__}.square", (3,))} and len(store) == 1
+    CALLS.clear()
+    assert store.memo(square, 2) == 4 and store.memo(square, 3) == 9 and CALLS == [3]
+    assert store.derive(grow, 1, slot="kept") == [0] and store.hits == 2
