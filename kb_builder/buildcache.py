@@ -181,19 +181,15 @@ class BuildCache:
         here: moved beside the cache now, as the folder it is in goes with the build."""
         if path is None:
             return
-        kept = None
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             fd, kept = tempfile.mkstemp(prefix=f".{self.path.name}.{os.getpid()}.", suffix=_TMP_SUFFIX,
                                         dir=self.path.parent)
             os.close(fd)
+            self._parts.append(Path(kept))  # removed after the save, or with a failed build (discard)
             shutil.move(path, kept)
         except OSError as e:  # the store no longer holds what the part replaced: no cache this time
             self._part_lost = f"{type(e).__name__}: {e}"
-            if kept is not None:
-                self._parts.append(Path(kept))  # removed with the others (discard)
-        else:
-            self._parts.append(Path(kept))
 
     def discard(self) -> None:
         """The build failed: nothing will be saved."""
@@ -215,8 +211,7 @@ class BuildCache:
         if self._store is None or self._record is None:
             return
         if self._part_lost is not None:
-            self.report["not_written_because"] = f"a part could not be kept ({self._part_lost})"
-            log.warning("kb: the build cache was not written (%s): the next build will be cold", self._part_lost)
+            self._not_written(f"a part could not be kept ({self._part_lost})")
             return
         sites = dict(self.saved.sites) if self.saved is not None else {}
         sites = {site: record for site, record in sites.items() if os.path.isdir(site)}
@@ -224,12 +219,14 @@ class BuildCache:
         try:
             save(self.path, self.header, Saved(self._store, sites, self._templates), self._parts)
         except (OSError, ValueError, pickle.PicklingError, TypeError, AttributeError, RecursionError) as e:
-            # The site is fine, but the next build will be cold: say so.
-            self.report["not_written_because"] = f"{type(e).__name__}: {e}"
-            log.warning("kb: the build cache was not written (%s: %s): the next build will be cold",
-                        type(e).__name__, e)
+            self._not_written(f"{type(e).__name__}: {e}")
         else:
             self.report["written"] = True
+
+    def _not_written(self, why: str) -> None:
+        """The site is fine, but the next build will be cold: say so."""
+        self.report["not_written_because"] = why
+        log.warning("kb: the build cache was not written (%s): the next build will be cold", why)
 
 
 def _header(settings: str) -> dict:
