@@ -36,8 +36,8 @@ from . import codeid
 from .serving import PageRecord, template_code
 from .session import Session
 from .store import Store, unpickle
+from .usercache import cache_root
 
-CACHE_ENV = "KB_CACHE_DIR"
 FORMAT = 1
 MAGIC = b"kb-build-cache\n"
 _HEADER_LIMIT = 4096
@@ -45,17 +45,6 @@ _BLOCK = 1 << 20
 _TMP_SUFFIX = ".tmp"
 
 log = logging.getLogger("mkdocs.plugins.kb.cache")
-
-
-def cache_root(environ: Mapping[str, str] | None = None) -> Path:
-    """Where kb keeps build caches: $KB_CACHE_DIR, else the user's cache folder (XDG)."""
-    environ = os.environ if environ is None else environ
-    given = environ.get(CACHE_ENV, "").strip()
-    if given:
-        return Path(given).expanduser()
-    xdg = environ.get("XDG_CACHE_HOME", "").strip()
-    base = Path(xdg) if xdg and os.path.isabs(xdg) else Path.home() / ".cache"  # XDG: relative paths are ignored
-    return base / "kb_builder"
 
 
 def cache_file(config_file: Path | str | None, content_dir: Path | str,

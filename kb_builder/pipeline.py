@@ -7,6 +7,7 @@ clean build computes everything once, a `kb serve` rebuild only what changed.
 """
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Callable, Mapping
@@ -121,6 +122,43 @@ def normalized_entries(entries: tuple[Entry, ...], base: TagSettings, glossary: 
                                       analyzer if normalize.reads_text(e, effective) else None) for e in entries)
 
 
+class FileBytes:
+    """A file's bytes as a memo key: equal by their digest, and kept as the digest alone once
+    parsed, so the store (and `kb build`'s cache) does not hold every file's bytes."""
+
+    __slots__ = ("data", "digest")
+
+    def __init__(self, data: bytes):
+        self.data: bytes | None = data
+        self.digest = hashlib.blake2b(data, digest_size=20).digest()
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, FileBytes) and other.digest == self.digest
+
+    def __hash__(self) -> int:
+        return hash(self.digest)
+
+    def __getstate__(self) -> bytes:
+        return self.digest
+
+    def __setstate__(self, digest: bytes) -> None:
+        self.data, self.digest = None, digest
+
+
+def _parse_file(file: FileBytes, rel_path: str, max_tags: int, max_keywords: int) -> Any:
+    if file.data is None:
+        raise ValueError(f"{rel_path}: parsed after its bytes were let go")
+    return parse_bytes(file.data, rel_path, max_tags, max_keywords)
+
+
+def _parse_remembered(store: Store, data: bytes, rel_path: str, max_tags: int, max_keywords: int) -> Any:
+    key = FileBytes(data)
+    try:
+        return store.memo(_parse_file, key, rel_path, max_tags, max_keywords)
+    finally:
+        key.data = None  # the store may keep this key: only its digest
+
+
 def gather(settings: Settings, progress: ProgressFn = _no_progress,
            normalized: Callable[[Gathered], None] | None = None, session: Session | None = None) -> Gathered:
     """Read, normalise, link.  `normalized(gathered)` runs before linking (work that
@@ -128,7 +166,7 @@ def gather(settings: Settings, progress: ProgressFn = _no_progress,
     session = session or Session()
     store = session.store
     corpus = read_corpus(settings.content_dir, max_tags=settings.max_tags, max_keywords=settings.max_keywords,
-                         parse=lambda *args: store.memo(parse_bytes, *args))
+                         parse=lambda data, *args: _parse_remembered(store, data, *args))
     progress("read", len(corpus.entries), corpus.files_seen)
     glossary = store.memo(glossary_from_texts, glossary_texts(settings.glossary_files))
     analyzer, entries = normalized_entries(corpus.entries, site_tag_settings(settings, session), glossary, session)

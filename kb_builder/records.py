@@ -511,7 +511,8 @@ def tag_index(site: Site) -> TagIndexPage:
     top, rest = ordered[:TOP_TAGS_ON_INDEX], ordered[TOP_TAGS_ON_INDEX:]
     by_initial: dict[str, list[str]] = defaultdict(list)
     for slug in sorted(rest, key=lambda s: site.tag_label[s].lower()):
-        by_initial[initial(site.tag_label[slug])].append(slug)
+        # Remembered per label: a rebuild files only new labels (and imports pypinyin only for them).
+        by_initial[site.memo(initial, site.tag_label[slug])].append(slug)
     groups = tuple((c, f"tags-{'num' if c == '#' else c.lower()}", site.tag_chips(uri, by_initial[c]))
                    for c in sorted(by_initial, key=lambda c: (c == "#", c)))
     versions = sorted(site.version_members.items(), key=lambda kv: _version_key(kv[0]), reverse=True)

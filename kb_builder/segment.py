@@ -14,11 +14,12 @@ vocabulary a search index ships), for queries cut without loading jieba.
 """
 from __future__ import annotations
 
-import logging
 import math
 import re
 from functools import cache
 from typing import Callable, Iterable, Mapping, Protocol
+
+from . import jieba_dict
 
 TAUGHT_FREQ = 2000  # how often jieba is told a taught word occurs
 MAX_TAUGHT_CHARS = 16
@@ -32,31 +33,22 @@ class Segmenter(Protocol):
 
 
 @cache
-def _jieba():
-    """jieba, initialised (its dictionary is read from jieba's own marshalled copy)."""
-    import warnings
-
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # jieba 0.42 imports pkg_resources
-        import jieba
-    jieba.setLogLevel(logging.WARNING)
-    jieba.initialize()
-    return jieba
+def _base() -> tuple[Mapping[str, int], int]:
+    """jieba's dictionary and its total (read from kb's copy of it: jieba_dict.py)."""
+    return jieba_dict.load()
 
 
 def base_freq() -> Mapping[str, int]:
     """jieba's word frequencies (prefixes of words map to 0).  Read only: never changed."""
-    return _jieba().dt.FREQ
+    return _base()[0]
 
 
 def base_total() -> int:
-    return int(_jieba().dt.total)
+    return _base()[1]
 
 
 def _hmm_cut() -> Callable[[str], Iterable[str]]:
-    from jieba import finalseg
-
-    return finalseg.cut
+    return jieba_dict.jieba_module().finalseg.cut
 
 
 class Dictionary:

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from kb_builder import buildcache, search, siteindex
+from kb_builder import buildcache, search, siteindex, usercache
 
 REPO = Path(__file__).resolve().parents[1]
 ADDED = "kb-cache-added"
@@ -116,7 +116,9 @@ def test_no_cache_neither_reads_nor_writes_the_cache(content, tmp_path):
     env = {**os.environ, "KB_CACHE_DIR": str(cache)}
     summary = _kb_build(content, tmp_path / "site", None, env=env, no_cache=True)
     assert summary["reused_pages"] == 0
-    assert not cache.exists()
+    # Only kb's copy of jieba's dictionary (jieba_dict.py) may be there: no build cache.
+    assert not (cache / "builds").exists()
+    assert all(p.name.startswith("jieba-") and p.suffix == ".dict" for p in cache.glob("*")), list(cache.iterdir())
 
 
 def test_a_settings_change_renders_every_page_again(content, tmp_path):
@@ -221,10 +223,10 @@ def test_a_previous_site_changed_or_gone_is_rendered_again(content, tmp_path):
 
 def test_the_cache_location_follows_kb_cache_dir_then_xdg_cache_home(tmp_path, monkeypatch):
     monkeypatch.setattr(Path, "home", classmethod(lambda cls: tmp_path / "home"))
-    assert buildcache.cache_root({}) == tmp_path / "home" / ".cache" / "kb_builder"
-    assert buildcache.cache_root({"XDG_CACHE_HOME": str(tmp_path / "xdg")}) == tmp_path / "xdg" / "kb_builder"
-    assert buildcache.cache_root({"XDG_CACHE_HOME": "relative"}) == tmp_path / "home" / ".cache" / "kb_builder"
-    assert buildcache.cache_root({"XDG_CACHE_HOME": str(tmp_path / "xdg"), "KB_CACHE_DIR": str(tmp_path / "kb")}) \
+    assert usercache.cache_root({}) == tmp_path / "home" / ".cache" / "kb_builder"
+    assert usercache.cache_root({"XDG_CACHE_HOME": str(tmp_path / "xdg")}) == tmp_path / "xdg" / "kb_builder"
+    assert usercache.cache_root({"XDG_CACHE_HOME": "relative"}) == tmp_path / "home" / ".cache" / "kb_builder"
+    assert usercache.cache_root({"XDG_CACHE_HOME": str(tmp_path / "xdg"), "KB_CACHE_DIR": str(tmp_path / "kb")}) \
         == tmp_path / "kb"
     environ = {"KB_CACHE_DIR": str(tmp_path / "kb")}
     one = buildcache.cache_file(REPO / "mkdocs.yml", tmp_path / "a", environ)

@@ -194,7 +194,7 @@ def test_jieba_imports_cleanly():
 
 
 def test_segment_works_with_all_warnings_as_errors():
-    # segment._jieba() contains jieba's import-time warnings itself, so the
+    # jieba_dict.jieba_module() contains jieba's import-time warnings itself, so the
     # builder works even under `python -W error`.
     proc = _run(
         "from kb_builder.analyze import Analyzer; print(' '.join(Analyzer().segment('Nacos客户端不发送心跳 code=403')))",

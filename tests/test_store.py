@@ -133,3 +133,38 @@ def test_a_forked_process_forgets_what_it_handed_back_and_keeps_what_it_had():
     CALLS.clear()
     assert store.memo(square, 2) == 4 and store.memo(square, 3) == 9 and CALLS == [3]
     assert store.derive(grow, 1, slot="kept") == [0] and store.hits == 2
+
+
+def test_a_file_is_remembered_by_the_digest_of_its_bytes_not_by_the_bytes(tmp_path, monkeypatch):
+    """A session (and so `kb build`'s cache) keeps what a file parsed to, keyed by a digest:
+    bytes the entry does not show (a YAML comment here) are nowhere in the pickled store."""
+    import pickle
+
+    from kb_builder import pipeline
+    from kb_builder.session import Session
+
+    parsed: list[str] = []
+    real = pipeline.parse_bytes
+    monkeypatch.setattr(pipeline, "parse_bytes", lambda data, rel, *a: parsed.append(rel) or real(data, rel, *a))
+    content = tmp_path / "content"
+    content.mkdir()
+    marker = "only-in-the-file-" * 40
+    (content / "a.md").write_text(f"---\nid: a\ntitle: A question\n# {marker}\n---\n\nThe answer.\n",
+                                  encoding="utf-8")
+    (content / "b.md").write_text("---\nid: b\ntitle: Another question\n---\n\nAnother answer.\n", encoding="utf-8")
+    session = Session()
+    settings = pipeline.Settings(content_dir=content)
+    first = pipeline.gather(settings, session=session)
+    assert sorted(parsed) == ["a.md", "b.md"]
+    assert marker.encode() not in pickle.dumps(session.store)
+    session.store.end_build()
+    again = pipeline.gather(pipeline.Settings(content_dir=content), session=session)
+    assert again.corpus.entries == first.corpus.entries and len(parsed) == 2  # the same bytes: nothing parsed
+    (content / "a.md").write_text(f"---\nid: a\ntitle: A question, edited\n# {marker}\n---\n\nThe answer.\n",
+                                  encoding="utf-8")
+    edited = pipeline.gather(settings, session=session)
+    assert parsed[2:] == ["a.md"] and edited.corpus.entries[0].title == "A question, edited"
+    restored = pickle.loads(pickle.dumps(session.store))
+    assert restored.memo(pipeline._parse_file, pipeline.FileBytes((content / "b.md").read_bytes()), "b.md",
+                         settings.max_tags, settings.max_keywords).entry == again.corpus.entries[1]
+    assert parsed[3:] == []  # answered by the restored store, from the digest alone
