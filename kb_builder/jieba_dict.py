@@ -88,7 +88,7 @@ def write(path: Path, src: dict, freq: dict[str, int], total: int) -> None:
     if any("\n" in w for w in words):
         raise OSError("a dictionary word holds a line break")  # cannot be kept one per line
     text = "\n".join(words).encode("utf-8")
-    values = array.array(_ITEM, (freq[w] for w in words))
+    values = array.array(_ITEM, freq.values())  # in the order of `words` (a dict keeps its order)
     payload = text + values.tobytes()
     header = json.dumps(_header(src, total, len(words), len(text), _digest(total, payload))).encode() + b"\n"
     path.parent.mkdir(parents=True, exist_ok=True)
