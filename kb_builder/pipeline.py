@@ -275,13 +275,17 @@ def index_for_content(content_dir: Path | str, cache: bool = True):
     """A whoosh index of the entries under `content_dir` (`kb search --content DIR`), made
     as `kb build` makes it (the same documents, error signatures and analysis).
 
-    Kept in the temporary folder, keyed by the content files' names, sizes and times,
-    so repeated searches of unchanged content do not read it again."""
+    Kept in kb's cache folder (usercache.py: the user's own, never a shared temporary
+    folder, whose index files another user could have put there), one per content folder,
+    keyed by its files' names, sizes and times: repeated searches of unchanged content do
+    not read it again, and an index of content that changed since is removed."""
     import hashlib
-    import tempfile
+    import re
+    import shutil
 
     from . import search, siteindex
     from .documents import SITE_GLOSSARY_NAME
+    from .usercache import cache_root
 
     content_dir = Path(content_dir)
     site_glossary = content_dir / SITE_GLOSSARY_NAME
@@ -290,16 +294,23 @@ def index_for_content(content_dir: Path | str, cache: bool = True):
     cache_dir = None
     if cache:
         h = hashlib.sha256(f"{search.INDEX_FORMAT}\n{content_dir.resolve()}\n".encode())
+        folder = cache_root() / "search" / h.hexdigest()[:24]
         for path in [*sorted(content_dir.rglob("*")), *settings.glossary_files, *Path(__file__).parent.glob("*.py")]:
             try:
                 st = path.stat()
             except OSError:
                 continue
             h.update(f"{path}\0{st.st_size}\0{st.st_mtime_ns}\n".encode())
-        cache_dir = Path(tempfile.gettempdir()) / "kb-search-cache" / h.hexdigest()[:24]
+        cache_dir = folder / h.hexdigest()[:24]
         try:
             return search.open_index(cache_dir)
         except (search.IndexNotFound, OSError, ValueError):
+            pass
+        try:  # indexes of this folder's earlier content: only kb's own names, in kb's own folder
+            for old in folder.iterdir():
+                if old.name != cache_dir.name and re.fullmatch(r"[0-9a-f]{24}", old.name) and not old.is_symlink():
+                    shutil.rmtree(old, ignore_errors=True)
+        except OSError:
             pass
     session = Session()
     gathered = gather(settings, session=session)

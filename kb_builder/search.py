@@ -142,6 +142,26 @@ def _record(doc: SearchDoc, terms: DocTerms) -> dict[str, Any]:
                 passages="\n".join(terms.passages), **{name: list(terms.fields[name]) for name in TERM_FIELDS})
 
 
+class _PrivateRamStorage(RamStorage):
+    """An index in memory whose writer spills to a folder of its own: whoosh's RamStorage
+    spills to `<temporary folder>/MAIN.tmp`, one path for every process (two writing at
+    once remove each other's files) that another user can create first."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.spills: list[str] = []
+
+    def temp_storage(self, name: str | None = None) -> FileStorage:
+        self.spills.append(tempfile.mkdtemp(prefix="kb-whoosh-"))
+        return FileStorage(self.spills[-1]).create()
+
+    def remove_spills(self) -> None:
+        """The folders this storage made (whoosh removes the files, not every folder)."""
+        for folder in self.spills:
+            shutil.rmtree(folder, ignore_errors=True)
+        self.spills.clear()
+
+
 def _write_segment(ix, records: Sequence[dict[str, Any]]) -> None:
     """The documents (`_record`s) into one new whoosh segment of `ix`."""
     # Terms go in as lists: whoosh counts them as they are (no tokenizer pass).
@@ -210,8 +230,12 @@ def build_index(docs: Iterable[SearchDoc], index_dir: Path | str | None = None,
     records = [_record(doc, t) for doc, t in zip(docs, analysis.terms)]
     meta = _meta(docs, analysis.glossary, analysis.terms, analysis.analyzer)
     if index_dir is None:
-        ix = RamStorage().create_index(_schema())
-        _write_segment(ix, records)
+        storage = _PrivateRamStorage()
+        ix = storage.create_index(_schema())
+        try:
+            _write_segment(ix, records)
+        finally:
+            storage.remove_spills()
         return Index(ix, meta, None)
     index_dir = Path(index_dir)
     index_dir.parent.mkdir(parents=True, exist_ok=True)

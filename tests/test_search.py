@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import pytest
@@ -172,6 +173,55 @@ def test_kb_search_of_a_content_folder_indexes_the_sites_error_signatures(tmp_pa
     assert doc.errors == gathered.graph.links["a1"].errors and doc.errors
     idx = pipeline.index_for_content(content, cache=False)
     assert [h.id for h in idx.search("IllegalStateException boom happened")] == ["a1"]
+
+
+def test_an_index_in_memory_spills_to_a_folder_of_its_own(tmp_path, monkeypatch):
+    """whoosh's in-memory index spills to `<tmp>/MAIN.tmp`, one path for every process and
+    user: kb's writer never touches it, and leaves no folder of its own behind."""
+    import tempfile
+
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    (tmp_path / "MAIN.tmp").write_text("someone else's", encoding="utf-8")
+    (tmp_path / "MAIN.tmp.toc").mkdir()
+    idx = search.build_index(DOCS, None)
+    assert [h.id for h in idx.search("heartbeat", 1)] == ["hb"]
+    assert (tmp_path / "MAIN.tmp").read_text(encoding="utf-8") == "someone else's"
+    assert sorted(p.name for p in tmp_path.iterdir() if p.name != "jieba.cache") == ["MAIN.tmp", "MAIN.tmp.toc"]
+    storage = search._PrivateRamStorage()
+    first, second = (storage.temp_storage("MAIN.tmp") for _ in range(2))
+    assert first.folder != second.folder and Path(first.folder).parent == tmp_path
+    storage.remove_spills()
+    assert not Path(first.folder).exists() and not Path(second.folder).exists()
+
+
+def test_kb_search_of_a_content_folder_keeps_one_index_in_the_users_cache_folder(tmp_path, monkeypatch):
+    """Not in the shared temporary folder (another user could put index files there first);
+    one index per content folder: the index of content that changed since is removed."""
+    import tempfile
+
+    monkeypatch.setenv("KB_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path / "tmp"))
+    (tmp_path / "tmp").mkdir()
+    content = tmp_path / "content"
+    content.mkdir()
+    entry = "---\nid: a1\ntitle: 启动报错 {0}\n---\n\n## 专家官方解答 ：\n\n重启 {0}。\n"
+    (content / "a.md").write_text(entry.format("alpha"), encoding="utf-8")
+    search_folder = tmp_path / "cache" / "search"
+    idx = pipeline.index_for_content(content)
+    assert [h.id for h in idx.search("alpha")] == ["a1"]
+    idx.close()
+    (kept,) = [p for p in search_folder.rglob("*") if p.parent.parent == search_folder]
+    again = pipeline.index_for_content(content)  # unchanged content: the kept index, not made again
+    again.close()
+    assert [p for p in search_folder.rglob("*") if p.parent.parent == search_folder] == [kept]
+    (content / "a.md").write_text(entry.format("beta"), encoding="utf-8")
+    os.utime(content / "a.md", ns=(1, 1))
+    changed = pipeline.index_for_content(content)
+    assert [h.id for h in changed.search("beta")] == ["a1"] and not changed.search("alpha")
+    changed.close()
+    (now,) = [p for p in search_folder.rglob("*") if p.parent.parent == search_folder]
+    assert now != kept and not kept.exists()
+    assert [p.name for p in (tmp_path / "tmp").iterdir() if p.name != "jieba.cache"] == []
 
 
 def test_build_to_directory_is_atomic_and_reopens(tmp_path):
