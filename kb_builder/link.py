@@ -257,11 +257,13 @@ def _related(ids: Sequence[str], wordings: Sequence[Wording], neighbours: Sequen
     # A list depends on its neighbour list, the wordings and answers of its entry and of its
     # neighbours and the duplicate groups: with the same groups and settings, an unchanged
     # (identical) neighbour list of unchanged wordings and answers keeps its related entries.
-    # Otherwise (an entry added or removed moves every position) the pairs' answers that
-    # read unchanged wordings and answers are reused.
-    reuse = (previous is not None and previous.ids == ids and previous.group_of == group_of
+    # Entries are matched by id, so an entry added or removed (which moves every position)
+    # keeps the lists it does not reach.  Other lists reuse the pairs' answers that read
+    # unchanged wordings and answers.
+    reuse = (previous is not None and previous.group_of == group_of
              and previous.settings == (related_limit, min_score))
     units = answers.units
+    kept_at = _previous_positions(ids, previous) if reuse else {}
 
     def linkable(i: int, j: int) -> bool:
         return _ask(known.linkable, answered.linkable, (ids[i], ids[j]), wordings[i], wordings[j], may_link)
@@ -271,9 +273,7 @@ def _related(ids: Sequence[str], wordings: Sequence[Wording], neighbours: Sequen
         return _ask(known.alike, answered.alike, (ids[lo], ids[hi]), units[lo], units[hi], answers_alike)
     related: dict[str, tuple[Related, ...]] = {}
     for i, near in enumerate(neighbours):
-        if reuse and (near is previous.neighbours[i] or near == previous.neighbours[i]) and \
-                all(_same_wording(wordings[k], previous.wordings[k]) and answers.units[k] is previous.answers.units[k]
-                    for k in (i, *(j for _, j in near))):
+        if reuse and _unchanged_list(i, near, ids, wordings, units, previous, kept_at):
             related[ids[i]] = previous.related[ids[i]]
             continue
         own = set(group_of.get(ids[i], ()))
@@ -299,6 +299,34 @@ def _related(ids: Sequence[str], wordings: Sequence[Wording], neighbours: Sequen
 
 def _same_wording(a: Wording, b: Wording) -> bool:
     return a is b or a == b
+
+
+def _previous_positions(ids: Sequence[str], previous: "Linked") -> dict[int, int] | None:
+    """Each position's position in the previous build (None: the same positions)."""
+    if previous.ids == ids:
+        return None
+    old_at = {eid: k for k, eid in enumerate(previous.ids)}
+    return {i: old_at[eid] for i, eid in enumerate(ids) if eid in old_at}
+
+
+def _unchanged_list(i: int, near: Sequence[tuple[float, int]], ids: Sequence[str], wordings: Sequence[Wording],
+                    units: Sequence[Any], previous: "Linked", kept_at: dict[int, int] | None) -> bool:
+    """Entry i's related list is the previous one: the same neighbours (ids and scores) and,
+    for it and each of them, the same wording and the same answer."""
+    k = i if kept_at is None else kept_at.get(i)
+    if k is None:
+        return False
+    was = previous.neighbours[k]
+    if kept_at is None:
+        if near is not was and near != was:
+            return False
+    elif len(near) != len(was) or any(s != t or ids[j] != previous.ids[m] for (s, j), (t, m) in zip(near, was)):
+        return False
+    for p in (i, *(j for _, j in near)):
+        q = p if kept_at is None else kept_at.get(p)
+        if q is None or not _same_wording(wordings[p], previous.wordings[q]) or units[p] is not previous.answers.units[q]:
+            return False
+    return True
 
 
 @dataclass

@@ -214,3 +214,22 @@ def test_adding_and_removing_an_entry_asks_again_only_of_pairs_whose_inputs_chan
         asked.append(len(calls))
         assert live == link.build_graph(corpus, min_score=LOW)
     assert asked[0] > 0 and asked[2] < asked[0]
+
+
+def test_an_entry_added_keeps_the_related_lists_it_does_not_reach():
+    """Entries are matched by id, not position: a list whose neighbours, wordings and answers
+    an added entry leaves alone is the previous build's own (and equals a clean build's)."""
+    base = [entry("clean", "linux 部署后日志怎么清理", f"在 Linux 上{LOGS}"),
+            entry("full", "linux 部署以后日志文件越来越大占满磁盘", f"Linux 服务器上{LOGS}")] + FILLERS
+    # Enough entries that one more leaves the corpus size's idf step where it was.
+    more = next(g for g in range(20, 80) if similar._df_step(len(base) + g) == similar._df_step(len(base) + g + 1))
+    base += [entry(f"g{i}", f"话题{i} 里的 term{i}x 怎么用", f"term{i}x 的用法 term{i}y 和 term{i}z。") for i in range(more)]
+    added = entry("elsewhere", "kafka consumer rebalance 频繁", "调大 session.timeout.ms 与 max.poll.interval.ms。")
+    store = Store(verify=True)
+    first = link.build_graph(base, min_score=LOW, store=store)
+    store.end_build()
+    kept = link.build_graph([added] + base, min_score=LOW, store=store)
+    assert kept == link.build_graph([added] + base, min_score=LOW)
+    assert "full" in related(first, "clean")
+    assert kept.links["clean"].related is first.links["clean"].related
+    assert kept.links["full"].related is first.links["full"].related
