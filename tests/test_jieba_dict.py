@@ -30,7 +30,7 @@ def test_the_copy_is_made_once_and_read_back_equal_to_jieba(tmp_path, monkeypatc
     assert freq["心跳"] > 0 and freq["AT&"] == 0  # a word, and a prefix of one (jieba keeps both)
 
 
-@pytest.mark.parametrize("damage", ["truncated", "garbage", "other header", "empty"])
+@pytest.mark.parametrize("damage", ["truncated", "garbage", "other header", "empty", "not an object", "deep"])
 def test_a_copy_that_does_not_fit_is_made_again(tmp_path, jieba_table, damage):
     src = jieba_dict.source()
     path = jieba_dict.copy_path(src, tmp_path)
@@ -42,9 +42,13 @@ def test_a_copy_that_does_not_fit_is_made_again(tmp_path, jieba_table, damage):
         path.write_bytes(b"\x80\x03garbage")
     elif damage == "other header":
         path.write_bytes(data.replace(b'"total": ', b'"total": 1', 1))
+    elif damage == "not an object":
+        path.write_bytes(jieba_dict.MAGIC + b"[1]\n")
+    elif damage == "deep":
+        path.write_bytes(jieba_dict.MAGIC + b"[" * 100000 + b"\n")
     else:
         path.write_bytes(b"")
-    with pytest.raises((ValueError, UnicodeDecodeError)):
+    with pytest.raises(Exception):  # noqa: B017 - whatever it is, load() makes the copy again
         jieba_dict.read(path, src)
     assert jieba_dict.load(tmp_path) == jieba_table
     assert path.read_bytes() == data
@@ -64,3 +68,26 @@ def test_a_cache_folder_that_is_a_file_costs_only_time(tmp_path, jieba_table):
     blocker.write_text("not a folder", encoding="utf-8")
     assert jieba_dict.load(blocker) == jieba_table
     assert blocker.read_text(encoding="utf-8") == "not a folder"
+
+
+def test_words_another_plugin_gives_jiebas_shared_tokenizer_stay_out_of_the_copy(tmp_path):
+    """Material's search plugin loads a site's user dictionary into jieba's shared tokenizer
+    in the same process: kb's copy is jieba's dictionary file, whatever that tokenizer holds."""
+    import subprocess
+    import sys
+
+    script = (
+        "import io, sys, jieba\n"
+        "from pathlib import Path\n"
+        "if sys.argv[2] == 'plugin':\n"
+        "    jieba.load_userdict(io.StringIO('龘龘龘词 99999\\n'))\n"
+        "from kb_builder import jieba_dict\n"
+        "freq, total = jieba_dict.load(Path(sys.argv[1]))\n"
+        "print('龘龘龘词' in freq, total)\n")
+    first = subprocess.run([sys.executable, "-c", script, str(tmp_path), "plugin"], capture_output=True, text=True)
+    assert first.returncode == 0, first.stderr
+    later = subprocess.run([sys.executable, "-c", script, str(tmp_path), "later"], capture_output=True, text=True)
+    assert later.returncode == 0, later.stderr
+    jieba = jieba_dict.jieba_module()
+    jieba.initialize()
+    assert first.stdout.split() == later.stdout.split() == ["False", str(int(jieba.dt.total))]
