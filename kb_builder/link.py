@@ -263,7 +263,7 @@ def _related(ids: Sequence[str], wordings: Sequence[Wording], neighbours: Sequen
     reuse = (previous is not None and previous.group_of == group_of
              and previous.settings == (related_limit, min_score))
     units = answers.units
-    kept_at = _previous_positions(ids, previous) if reuse else {}
+    kept_at = _previous_positions(ids, previous) if reuse else None
 
     def linkable(i: int, j: int) -> bool:
         return _ask(known.linkable, answered.linkable, (ids[i], ids[j]), wordings[i], wordings[j], may_link)

@@ -279,7 +279,6 @@ def index_for_content(content_dir: Path | str, cache: bool = True):
     folder, whose index files another user could have put there), one per content folder,
     keyed by its files' names, sizes and times: repeated searches of unchanged content do
     not read it again, and an index of content that changed since is removed."""
-    import hashlib
     import re
     import shutil
 
