@@ -18,11 +18,11 @@ from dataclasses import dataclass, field
 from functools import cache, cached_property, lru_cache
 from typing import Iterable
 
-from .segment import Dictionary, Segmentations, Segmenter, VocabSegmenter, teachable
+from .segment import Dictionary, Segmentations, Segmenter, VocabSegmenter, char_mask, teachable
 
 UNKNOWN_WORD_FREQ = 500  # the segmentation frequency shipped for words jieba's dictionary does not hold
 
-__all__ = ["Analyzer", "Segmentations", "VocabSegmenter", "fold", "has_cjk", "is_stopword", "subwords",
+__all__ = ["Analyzer", "Segmentations", "VocabSegmenter", "char_mask", "fold", "has_cjk", "is_stopword", "subwords",
            "cjk_bigrams", "plain_text", "stem", "to_simplified"]
 
 _CJK_RANGES = ((0x3400, 0x4DBF), (0x4E00, 0x9FFF), (0xF900, 0xFAFF))
@@ -251,12 +251,16 @@ class Analyzer:
             cuts.put(text, self.words, found)
         return list(found)
 
-    def cuts_alike(self, texts: Iterable[str], other: "Analyzer") -> bool:
+    def cuts_alike(self, texts: Iterable[str], other: "Analyzer", mask: int | None = None) -> bool:
         """Whether this analyzer cuts every text as `other` does: no word taught to one of
-        them and not to the other occurs in any of the texts."""
+        them and not to the other occurs in any of the texts.  `mask`, the `char_mask` of
+        the texts' tokens, answers most texts without folding them (folding is slow)."""
         if self.words is other.words or (self.cuts is None and self.words == other.words):
             return True
-        found = (self.cuts or Segmentations()).finder(other.words, self.words)
+        cuts = self.cuts or Segmentations()
+        if mask is not None and not any(m & mask == m for m in cuts.changed_masks(other.words, self.words)):
+            return True  # a character of each changed word is in none of the texts
+        found = cuts.finder(other.words, self.words)
         return not any(found(fold(text)) for text in texts)
 
     def terms(self, text: str, drop_stop: bool = True) -> list[str]:

@@ -15,7 +15,9 @@ import math
 import re
 from collections import Counter, defaultdict
 from functools import lru_cache
+from bisect import bisect_left
 from itertools import accumulate
+from operator import sub
 from sys import intern
 from typing import TYPE_CHECKING, Any, Iterable, NamedTuple, Sequence
 
@@ -451,6 +453,30 @@ class Postings:
             names.add(self._put_chunk(c))
         return names
 
+    def _splice_in_place(self, postings: list[int], per_field: dict[str, dict[int, int]], then: set[int],
+                         now: set[int], term_idf: float) -> list[int]:
+        """`_splice` when every document kept its position: a term held by thousands of
+        documents is rewritten by list operations, not a Python step per document."""
+        at = list(accumulate(postings[0::2]))
+        weights = postings[1::2]
+        for s in sorted(then | now, key=self.pos.__getitem__):
+            p = self.pos[s]
+            k = bisect_left(at, p)
+            present = k < len(at) and at[k] == p
+            if s in now:
+                w = self._weight(per_field, s, term_idf)
+                if present:
+                    weights[k] = w
+                else:
+                    at.insert(k, p)
+                    weights.insert(k, w)
+            elif present:
+                del at[k], weights[k]
+        out = [0] * (2 * len(at))
+        out[0::2] = [at[0], *map(sub, at[1:], at)] if at else []
+        out[1::2] = weights
+        return out
+
     def _match(self, docs: Sequence[Any]) -> list[int | None] | None:
         """Each new position's slot (None: a document added), or None when the documents
         kept are not in the order they had (or an address is not unique)."""
@@ -490,6 +516,9 @@ class Postings:
         out and those of the documents that hold it now put in, the others renumbered."""
         postings = self.postings[term]
         pos, term_idf = self.pos, self._idf(per_field)
+        if old_order is self.order:  # no document moved: change the few in place
+            self.postings[term] = self._splice_in_place(postings, per_field, then, now, term_idf)
+            return
         slots = map(old_order.__getitem__, accumulate(postings[0::2]))
         pairs = [(pos[s], w) for s, w in zip(slots, postings[1::2]) if s not in then]
         pairs.extend((pos[s], self._weight(per_field, s, term_idf)) for s in now)

@@ -13,7 +13,7 @@ from sys import intern
 from typing import Iterable, Mapping, Sequence
 
 from . import analyze, snippets
-from .analyze import Analyzer
+from .analyze import Analyzer, char_mask
 from .store import Store
 
 GLOSSARY_FILE = Path(__file__).parent / "data" / "glossary.yml"
@@ -196,6 +196,11 @@ class Analysis:
         return id(self)
 
 
+# The fields that hold every token of the texts `segmented_texts` names (the others hold
+# parts and bigrams of them).
+TEXT_FIELDS = ("title", "question", "answer", "tags", "keywords", "errors", "category")
+
+
 def segmented_texts(doc: SearchDoc, terms: DocTerms) -> tuple[str, ...]:
     """Every text `doc_terms(doc)` segmented to make `terms`."""
     return (doc.title, doc.question, terms.body, *doc.tags, *doc.keywords, *doc.errors, doc.category or "")
@@ -208,19 +213,21 @@ class Analysed:
     doc: SearchDoc
     analyzer: Analyzer
     terms: DocTerms
+    chars: int  # segment.char_mask of the terms: which words the texts cannot hold
 
 
 def analysed_doc(previous: Analysed | None, doc: SearchDoc, analyzer: Analyzer) -> Analysed:
     """A document's terms; the previous ones stand for the same document while the
     analyzer cuts its texts alike."""
     if previous is not None and previous.doc == doc and analyzer.cuts_alike(
-            segmented_texts(doc, previous.terms), previous.analyzer):
-        return previous if previous.analyzer is analyzer else Analysed(doc, analyzer, previous.terms)
-    return Analysed(doc, analyzer, doc_terms(doc, analyzer))
+            segmented_texts(doc, previous.terms), previous.analyzer, previous.chars):
+        return previous if previous.analyzer is analyzer else Analysed(doc, analyzer, previous.terms, previous.chars)
+    terms = doc_terms(doc, analyzer)
+    return Analysed(doc, analyzer, terms, char_mask(tok for field in TEXT_FIELDS for tok in terms.fields[field]))
 
 
 def _same_terms(a: Analysed, b: Analysed) -> bool:
-    return a.terms == b.terms
+    return a.terms == b.terms and a.chars == b.chars
 
 
 def search_words(docs: Iterable[SearchDoc], groups: Iterable[Iterable[str]]) -> frozenset[str]:

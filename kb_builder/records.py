@@ -22,7 +22,7 @@ from .i18n import category_label
 from .model import Entry, EntryLinks, NormalizedEntry, Reference, Texts, hash_once
 from .safe import is_safe_segment, safe_url
 from .site_paths import md_link, page_url, url_link
-from .tagplan import MIN_ENTRIES, TagPlan, initial, plan_tags, texts_read
+from .tagplan import MIN_ENTRIES, TagPlan, initial, plan_tags, text_queries, written_forms
 from .titles import repeats
 
 ENTRY_DIR = "q"
@@ -319,11 +319,12 @@ class Site:
         """Which tags have a page, which are merged into another, what tag pages link to."""
         tagged = tuple((n.entry.id, tuple(t.slug for t in n.tags if t.slug in self.tag_members)) for n in self.entries)
         labels = tuple(self.tag_label.items())
-        # The plan reads the text of few entries (those with compound tags): only theirs is its input.
-        read = self.memo(_texts_read, tagged, labels)
-        texts = tuple((n.entry.id, f"{n.entry.title}\n{n.entry.question}\n{n.entry.answer}")
-                      for n in self.entries if n.entry.id in read)
-        return self.memo(_tag_plan, tagged, labels, texts, self.tag_min_entries)
+        # The plan asks a few things of the texts of few entries (those with compound tags):
+        # only the answers are its input, so an edit of a text that changes none keeps the plan.
+        queries = self.memo(_text_queries, tagged, labels)
+        found = tuple((n.entry.id, self.memo(_entry_writes, n.entry, asked)) for n in self.entries
+                      for asked in (queries.get(n.entry.id),) if asked)
+        return self.memo(_tag_plan, tagged, labels, found, self.tag_min_entries)
 
     def tag_chips(self, from_uri: str, slugs: Iterable[str]) -> tuple[Chip, ...]:
         return tuple(Chip(self.tag_label[s], md_link(from_uri, tag_uri(s)), len(self.tags.members[s])) for s in slugs)
@@ -395,13 +396,18 @@ class Site:
 
 # ----------------------------------------------------------------------------- builders
 
-def _texts_read(tagged: tuple[tuple[str, tuple[str, ...]], ...], labels: tuple[tuple[str, str], ...]) -> frozenset[str]:
-    return texts_read(tagged, dict(labels))
+def _text_queries(tagged: tuple[tuple[str, tuple[str, ...]], ...],
+                  labels: tuple[tuple[str, str], ...]) -> dict[str, tuple[tuple[str, str], ...]]:
+    return text_queries(tagged, dict(labels))
+
+
+def _entry_writes(entry: Entry, queries: tuple[tuple[str, str], ...]) -> frozenset[tuple[str, str]]:
+    return written_forms(f"{entry.title}\n{entry.question}\n{entry.answer}", queries)
 
 
 def _tag_plan(tagged: tuple[tuple[str, tuple[str, ...]], ...], labels: tuple[tuple[str, str], ...],
-              texts: tuple[tuple[str, str], ...], min_entries: int) -> TagPlan:
-    return plan_tags(tagged, dict(labels), dict(texts), min_entries)
+              found: tuple[tuple[str, frozenset[tuple[str, str]]], ...], min_entries: int) -> TagPlan:
+    return plan_tags(tagged, dict(labels), None, min_entries, found=dict(found))
 
 
 _HASHTAG = re.compile(r"^(\s{0,3})#", re.M)

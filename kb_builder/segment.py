@@ -144,6 +144,20 @@ class Dictionary:
             out.extend(buf)
 
 
+CHAR_MASK_BITS = 2048  # a text's characters as bits: 256 bytes, few false alarms for a few hundred characters
+
+
+def char_mask(texts: Iterable[str]) -> int:
+    """The characters of `texts` as bits (code point modulo CHAR_MASK_BITS): a word with
+    a character whose bit is not set occurs in none of them.  Taught words are runs of
+    Chinese characters, which segmentation keeps whole in its tokens: the mask of a
+    text's tokens stands for the text."""
+    mask = 0
+    for bit in {ord(c) % CHAR_MASK_BITS for c in set("".join(texts))}:
+        mask |= 1 << bit
+    return mask
+
+
 def teachable(word: str) -> bool:
     """Whether a (folded) word can be taught: a run of 2 to 16 Chinese characters."""
     return 1 < len(word) <= MAX_TAUGHT_CHARS and bool(_CJK_RUN_FULL.fullmatch(word))
@@ -199,6 +213,7 @@ class Segmentations:
         self._asked: set[str] = set()
         self._finders: dict[tuple[frozenset[str], frozenset[str]], Callable[[str], object]] = {}
         self._word_sets: dict[frozenset[str], frozenset[str]] = {}
+        self._masks: dict[tuple[frozenset[str], frozenset[str]], tuple[int, ...]] = {}
 
     def __getstate__(self) -> dict:
         state = dict(self.__dict__)
@@ -234,8 +249,19 @@ class Segmentations:
         self._cuts = {t: c for t, c in self._cuts.items() if t in self._asked}
         self._asked = set()
         self._finders.clear()
+        self._masks.clear()
         kept = {id(words) for words, _ in self._cuts.values()}
         self._word_sets = {w: w for w in self._word_sets.values() if id(w) in kept}
+
+    def changed_masks(self, a: frozenset[str], b: frozenset[str]) -> tuple[int, ...]:
+        """The `char_mask` of each word in one of `a` and `b` but not the other."""
+        found = self._masks.get((a, b))
+        if found is None:
+            found = tuple(char_mask((word,)) for word in sorted(a ^ b))
+            if len(self._masks) > 64:
+                self._masks.clear()
+            self._masks[(a, b)] = found
+        return found
 
     def finder(self, a: frozenset[str], b: frozenset[str]) -> Callable[[str], object]:
         """A search for the words in one of `a` and `b` but not the other (in folded text)."""

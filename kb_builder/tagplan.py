@@ -61,8 +61,12 @@ class TagPlan:
 
 
 def plan_tags(tagged: Iterable[tuple[str, Sequence[str]]], labels: Mapping[str, str] | None = None,
-              texts: Mapping[str, str] | None = None, min_entries: int = MIN_ENTRIES) -> TagPlan:
+              texts: Mapping[str, str] | None = None, min_entries: int = MIN_ENTRIES,
+              found: Mapping[str, frozenset[tuple[str, str]]] | None = None) -> TagPlan:
     """The plan for entries given as (entry id, tag slugs), the tags' labels and the entries' texts.
+    Instead of the texts, `found` may say what the plan asks of them: for each entry of
+    `text_queries`, which of its queries `written_forms` found (a text edit that changes no
+    answer then leaves the plan's inputs as they were).
 
     A Chinese compound (心跳检测) is merged into its shorter tag (心跳, as the slug or the
     label) when the tags say they are one topic (the two come with the same other tags, or
@@ -104,10 +108,15 @@ def plan_tags(tagged: Iterable[tuple[str, Sequence[str]]], labels: Mapping[str, 
         return neighbours[long][short] * 2 >= min(count[short], count[long]) or cosine(_without(neighbours[long], short),
                                                        _without(neighbours[short], long)) >= NEIGHBOURS_ALIKE
 
+    def writes(entry_id: str, outside: str, form: str) -> bool:
+        if found is not None:
+            return (outside, form) in found.get(entry_id, ())
+        return form in text(entry_id).replace(outside, " ")
+
     def written(short: str, long: str, form: str) -> bool:
         """Most of the compound's entries write the shorter word on its own, too."""
         outside = labels.get(long, long).lower()
-        hits = sum(form in text(i).replace(outside, " ") for i in members[long])
+        hits = sum(writes(i, outside, form) for i in members[long])
         return hits * 2 >= len(members[long]) > 0
 
     broad = max(OWN_TOPIC, BROAD_SHARE * entries)
@@ -165,13 +174,26 @@ def compound_tags(members: Iterable[str], labels: Mapping[str, str]) -> dict[str
     return out
 
 
-def texts_read(tagged: Iterable[tuple[str, Sequence[str]]], labels: Mapping[str, str]) -> frozenset[str]:
-    """The entries whose text `plan_tags` may read: those carrying a compound tag."""
+def text_queries(tagged: Iterable[tuple[str, Sequence[str]]],
+                 labels: Mapping[str, str]) -> dict[str, tuple[tuple[str, str], ...]]:
+    """What `plan_tags` may ask of each entry's text: for each compound tag it carries,
+    whether each shorter tag's form is written outside the compound's label."""
     members: dict[str, list[str]] = defaultdict(list)
     for entry_id, slugs in tagged:
-        for slug in slugs:
+        for slug in dict.fromkeys(slugs):
             members[slug].append(entry_id)
-    return frozenset(i for long in compound_tags(members, labels) for i in members[long])
+    asked: dict[str, dict[tuple[str, str], None]] = defaultdict(dict)
+    for long, pairs in compound_tags(members, labels).items():
+        outside = labels.get(long, long).lower()
+        for entry_id in members[long]:
+            asked[entry_id].update(((outside, form), None) for _, form in pairs)
+    return {entry_id: tuple(queries) for entry_id, queries in asked.items()}
+
+
+def written_forms(text: str, queries: tuple[tuple[str, str], ...]) -> frozenset[tuple[str, str]]:
+    """The queries (outside, form) whose form `text` writes outside `outside` (case folded)."""
+    lowered = text.lower()
+    return frozenset((outside, form) for outside, form in queries if form in lowered.replace(outside, " "))
 
 
 def _without(counts: Counter, key: str) -> Counter:

@@ -161,3 +161,28 @@ def test_a_sweep_forgets_texts_no_build_asked_for():
     analyzer.segment("服务注册")
     cuts.sweep()
     assert len(cuts) == 1
+
+
+def test_a_mask_of_the_tokens_answers_without_folding_the_texts(monkeypatch):
+    texts = ["客戶端心跳超時怎麼辦", "配置中心无法连接"]  # the first in Traditional characters
+    cuts = Segmentations()
+    plain = Analyzer.of((), cuts)
+    masks = [segment.char_mask(plain.segment(t)) for t in texts]
+    taught = Analyzer.of(["心跳超时"], cuts)
+    folded: list[str] = []
+    real = analyze.fold
+    monkeypatch.setattr(analyze, "fold", lambda text: folded.append(text) or real(text))
+    assert taught.cuts_alike(texts[1:], plain, masks[1])
+    assert folded == []  # 跳 is in no token of the second text: nothing to fold
+    assert not taught.cuts_alike(texts[:1], plain, masks[0])  # the folded text holds the word
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.text(alphabet="心跳超时配置中心集群節點檢測ab 1", max_size=12), min_size=1, max_size=3),
+       st.lists(st.text(alphabet="心跳超时配置中心集群节点检测", min_size=2, max_size=4), max_size=3))
+def test_the_mask_never_says_alike_when_the_texts_say_otherwise(texts, words):
+    cuts = Segmentations()
+    plain = Analyzer.of((), cuts)
+    mask = segment.char_mask(tok for t in texts for tok in plain.segment(t))
+    taught = Analyzer.of(words, cuts)
+    assert taught.cuts_alike(texts, plain, mask) == taught.cuts_alike(texts, plain)

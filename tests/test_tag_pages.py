@@ -11,7 +11,7 @@ from kb_builder import link, normalize, tags
 from kb_builder.model import Entry
 from kb_builder.pages import entry_uri, render_site
 from kb_builder.pipeline import Settings, render_context
-from kb_builder.tagplan import plan_tags
+from kb_builder.tagplan import plan_tags, text_queries, written_forms
 
 
 def _entry(entry_id: str, tag_list: tuple[str, ...], text: str = "Restart the server.") -> Entry:
@@ -133,3 +133,19 @@ def test_every_tag_without_a_page_gets_a_redirect_page_escaped():
     html = next(v for k, v in redirects.items() if "孤单" in k)
     assert '<meta http-equiv="refresh" content="0; url=../../?q=%E5%AD%A4%E5%8D%95%3Cb%3E%E6%A0%87%E7%AD%BE">' in html
     assert '<link rel="canonical" href="../../?q=' in html and "<b>" not in html and "&lt;b&gt;" in html
+
+
+def test_the_plan_asks_of_the_texts_only_what_it_reads():
+    # spring-boot's entries write "spring" on its own too: the two tags are linked
+    tagged = [("a", ["spring"]), ("b", ["spring"]), ("c", ["spring-boot", "x1"]), ("d", ["spring-boot", "x2"])]
+    texts = {"a": "whatever", "c": "Spring cloud beside spring-boot", "d": "SPRING and Spring-Boot"}
+    queries = text_queries(tagged, {})
+    assert set(queries) == {"c", "d"}  # only the entries of the compound are asked anything
+    by_text = plan_tags(tagged, texts=texts)
+    assert by_text.see_also == {"spring": ("spring-boot",), "spring-boot": ("spring",)}
+    found = {i: written_forms(texts[i], asked) for i, asked in queries.items()}
+    assert plan_tags(tagged, found=found) == by_text
+    # the shorter word written only inside the compound: not linked, from texts or from answers
+    inside = {"c": "spring-boot only", "d": "Spring-Boot"}
+    assert plan_tags(tagged, texts=inside).see_also == {}
+    assert plan_tags(tagged, found={i: written_forms(inside[i], q) for i, q in queries.items()}).see_also == {}
