@@ -35,9 +35,9 @@ class Answers:
         return answers_alike(self.units[min(i, j)], self.units[max(i, j)])
 
 
-def answers_alike(a: Unit, b: Unit) -> float | None:
+def answers_alike(a: Unit, b: Unit, b_values: Mapping[str, float] | None = None) -> float | None:
     """The cosine of two answers' unit vectors, None when one is too short to tell."""
-    return cosine(a, b) if min(len(a.terms), len(b.terms)) >= MIN_TERMS else None
+    return cosine(a, b, b_values) if min(len(a.terms), len(b.terms)) >= MIN_TERMS else None
 
 
 def join_asked_again(ids: Sequence[str], pairs: Sequence[tuple[int, int]], uf: UnionFind,

@@ -36,8 +36,8 @@ from .model import EntryLinks, NormalizedEntry, Reference, Related
 from .ordinary import (Rarity, Wording, asks_the_same, echoed, form_words, learn, may_link, meaningful, rarity,
                        text_key, wording)
 from .references import (LinkMaps, References, ResolverInput, TitleResolver, body_links, near_identical,
-                         combine_references, entry_references, title_key)
-from .similar import Similar, Units, similar, unit_vectors
+                         combine_references, entry_references, looks_up_entries, title_key)
+from .similar import Similar, Units, similar, unit_vectors, values_of
 from .store import Store
 from .terminal import clean_lines
 from .unionfind import UnionFind
@@ -268,9 +268,21 @@ def _related(ids: Sequence[str], wordings: Sequence[Wording], neighbours: Sequen
     def linkable(i: int, j: int) -> bool:
         return _ask(known.linkable, answered.linkable, (ids[i], ids[j]), wordings[i], wordings[j], may_link)
 
+    # An answer is compared with each of its neighbours': its terms as a mapping, made once
+    # (a few hundred kept at a time: a clean build compares every answer).
+    tables: dict[int, dict[str, float]] = {}
+
+    def alike_units(a: Any, b: Any) -> float | None:
+        table = tables.get(id(b))
+        if table is None:
+            if len(tables) >= 256:
+                tables.clear()
+            table = tables[id(b)] = values_of(b)
+        return answers_alike(a, b, table)
+
     def alike(i: int, j: int) -> float | None:
         lo, hi = min(i, j), max(i, j)
-        return _ask(known.alike, answered.alike, (ids[lo], ids[hi]), units[lo], units[hi], answers_alike)
+        return _ask(known.alike, answered.alike, (ids[lo], ids[hi]), units[lo], units[hi], alike_units)
     related: dict[str, tuple[Related, ...]] = {}
     for i, near in enumerate(neighbours):
         if reuse and _unchanged_list(i, near, ids, wordings, units, previous, kept_at):
@@ -412,7 +424,8 @@ def build_graph(entries: Sequence[NormalizedEntry], analyzer: Analyzer | None = 
     maps = store.memo(LinkMaps, tuple((n.entry.source_path, n.entry.id) for n in entries))
     in_answers = tuple(store.memo(body_links, n.entry.answer or "") for n in entries)
     refs = store.memo(combine_references, ids, tuple(
-        store.memo(entry_references, n.entry.id, n.entry.source_path, n.entry.references, links, resolver, maps)
+        store.memo(entry_references, n.entry.id, n.entry.source_path, n.entry.references, links,
+                   *((resolver, maps) if looks_up_entries(n.entry.references, links) else (None, None)))
         for n, links in zip(entries, in_answers)))
 
     # --- hubs

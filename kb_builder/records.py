@@ -22,7 +22,7 @@ from .i18n import category_label
 from .model import Entry, EntryLinks, NormalizedEntry, Reference, Texts, hash_once
 from .safe import is_safe_segment, safe_url
 from .site_paths import md_link, page_url, url_link
-from .tagplan import MIN_ENTRIES, TagPlan, initial, plan_tags, text_queries, written_forms
+from .tagplan import MIN_ENTRIES, TagPlan, initial, plan_queries, tag_compounds, tag_plan, written_forms
 from .titles import repeats
 
 ENTRY_DIR = "q"
@@ -321,10 +321,13 @@ class Site:
         labels = tuple(self.tag_label.items())
         # The plan asks a few things of the texts of few entries (those with compound tags):
         # only the answers are its input, so an edit of a text that changes none keeps the plan.
-        queries = self.memo(_text_queries, tagged, labels)
+        # Which tags are compounds of which reads only the tags and their labels: an entry
+        # added or retagged with the same tags keeps it.
+        compounds = self.memo(tag_compounds, tuple(sorted(self.tag_label.items())))
+        queries = self.memo(plan_queries, tagged, labels, compounds)
         found = tuple((n.entry.id, self.memo(_entry_writes, n.entry, asked)) for n in self.entries
                       for asked in (queries.get(n.entry.id),) if asked)
-        return self.memo(_tag_plan, tagged, labels, found, self.tag_min_entries)
+        return self.memo(tag_plan, tagged, labels, found, self.tag_min_entries, compounds)
 
     def tag_chips(self, from_uri: str, slugs: Iterable[str]) -> tuple[Chip, ...]:
         return tuple(Chip(self.tag_label[s], md_link(from_uri, tag_uri(s)), len(self.tags.members[s])) for s in slugs)
@@ -396,18 +399,8 @@ class Site:
 
 # ----------------------------------------------------------------------------- builders
 
-def _text_queries(tagged: tuple[tuple[str, tuple[str, ...]], ...],
-                  labels: tuple[tuple[str, str], ...]) -> dict[str, tuple[tuple[str, str], ...]]:
-    return text_queries(tagged, dict(labels))
-
-
 def _entry_writes(entry: Entry, queries: tuple[tuple[str, str], ...]) -> frozenset[tuple[str, str]]:
     return written_forms(f"{entry.title}\n{entry.question}\n{entry.answer}", queries)
-
-
-def _tag_plan(tagged: tuple[tuple[str, tuple[str, ...]], ...], labels: tuple[tuple[str, str], ...],
-              found: tuple[tuple[str, frozenset[tuple[str, str]]], ...], min_entries: int) -> TagPlan:
-    return plan_tags(tagged, dict(labels), None, min_entries, found=dict(found))
 
 
 _HASHTAG = re.compile(r"^(\s{0,3})#", re.M)

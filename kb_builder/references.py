@@ -321,16 +321,29 @@ class EntryReferences:
     unresolved: tuple[tuple[Reference, str], ...]  # each with the text `unresolved_texts` counts
 
 
+def _leaves_the_site(ref: Reference) -> bool:
+    return bool(ref.target) and bool(_EXTERNAL.match(ref.target) or ref.target.startswith("#"))
+
+
+def looks_up_entries(references: tuple[Reference, ...], links_in_answer: tuple[str, ...]) -> bool:
+    """Whether resolving an entry's references reads the other entries (`entry_references`'s
+    resolver and maps): not when it has no links in its answer and every reference leaves
+    the site, so adding an entry does not resolve every entry's references again."""
+    return bool(links_in_answer) or not all(map(_leaves_the_site, references))
+
+
 def entry_references(entry_id: str, source: str, references: tuple[Reference, ...], links_in_answer: tuple[str, ...],
-                     resolver: TitleResolver, maps: LinkMaps) -> EntryReferences:
+                     resolver: TitleResolver | None, maps: LinkMaps | None) -> EntryReferences:
     """One entry's references resolved to entries, and the links in its answer that count
-    as references for backlinks (remembered per entry: an edit resolves its own only)."""
+    as references for backlinks (remembered per entry: an edit resolves its own only).
+    `resolver` and `maps` may be None when `looks_up_entries` says they are not read."""
     found, cites, stats, unresolved = [], [], Counter(), []
     for ref in references:
         target_id, how = None, ""
-        if ref.target and (_EXTERNAL.match(ref.target) or ref.target.startswith("#")):
+        if _leaves_the_site(ref):
             stats["external"] += 1
         else:
+            assert resolver is not None and maps is not None, "looks_up_entries said otherwise"
             if ref.target:
                 target_id = resolve_link(ref.target, maps, source)
                 how = "link" if target_id else ""
@@ -349,6 +362,7 @@ def entry_references(entry_id: str, source: str, references: tuple[Reference, ..
                 unresolved.append((ref, ref.target or _REF_PREFIX.sub("", ref.text).strip()))
         found.append((ref, target_id))
     for target in links_in_answer:
+        assert maps is not None, "looks_up_entries said otherwise"
         target_id = resolve_link(target, maps, source)
         if target_id and target_id != entry_id:
             stats["body_links_resolved"] += 1

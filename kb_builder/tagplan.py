@@ -62,11 +62,13 @@ class TagPlan:
 
 def plan_tags(tagged: Iterable[tuple[str, Sequence[str]]], labels: Mapping[str, str] | None = None,
               texts: Mapping[str, str] | None = None, min_entries: int = MIN_ENTRIES,
-              found: Mapping[str, frozenset[tuple[str, str]]] | None = None) -> TagPlan:
+              found: Mapping[str, frozenset[tuple[str, str]]] | None = None,
+              compounds: Mapping[str, list[tuple[str, str]]] | None = None) -> TagPlan:
     """The plan for entries given as (entry id, tag slugs), the tags' labels and the entries' texts.
     Instead of the texts, `found` may say what the plan asks of them: for each entry of
     `text_queries`, which of its queries `written_forms` found (a text edit that changes no
-    answer then leaves the plan's inputs as they were).
+    answer then leaves the plan's inputs as they were).  `compounds`: `compound_tags` of
+    these tags, when the caller has it.
 
     A Chinese compound (心跳检测) is merged into its shorter tag (心跳, as the slug or the
     label) when the tags say they are one topic (the two come with the same other tags, or
@@ -93,7 +95,8 @@ def plan_tags(tagged: Iterable[tuple[str, Sequence[str]]], labels: Mapping[str, 
             members[slug].append(entry_id)
             neighbours[slug].update(s for s in slugs if s != slug)
     count = {slug: len(ids) for slug, ids in members.items()}
-    compounds = compound_tags(members, labels)
+    if compounds is None:
+        compounds = compound_tags(members, labels)
 
     lowered: dict[str, str] = {}
 
@@ -174,8 +177,8 @@ def compound_tags(members: Iterable[str], labels: Mapping[str, str]) -> dict[str
     return out
 
 
-def text_queries(tagged: Iterable[tuple[str, Sequence[str]]],
-                 labels: Mapping[str, str]) -> dict[str, tuple[tuple[str, str], ...]]:
+def text_queries(tagged: Iterable[tuple[str, Sequence[str]]], labels: Mapping[str, str],
+                 compounds: Mapping[str, list[tuple[str, str]]] | None = None) -> dict[str, tuple[tuple[str, str], ...]]:
     """What `plan_tags` may ask of each entry's text: for each compound tag it carries,
     whether each shorter tag's form is written outside the compound's label."""
     members: dict[str, list[str]] = defaultdict(list)
@@ -183,7 +186,7 @@ def text_queries(tagged: Iterable[tuple[str, Sequence[str]]],
         for slug in dict.fromkeys(slugs):
             members[slug].append(entry_id)
     asked: dict[str, dict[tuple[str, str], None]] = defaultdict(dict)
-    for long, pairs in compound_tags(members, labels).items():
+    for long, pairs in (compounds if compounds is not None else compound_tags(members, labels)).items():
         outside = labels.get(long, long).lower()
         for entry_id in members[long]:
             asked[entry_id].update(((outside, form), None) for _, form in pairs)
@@ -194,6 +197,30 @@ def written_forms(text: str, queries: tuple[tuple[str, str], ...]) -> frozenset[
     """The queries (outside, form) whose form `text` writes outside `outside` (case folded)."""
     lowered = text.lower()
     return frozenset((outside, form) for outside, form in queries if form in lowered.replace(outside, " "))
+
+
+# The plan in steps a build's store remembers: inputs are tuples (hashable).
+
+Compounds = tuple[tuple[str, tuple[tuple[str, str], ...]], ...]  # `compound_tags`, as a key
+
+
+def tag_compounds(labels: tuple[tuple[str, str], ...]) -> Compounds:
+    """`compound_tags` of the tags (slug, label), as a key of the plan's other steps."""
+    return tuple((long, tuple(pairs)) for long, pairs in compound_tags(dict(labels), dict(labels)).items())
+
+
+def plan_queries(tagged: tuple[tuple[str, tuple[str, ...]], ...], labels: tuple[tuple[str, str], ...],
+                 compounds: Compounds) -> dict[str, tuple[tuple[str, str], ...]]:
+    """`text_queries`, its inputs as keys (a build's store remembers it)."""
+    return text_queries(tagged, dict(labels), {long: list(pairs) for long, pairs in compounds})
+
+
+def tag_plan(tagged: tuple[tuple[str, tuple[str, ...]], ...], labels: tuple[tuple[str, str], ...],
+             found: tuple[tuple[str, frozenset[tuple[str, str]]], ...], min_entries: int,
+             compounds: Compounds) -> TagPlan:
+    """`plan_tags` from what `written_forms` found for each entry `plan_queries` names."""
+    return plan_tags(tagged, dict(labels), None, min_entries, found=dict(found),
+                     compounds={long: list(pairs) for long, pairs in compounds})
 
 
 def _without(counts: Counter, key: str) -> Counter:

@@ -31,6 +31,7 @@ PURE_CACHES = {
     "segment._base": "jieba's dictionary, never changed",
     "jieba_dict.jieba_module": "the jieba module, imported once",
     "similar._df_step": "a pure function of the number",
+    "similar._answer_df_step": "a pure function of the number",
     "similar._tf": "a pure function of the count",
     "tags.fold_tag": "a pure function of the raw tag",
     "tags.default_settings": "the shipped tag tables",

@@ -649,3 +649,20 @@ def test_graph_is_the_same_under_any_string_hash_seed():
         out.append(subprocess.run([sys.executable, "-c", _GRAPH_JSON, str(CORPUS)], env=env, check=True,
                                   capture_output=True, text=True).stdout)
     assert out[0] == out[1] and len(out[0]) > 1000
+
+
+def test_references_that_leave_the_site_are_resolved_without_the_other_entries():
+    from kb_builder.model import Reference
+
+    outside = (Reference("Docs", "https://example.org/a"), Reference("Here", "#usage"))
+    assert not references.looks_up_entries(outside, ())
+    assert references.looks_up_entries(outside, ("other.md",))  # a link in the answer
+    assert references.looks_up_entries((*outside, Reference("Another question")), ())  # a bare title
+    assert references.looks_up_entries((Reference("See", "other.md"),), ())  # a relative link
+    ids = ("a", "b")
+    maps = references.LinkMaps((("a.md", "a"), ("b.md", "b")))
+    given = references.ResolverInput(ids, (("A", "A?"), ("B", "B?")), (frozenset(), frozenset()), 50)
+    resolver = references.TitleResolver(given, Analyzer())
+    looked_up = references.entry_references("a", "a.md", outside, (), resolver, maps)
+    assert references.entry_references("a", "a.md", outside, (), None, None) == looked_up
+    assert looked_up.stats == (("external", 2),) and looked_up.cites == ()

@@ -222,7 +222,8 @@ def test_an_entry_added_keeps_the_related_lists_it_does_not_reach():
     base = [entry("clean", "linux 部署后日志怎么清理", f"在 Linux 上{LOGS}"),
             entry("full", "linux 部署以后日志文件越来越大占满磁盘", f"Linux 服务器上{LOGS}")] + FILLERS
     # Enough entries that one more leaves the corpus size's idf step where it was.
-    more = next(g for g in range(20, 80) if similar._df_step(len(base) + g) == similar._df_step(len(base) + g + 1))
+    more = next(g for g in range(20, 80) if all(step(len(base) + g) == step(len(base) + g + 1)
+                                                for step in (similar._df_step, similar._answer_df_step)))
     base += [entry(f"g{i}", f"话题{i} 里的 term{i}x 怎么用", f"term{i}x 的用法 term{i}y 和 term{i}z。") for i in range(more)]
     added = entry("elsewhere", "kafka consumer rebalance 频繁", "调大 session.timeout.ms 与 max.poll.interval.ms。")
     store = Store(verify=True)
