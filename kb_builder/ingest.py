@@ -195,7 +195,8 @@ def read_corpus(root: Path | str, display_base: Path | None = None, files: Itera
         if walked_as is not None:
             rel, is_link = walked_as
             shown = rel_source = "/".join(rel)
-            hidden = any(part.startswith(".") and part not in (".", "..") for part in rel)
+            # a part starting with a dot (the walk never yields "." or ".." as a part)
+            hidden = "/." in "/" + shown
             name = rel[-1]
         else:
             shown, rel_source, hidden = _display_path(path, base), None, _is_hidden(path, root)

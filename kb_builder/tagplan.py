@@ -93,7 +93,10 @@ def plan_tags(tagged: Iterable[tuple[str, Sequence[str]]], labels: Mapping[str, 
         slugs = list(dict.fromkeys(slugs))
         for slug in slugs:
             members[slug].append(entry_id)
-            neighbours[slug].update(s for s in slugs if s != slug)
+            near = neighbours[slug]
+            for other in slugs:  # counted one by one: Counter.update costs more per call than a few adds
+                if other != slug:
+                    near[other] += 1
     count = {slug: len(ids) for slug, ids in members.items()}
     if compounds is None:
         compounds = compound_tags(members, labels)
@@ -252,7 +255,10 @@ def _related(pages: Mapping[str, tuple[str, ...]], by_entry: Mapping[str, set[st
     for slugs in by_entry.values():
         slugs = [s for s in slugs if s in pages]
         for s in slugs:
-            shared[s].update(o for o in slugs if o != s)
+            co = shared[s]
+            for o in slugs:
+                if o != s:
+                    co[o] += 1
     related = {}
     for slug, co in shared.items():
         ranked = sorted(co, key=lambda o: (-co[o] / math.sqrt(len(pages[slug]) * len(pages[o])), -co[o], o))

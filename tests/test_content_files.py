@@ -115,3 +115,15 @@ def test_a_character_device_is_not_opened(tmp_path):
     result = read_entry(Path("/dev/null"), "null.md")
     (finding,) = result.findings
     assert finding.kind == "not-a-file" and "character device" in finding.message
+
+
+def test_hidden_files_and_folders_are_skipped_and_named(tmp_path):
+    _entry(tmp_path / "kept.md", "kept")
+    _entry(tmp_path / "v1.2" / "dotted.md", "dotted")  # a dot inside a name hides nothing
+    _entry(tmp_path / ".draft.md", "draft")
+    _entry(tmp_path / ".drafts" / "inside.md", "inside")
+    _entry(tmp_path / "a" / ".b" / "deep.md", "deep")
+    corpus = read_corpus(tmp_path)
+    assert sorted(e.id for e in corpus.entries) == ["dotted", "kept"]
+    assert sorted(s.path for s in corpus.skipped) == [".draft.md", ".drafts/inside.md", "a/.b/deep.md"]
+    assert {f.kind for f in corpus.findings if f.path in {s.path for s in corpus.skipped}} == {"hidden-file"}
