@@ -37,6 +37,7 @@ from .ordinary import (Rarity, Wording, asks_the_same, echoed, form_words, learn
                        text_key, wording)
 from .references import (LinkMaps, References, ResolverInput, TitleResolver, body_links, near_identical,
                          combine_references, entry_references, looks_up_entries, title_key)
+from .same_question import SameQuestion, same_question
 from .similar import Similar, Units, similar, unit_vectors, values_of
 from .store import Store
 from .terminal import clean_lines
@@ -181,11 +182,6 @@ def entry_signatures(title: str, question: str, products: tuple[str, ...]) -> tu
 
 # --------------------------------------------------------------------------- duplicates and related
 
-def _pairs(neighbours: Sequence[Sequence[tuple[float, int]]]) -> list[tuple[int, int]]:
-    """Each pair of neighbours once, (lower, higher) position, whichever list holds it."""
-    return sorted({(min(i, j), max(i, j)) for i, near in enumerate(neighbours) for _, j in near if i != j})
-
-
 @dataclass
 class PairAnswers:
     """What a build answered about pairs of entries, lent to the next build: an edit asks
@@ -209,13 +205,18 @@ def _ask(known: dict, answered: dict, key: tuple[str, str], a: Any, b: Any, fn: 
     return kept[2]
 
 
-def _duplicates(ids: Sequence[str], keys: Sequence[str], wordings: Sequence[Wording],
+def _duplicates(ids: tuple[str, ...], keys: tuple[str, ...], wordings: tuple[Wording, ...],
                 neighbours: Sequence[Sequence[tuple[float, int]]], known: PairAnswers, answered: PairAnswers,
-                weights: Rarity, answers: Answers) -> tuple[tuple[str, ...], ...]:
+                weights: Rarity, answers: Answers,
+                same_before: SameQuestion | None = None) -> tuple[tuple[tuple[str, ...], ...], SameQuestion]:
     """Groups of the same normalised question, or, among close neighbours, near-identical
     text or questions asking about the same words; then questions asked again in other
     words (also_asked.py).  `known`: what the previous build answered; `answered` gets
-    this call's answers."""
+    this call's answers; `same_before`: the previous build's first step."""
+    if same_before is not None:
+        # The pairs the step does not compare again keep their answers: lent on whole.
+        answered.identical, answered.same = known.identical, known.same
+
     def same(a: str, b: str) -> bool:
         found = answered.identical.get((a, b))
         if found is None:
@@ -228,20 +229,19 @@ def _duplicates(ids: Sequence[str], keys: Sequence[str], wordings: Sequence[Word
     def asks_same(i: int, j: int) -> bool:
         return _ask(known.same, answered.same, (ids[i], ids[j]), wordings[i], wordings[j], asks_the_same)
 
-    uf = UnionFind(range(len(ids)))
-    first_by_key: dict[str, int] = {}
-    for i, key in enumerate(keys):
-        if key:
-            if key in first_by_key:
-                uf.union(first_by_key[key], i)
-            else:
-                first_by_key[key] = i
-    pairs = _pairs(neighbours)
-    for i, j in pairs:
-        # The text comparison decides; the similarity score only picks the candidates
-        # (it depends on segmentation, which user dictionaries can shift).
-        if uf.find(i) != uf.find(j) and (same(keys[i], keys[j]) or asks_same(i, j)):
-            uf.union(i, j)
+    # The text comparison decides; the similarity score only picks the candidates
+    # (it depends on segmentation, which user dictionaries can shift).
+    first = same_question(ids, keys, wordings, neighbours, lambda i, j: same(keys[i], keys[j]) or asks_same(i, j),
+                          same_before)
+    uf = UnionFind(())
+    uf.parent = dict(first.parent)  # joined further below: the step keeps its own
+    return _join_again(ids, first.pairs, uf, wordings, weights, answers, known, answered), first
+
+
+def _join_again(ids: Sequence[str], pairs: Sequence[tuple[int, int]], uf: UnionFind, wordings: Sequence[Wording],
+                weights: Rarity, answers: Answers, known: PairAnswers,
+                answered: PairAnswers) -> tuple[tuple[str, ...], ...]:
+    """The groups of the same question (`uf`) joined where questions are asked again."""
     groups_by_root: dict[int, list[int]] = defaultdict(list)
     for i in range(len(ids)):
         groups_by_root[uf.find(i)].append(i)
@@ -354,6 +354,7 @@ class Linked:
     group_of: dict[str, tuple[str, ...]]
     related: dict[str, tuple[Related, ...]]
     answered: PairAnswers = field(compare=False)  # what was asked of pairs of entries
+    same_question: SameQuestion | None = field(default=None, compare=False)  # `_duplicates`' first step
 
 
 def duplicates_and_related(previous: Linked | None, ids: tuple[str, ...], keys: tuple[str, ...],
@@ -364,12 +365,13 @@ def duplicates_and_related(previous: Linked | None, ids: tuple[str, ...], keys: 
     known, answered = previous.answered if previous else PairAnswers(), PairAnswers()
     neighbours = sim.neighbours
     answers = Answers(units.bags, units.units)
-    duplicate_groups = _duplicates(ids, keys, wordings, neighbours, known, answered, weights, answers)
+    duplicate_groups, same_question = _duplicates(ids, keys, wordings, neighbours, known, answered, weights, answers,
+                                                  previous.same_question if previous else None)
     group_of = {eid: group for group in duplicate_groups for eid in group}
     related = _related(ids, wordings, neighbours, group_of, related_limit, min_score, answers, previous, known,
                        answered)
     return Linked(ids, wordings, neighbours, (related_limit, min_score), answers, duplicate_groups, group_of,
-                  related, answered)
+                  related, answered, same_question)
 
 
 def new_resolver(previous: TitleResolver | None, given: ResolverInput, analyzer: Analyzer) -> TitleResolver:

@@ -192,6 +192,7 @@ def similar(previous: Similar | None, ids: tuple[str, ...], weights: tuple[dict[
     if len(redo) > n // 2:
         return _all_near(ids, weights, df, vectors, limit, cap)
     now_at = {k: i for i, k in enumerate(was) if k is not None}
+    same_positions = ids == previous.ids
     neighbours: list = [None] * n
     floors: list = [None] * n
     for j in range(n):
@@ -199,7 +200,9 @@ def similar(previous: Similar | None, ids: tuple[str, ...], weights: tuple[dict[
             neighbours[j], floors[j] = _near(j, vectors, postings, limit, cap)
         else:
             k = was[j]
-            neighbours[j] = [(score, now_at[i]) for score, i in previous.neighbours[k]]
+            # the previous list itself when no position moved: later steps see it is unchanged
+            neighbours[j] = previous.neighbours[k] if same_positions else [
+                (score, now_at[i]) for score, i in previous.neighbours[k]]
             floors[j] = previous.floors[k]
     return Similar(ids, limit, cap, weights, df, vectors, neighbours, floors, len(redo))
 

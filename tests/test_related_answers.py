@@ -7,7 +7,7 @@ import random
 
 import pytest
 
-from kb_builder import link, ordinary, references, similar
+from kb_builder import link, ordinary, references, same_question, similar
 from kb_builder.model import Entry, NormalizedEntry
 from kb_builder.store import Store
 
@@ -234,3 +234,23 @@ def test_an_entry_added_keeps_the_related_lists_it_does_not_reach():
     assert "full" in related(first, "clean")
     assert kept.links["clean"].related is first.links["clean"].related
     assert kept.links["full"].related is first.links["full"].related
+
+
+def test_an_answer_edit_keeps_the_same_question_step_and_joins_again(monkeypatch):
+    """An answer edit changes no key, wording or neighbour list: the first step of the
+    duplicate groups is the previous build's (its pairs are not walked again), while the
+    questions asked again are joined anew from the answers (here the pair falls apart)."""
+    before = [entry("linux", "linux部署nacos", f"在 Linux 环境下{DEPLOY}"),
+              entry("linux-env", "如何在Linux环境下部署nacos", f"Linux 环境中{DEPLOY}注意防火墙放行端口。"),
+              entry("plain", "部署nacos单机", DEPLOY)] + FILLERS
+    edited = entry("linux", before[0].entry.title, f"在 Linux 上{DEPLOY}")
+    store = Store(verify=False)
+    first = link.build_graph(before, min_score=LOW, store=store)
+    store.end_build()
+    walked: list[int] = []
+    real = same_question._pair_set
+    monkeypatch.setattr(same_question, "_pair_set", lambda neighbours: walked.append(1) or real(neighbours))
+    kept = link.build_graph([edited] + before[1:], min_score=LOW, store=store)
+    assert walked == []
+    assert first.links["linux"].also_asked == ("linux-env",) and kept.links["linux"].also_asked == ()
+    assert kept == link.build_graph([edited] + before[1:], min_score=LOW)

@@ -1,0 +1,62 @@
+"""The first step of the duplicate groups, kept between rebuilds (same_question.py): after
+any edit of keys, wordings or neighbour lists it equals the step computed afresh."""
+from __future__ import annotations
+
+import random
+
+import pytest
+
+from kb_builder.same_question import same_question
+from kb_builder.unionfind import UnionFind
+
+
+def _groups(step) -> list[int]:
+    uf = UnionFind(())
+    uf.parent = dict(step.parent)
+    return [uf.find(i) for i in range(len(step.ids))]
+
+
+def _near(rng: random.Random, n: int, i: int) -> list[tuple[float, int]]:
+    return sorted(((round(rng.random(), 3), j) for j in rng.sample(range(n), 4) if j != i), reverse=True)
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_the_kept_step_equals_a_fresh_one_after_each_edit(seed):
+    rng = random.Random(seed)
+    n = 30
+    ids = tuple(f"e{i}" for i in range(n))
+    keys = [rng.choice(["", "a", "b", "c", f"k{i}"]) for i in range(n)]
+    wordings = [rng.randrange(12) for _ in range(n)]
+    neighbours = [_near(rng, n, i) for i in range(n)]
+    asked: list[tuple[int, int]] = []
+
+    def alike(i: int, j: int) -> bool:  # what the texts say: here, a function of the wordings
+        asked.append((i, j))
+        return wordings[i] % 6 == wordings[j] % 6
+
+    step = same_question(ids, tuple(keys), tuple(wordings), list(neighbours), alike, None)
+    for _ in range(8):
+        for i in rng.sample(range(n), rng.randrange(1, 3)):  # an edit reaches one or two entries
+            kind = rng.randrange(3)
+            if kind == 0:
+                keys[i] = rng.choice(["", "a", "b", f"k{i}", f"x{rng.randrange(99)}"])
+            elif kind == 1:
+                wordings[i] = rng.randrange(12)
+            else:
+                neighbours[i] = _near(rng, n, i)
+        asked.clear()
+        kept = same_question(ids, tuple(keys), tuple(wordings), list(neighbours), alike, step)
+        compared = len(asked)
+        fresh = same_question(ids, tuple(keys), tuple(wordings), list(neighbours), alike, None)
+        assert kept.pairs == fresh.pairs and kept.edges == fresh.edges
+        assert _groups(kept) == _groups(fresh)
+        assert compared < len(asked)  # the kept step compared fewer pairs than a fresh one
+        step = kept
+
+
+def test_an_unchanged_step_is_the_previous_one():
+    ids, keys, wordings = ("a", "b"), ("k", "k"), (1, 2)
+    neighbours = [[(0.9, 1)], [(0.9, 0)]]
+    step = same_question(ids, keys, wordings, neighbours, lambda i, j: False, None)
+    assert same_question(ids, keys, wordings, neighbours, lambda i, j: True, step) is step
+    assert _groups(step) == [0, 0]  # equal keys are one group
