@@ -60,3 +60,53 @@ def test_an_unchanged_step_is_the_previous_one():
     step = same_question(ids, keys, wordings, neighbours, lambda i, j: False, None)
     assert same_question(ids, keys, wordings, neighbours, lambda i, j: True, step) is step
     assert _groups(step) == [0, 0]  # equal keys are one group
+
+
+@pytest.mark.parametrize("seed", range(30))
+def test_entries_added_and_removed_are_matched_by_id(seed):
+    """An entry added or removed moves the positions after it: the kept step is matched by id
+    and still equals a fresh one (neighbour lists renumbered as `similar` renumbers them)."""
+    rng = random.Random(seed)
+    order = [f"e{i}" for i in range(40)]
+    key = {e: rng.choice(["", "a", "b", f"k{e}"]) for e in order}
+    wording = {e: rng.randrange(12) for e in order}
+    near = {e: [(round(rng.random(), 3), o) for o in rng.sample(order, 4) if o != e] for e in order}
+    asked: list[tuple[int, int]] = []
+    step, made = None, {}
+    for round_ in range(10):
+        if round_:
+            if rng.random() < 0.5 and len(order) > 30:
+                gone = order.pop(rng.randrange(len(order)))
+                for e in order:  # a list that held it finds another neighbour
+                    if any(o == gone for _, o in near[e]):
+                        near[e] = [(s, o) for s, o in near[e] if o != gone] + [(0.01, rng.choice(order))]
+            else:
+                new = f"n{round_}"
+                order.insert(rng.randrange(len(order) + 1), new)
+                key[new], wording[new] = rng.choice(["", "a", f"k{new}"]), rng.randrange(12)
+                near[new] = [(0.5, o) for o in rng.sample(order, 3) if o != new]
+                near[rng.choice(order)] = [(0.6, new)]
+        ids = tuple(order)
+        at = {e: i for i, e in enumerate(order)}
+        # a list object is kept while its entry's neighbours and every position are as they were
+        lists = []
+        for e in order:
+            value = [(s, at[o]) for s, o in near[e] if o in at and o != e]
+            old = made.get(e)
+            lists.append(old if old is not None and old == value else value)
+        made = dict(zip(order, lists))
+        keys, wordings = tuple(key[e] for e in order), tuple(wording[e] for e in order)
+
+        def alike(i: int, j: int) -> bool:
+            asked.append((i, j))
+            return wordings[i] % 5 == wordings[j] % 5
+
+        asked.clear()
+        kept = same_question(ids, keys, wordings, lists, alike, step)
+        compared = len(asked)
+        fresh = same_question(ids, keys, wordings, lists, alike, None)
+        assert kept.pairs == fresh.pairs and kept.edges == fresh.edges
+        assert _groups(kept) == _groups(fresh)
+        if step is not None:
+            assert compared < len(asked)
+        step = kept
