@@ -14,8 +14,8 @@ import json
 import math
 import re
 from collections import Counter, defaultdict
-from functools import lru_cache
 from bisect import bisect_left
+from functools import lru_cache
 from itertools import accumulate
 from operator import sub
 from sys import intern
@@ -459,7 +459,7 @@ class Postings:
         documents is rewritten by list operations, not a Python step per document."""
         at = list(accumulate(postings[0::2]))
         weights = postings[1::2]
-        for s in sorted(then | now, key=self.pos.__getitem__):
+        for s in then | now:  # each found by bisection: any order
             p = self.pos[s]
             k = bisect_left(at, p)
             present = k < len(at) and at[k] == p

@@ -233,9 +233,8 @@ def _duplicates(ids: tuple[str, ...], keys: tuple[str, ...], wordings: tuple[Wor
     # (it depends on segmentation, which user dictionaries can shift).
     first = same_question(ids, keys, wordings, neighbours, lambda i, j: same(keys[i], keys[j]) or asks_same(i, j),
                           same_before)
-    uf = UnionFind(())
-    uf.parent = dict(first.parent)  # joined further below: the step keeps its own
-    return _join_again(ids, first.pairs, uf, wordings, weights, answers, known, answered), first
+    # joined further below: the step keeps its own groups
+    return _join_again(ids, first.pairs, first.groups.copy(), wordings, weights, answers, known, answered), first
 
 
 def _join_again(ids: Sequence[str], pairs: Sequence[tuple[int, int]], uf: UnionFind, wordings: Sequence[Wording],

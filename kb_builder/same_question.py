@@ -9,7 +9,7 @@ added; entries are matched by id), and a clean build is the same code without on
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Callable, Sequence
+from typing import Callable, Iterable, Sequence
 
 from .ordinary import Wording
 from .unionfind import UnionFind
@@ -26,7 +26,7 @@ class SameQuestion:
     neighbours: Sequence[Sequence[tuple[float, int]]]
     pairs: set[tuple[int, int]]  # each pair of neighbours once, (lower, higher) position
     edges: set[tuple[int, int]]  # the pairs of unequal keys found the same question
-    parent: dict  # the union-find's parents after this step (roots are the least positions)
+    groups: UnionFind  # of positions (roots are the least positions): copy it to join further
 
 
 def _pair_set(neighbours: Sequence[Sequence[tuple[float, int]]]) -> set[tuple[int, int]]:
@@ -54,9 +54,14 @@ def same_question(ids: tuple[str, ...], keys: tuple[str, ...], wordings: tuple[W
             return kept
     pairs = _pair_set(neighbours)
     # Every pair is compared (not only those not yet joined), so that the next build can
-    # tell which joins an edit undoes; pairs of equal keys are joined by their keys.
-    edges = {p for p in pairs if not (keys[p[0]] and keys[p[0]] == keys[p[1]]) and alike(*p)}
-    return _same_question_step(ids, keys, wordings, neighbours, pairs, edges)
+    # tell which joins an edit undoes.
+    return _same_question_step(ids, keys, wordings, neighbours, pairs, _edges(pairs, keys, alike))
+
+
+def _edges(pairs: Iterable[tuple[int, int]], keys: tuple[str, ...],
+           alike: Callable[[int, int], bool]) -> set[tuple[int, int]]:
+    """The pairs of unequal keys whose texts are alike (equal keys are joined by their keys)."""
+    return {p for p in pairs if not (keys[p[0]] and keys[p[0]] == keys[p[1]]) and alike(*p)}
 
 
 def _kept(before: SameQuestion, ids: tuple[str, ...], keys: tuple[str, ...], wordings: tuple[Wording, ...],
@@ -107,7 +112,7 @@ def _kept(before: SameQuestion, ids: tuple[str, ...], keys: tuple[str, ...], wor
     if dirty:
         asked.update(p for p in pairs if p[0] in dirty or p[1] in dirty)
     edges = {p for p in renumbered(before.edges) if p in pairs and p not in asked}
-    edges.update(p for p in asked if not (keys[p[0]] and keys[p[0]] == keys[p[1]]) and alike(*p))
+    edges |= _edges(asked, keys, alike)
     return _same_question_step(ids, keys, wordings, neighbours, pairs, edges)
 
 
@@ -124,4 +129,4 @@ def _same_question_step(ids: tuple[str, ...], keys: tuple[str, ...], wordings: t
                 first_by_key[key] = i
     for i, j in edges:
         uf.union(i, j)
-    return SameQuestion(ids, keys, wordings, neighbours, pairs, edges, uf.parent)
+    return SameQuestion(ids, keys, wordings, neighbours, pairs, edges, uf)

@@ -63,7 +63,7 @@ class TagPlan:
 def plan_tags(tagged: Iterable[tuple[str, Sequence[str]]], labels: Mapping[str, str] | None = None,
               texts: Mapping[str, str] | None = None, min_entries: int = MIN_ENTRIES,
               found: Mapping[str, frozenset[tuple[str, str]]] | None = None,
-              compounds: Mapping[str, list[tuple[str, str]]] | None = None) -> TagPlan:
+              compounds: Mapping[str, Sequence[tuple[str, str]]] | None = None) -> TagPlan:
     """The plan for entries given as (entry id, tag slugs), the tags' labels and the entries' texts.
     Instead of the texts, `found` may say what the plan asks of them: for each entry of
     `text_queries`, which of its queries `written_forms` found (a text edit that changes no
@@ -117,7 +117,7 @@ def plan_tags(tagged: Iterable[tuple[str, Sequence[str]]], labels: Mapping[str, 
     def writes(entry_id: str, outside: str, form: str) -> bool:
         if found is not None:
             return (outside, form) in found.get(entry_id, ())
-        return form in text(entry_id).replace(outside, " ")
+        return _writes_outside(text(entry_id), outside, form)
 
     def written(short: str, long: str, form: str) -> bool:
         """Most of the compound's entries write the shorter word on its own, too."""
@@ -181,7 +181,7 @@ def compound_tags(members: Iterable[str], labels: Mapping[str, str]) -> dict[str
 
 
 def text_queries(tagged: Iterable[tuple[str, Sequence[str]]], labels: Mapping[str, str],
-                 compounds: Mapping[str, list[tuple[str, str]]] | None = None) -> dict[str, tuple[tuple[str, str], ...]]:
+                 compounds: Mapping[str, Sequence[tuple[str, str]]] | None = None) -> dict[str, tuple[tuple[str, str], ...]]:
     """What `plan_tags` may ask of each entry's text: for each compound tag it carries,
     whether each shorter tag's form is written outside the compound's label."""
     members: dict[str, list[str]] = defaultdict(list)
@@ -199,7 +199,13 @@ def text_queries(tagged: Iterable[tuple[str, Sequence[str]]], labels: Mapping[st
 def written_forms(text: str, queries: tuple[tuple[str, str], ...]) -> frozenset[tuple[str, str]]:
     """The queries (outside, form) whose form `text` writes outside `outside` (case folded)."""
     lowered = text.lower()
-    return frozenset((outside, form) for outside, form in queries if form in lowered.replace(outside, " "))
+    return frozenset((outside, form) for outside, form in queries if _writes_outside(lowered, outside, form))
+
+
+def _writes_outside(lowered: str, outside: str, form: str) -> bool:
+    """Whether a (lower-cased) text writes a shorter tag's `form` other than inside the
+    compound's label `outside` (the one rule `plan_tags` asks of texts)."""
+    return form in lowered.replace(outside, " ")
 
 
 # The plan in steps a build's store remembers: inputs are tuples (hashable).
@@ -215,15 +221,14 @@ def tag_compounds(labels: tuple[tuple[str, str], ...]) -> Compounds:
 def plan_queries(tagged: tuple[tuple[str, tuple[str, ...]], ...], labels: tuple[tuple[str, str], ...],
                  compounds: Compounds) -> dict[str, tuple[tuple[str, str], ...]]:
     """`text_queries`, its inputs as keys (a build's store remembers it)."""
-    return text_queries(tagged, dict(labels), {long: list(pairs) for long, pairs in compounds})
+    return text_queries(tagged, dict(labels), dict(compounds))
 
 
 def tag_plan(tagged: tuple[tuple[str, tuple[str, ...]], ...], labels: tuple[tuple[str, str], ...],
              found: tuple[tuple[str, frozenset[tuple[str, str]]], ...], min_entries: int,
              compounds: Compounds) -> TagPlan:
     """`plan_tags` from what `written_forms` found for each entry `plan_queries` names."""
-    return plan_tags(tagged, dict(labels), None, min_entries, found=dict(found),
-                     compounds={long: list(pairs) for long, pairs in compounds})
+    return plan_tags(tagged, dict(labels), None, min_entries, found=dict(found), compounds=dict(compounds))
 
 
 def _without(counts: Counter, key: str) -> Counter:

@@ -8,6 +8,12 @@ class UnionFind:
     def __init__(self, items: Iterable[Hashable]):
         self.parent = {item: item for item in items}
 
+    def copy(self) -> "UnionFind":
+        """The same groups, joined further without changing these."""
+        other = UnionFind(())
+        other.parent = dict(self.parent)
+        return other
+
     def find(self, item: Hashable) -> Hashable:
         while self.parent[item] != item:
             self.parent[item] = self.parent[self.parent[item]]

@@ -7,12 +7,10 @@ import random
 import pytest
 
 from kb_builder.same_question import same_question
-from kb_builder.unionfind import UnionFind
 
 
 def _groups(step) -> list[int]:
-    uf = UnionFind(())
-    uf.parent = dict(step.parent)
+    uf = step.groups.copy()
     return [uf.find(i) for i in range(len(step.ids))]
 
 
