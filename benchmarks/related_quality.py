@@ -1,7 +1,7 @@
 """Related-questions quality: judged links on seeded samples of entries.
 
     python benchmarks/related_quality.py [--corpus DIR] [--judged FILE]
-                                         [--sample tune|holdout|fresh|final|check|errors|all]
+                                         [--sample tune|holdout|fresh|final|check|errors|accept|all]
                                          [--show] [--unjudged] [--json]
 
 Samples of 30 entries are drawn from the corpus's entry ids (sorted) with fixed seeds,
@@ -13,7 +13,9 @@ not looked at until that method was final, then judged once) and `check` (drawn 
 trying a score floor of 0.35 instead of 0.25, which the four samples before it
 favoured; judged once, at both floors: 43 % wanted against 45 %, so the floor stayed)
 and `errors` (drawn before trying to send questions that quote the same error message
-to "also asked as"; judged once, before and after that change).
+to "also asked as"; judged once, before and after that change) and `accept` (drawn
+before the third round on related links and "also asked as" started, not looked at
+until its method was committed, then judged once).
 The graph is built as `kb build` builds it (`pipeline.gather`).
 
 Judgements are data: `related_judged.json` maps "ENTRY_ID > RELATED_ID" to one of
@@ -44,7 +46,7 @@ sys.path.insert(0, str(REPO))
 DEFAULT_CORPUS = REPO.parent / "shared" / "corpus" / "nacos-faq"
 DEFAULT_JUDGED = Path(__file__).resolve().parent / "related_judged.json"
 SAMPLE_SIZE = 30
-SEEDS = {"tune": 17, "holdout": 1017, "fresh": 2017, "final": 3017, "check": 4017, "errors": 5017}
+SEEDS = {"tune": 17, "holdout": 1017, "fresh": 2017, "final": 3017, "check": 4017, "errors": 5017, "accept": 6017}
 LABELS = ("wanted", "topic", "unrelated", "duplicate")
 
 
