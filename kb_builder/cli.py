@@ -3,8 +3,12 @@ from __future__ import annotations
 
 import argparse
 import json
+import signal
 import sys
+import threading
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Iterator
 
 DEFAULT_CONFIG = "mkdocs.yml"
 
@@ -434,10 +438,31 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _interrupt(signum, frame) -> None:
+    raise KeyboardInterrupt
+
+
+@contextmanager
+def _terminate_as_interrupt() -> Iterator[None]:
+    """SIGTERM (`docker stop`, systemd, a supervisor) ends a command as Ctrl+C does, so
+    its `finally` blocks run: the preview's temporary site and built-in configuration
+    are removed, the background index writer is stopped.  Python's default would end
+    the process on the spot and leave them behind."""
+    if threading.current_thread() is not threading.main_thread():  # only the main thread may set handlers
+        yield
+        return
+    previous = signal.signal(signal.SIGTERM, _interrupt)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
-        return args.func(args)
+        with _terminate_as_interrupt():
+            return args.func(args)
     except KeyboardInterrupt:
         return 130
     except BrokenPipeError:

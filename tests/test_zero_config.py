@@ -83,7 +83,10 @@ def _free_port() -> int:
 def test_serve_without_mkdocs_yml(tmp_path):
     root = _entries_only(tmp_path / "kb")
     port = _free_port()
-    env = {**os.environ, "PYTHONPATH": str(REPO) + os.pathsep + os.environ.get("PYTHONPATH", "")}
+    temp = tmp_path / "temp"  # the preview's own temporary folder
+    temp.mkdir()
+    env = {**os.environ, "PYTHONPATH": str(REPO) + os.pathsep + os.environ.get("PYTHONPATH", ""),
+           "TMPDIR": str(temp)}
     proc = subprocess.Popen([sys.executable, "-m", "kb_builder", "serve", "--content", "content", "-a",
                              f"127.0.0.1:{port}"], cwd=root, env=env, stdout=subprocess.DEVNULL,
                             stderr=subprocess.PIPE, text=True)
@@ -98,10 +101,12 @@ def test_serve_without_mkdocs_yml(tmp_path):
                 time.sleep(0.5)
         assert page is not None, proc.stderr.read() if proc.poll() is not None else "no page in time"
         assert "kb-search-worker.js" in page and 'class="kb-tag"' in page
+        assert list(temp.iterdir())  # the built-in configuration and MkDocs' temporary site
     finally:
-        proc.terminate()
+        proc.terminate()  # SIGTERM, as `docker stop` or a supervisor ends it
         proc.wait(timeout=60)
     assert sorted(p.name for p in root.iterdir()) == ["content"]  # a preview writes nothing here
+    assert proc.returncode == 0 and not list(temp.iterdir())  # ended as by Ctrl+C: nothing left behind
 
 
 # --------------------------------------------------------------------------- kb init
