@@ -82,6 +82,8 @@ class KbPlugin(BasePlugin[KbPluginConfig]):
         self._index_job: indexjob.IndexJob | None = None
         self._record = None
         self._converter: mkdocs_adapter.SharedConverter | None = None
+        self._files: Files | None = None  # this build's, from on_files
+        self._nav = None  # this build's, from on_nav
         self._rendered = self._to_render = 0
         self._unwired = 0
         self.reused = 0  # generated pages not rendered again (a dirty rebuild, `kb build`'s cache)
@@ -107,6 +109,9 @@ class KbPlugin(BasePlugin[KbPluginConfig]):
 
     def on_serve(self, server, config, builder):
         server.watch(str(self.content_dir(config)))
+        if self.serving is not None:  # the first build is done: settle before the first edit
+            self._start_build()
+            self.serving.settle_heap()
         return server
 
     # -- configuration --------------------------------------------------------------------
@@ -146,7 +151,9 @@ class KbPlugin(BasePlugin[KbPluginConfig]):
         )
 
     def on_config(self, config):
-        self._start_build()
+        self._start_build()  # lets go of the last build's pages and files first: then they are collected
+        if self.serving is not None:
+            self.serving.settle_heap()
         try:
             site_theme.install(config)
         except site_theme.ThemeError as e:
@@ -278,7 +285,7 @@ class KbPlugin(BasePlugin[KbPluginConfig]):
     def on_env(self, env, config, files):
         # A dirty rebuild does not read unchanged pages, so their titles would be missing
         # from the navigation of the pages it renders: read the sources of those in the nav.
-        nav = getattr(self, "_nav", None)
+        nav = self._nav
         for page in nav.pages if nav is not None else ():
             if page.markdown is None:
                 page.read_source(config)
@@ -365,7 +372,7 @@ class KbPlugin(BasePlugin[KbPluginConfig]):
         if record is not None and self.cache is not None:
             self.cache.built(self.session.store, record)
         if self.serving is not None:
-            self.serving.settle_heap()
+            self.serving.built()
 
     on_post_build = CombinedEvent(_end_of_child, _post_build)
 

@@ -9,7 +9,8 @@ keeping the kb plugin (it has `on_startup`).  `Serving` holds:
   (`PageRecord`): MkDocs' dirty rebuilds render only the pages that changed;
 * compiled theme templates (MkDocs makes a new Jinja environment per build);
 * the background process writing the whoosh index for `kb search`;
-* the collector settings (after the first build the long-lived heap is frozen).
+* the collector settings (after the first build, and before each rebuild, what the
+  builds made and still use is frozen).
 
 `stop()` ends serving: later builds in this process are clean builds again.
 """
@@ -143,6 +144,7 @@ class Serving:
         self._background: dict[str, subprocess.Popen] = {}
         self._template_code: Any = None
         self._thresholds: tuple[int, int, int] | None = None
+        self._built = False
 
     # -- pages
     def page_record(self, site_dir: str, fingerprint: str) -> PageRecord:
@@ -197,17 +199,27 @@ class Serving:
         return ok
 
     # -- memory
+    def built(self) -> None:
+        """A build is done (what it made is collected and frozen before the next one)."""
+        self._built = True
+
     def settle_heap(self) -> None:
-        """After the first build: collect once, then keep what survived (jieba's dictionary,
-        the store) out of the collector's full passes, which would otherwise walk millions
-        of long-lived objects in most rebuilds."""
+        """Between builds (after the first build, before each rebuild): collect what the
+        last build left and freeze what survived (jieba's dictionary, the store), so the
+        collector's passes walk only what each rebuild makes.  Once the heap is frozen a
+        collection walks only what was made since: one rebuild's objects, not millions.
+        Without this, a full pass over everything made since the first build came every
+        other edit, and took longer the longer the preview ran.  Called where the last
+        build's pages and files are no longer referenced: frozen, they would never be freed."""
+        if not self._built:
+            return
         if self._thresholds is None:
-            gc.collect()
-            gc.freeze()
             self._thresholds = gc.get_threshold()
             young, middle, old = self._thresholds
-            # What stays unfrozen is small: let full passes come about every tenth as often.
+            # What stays unfrozen is one rebuild's: let full passes come every tenth as often.
             gc.set_threshold(young, middle, max(old, 100))
+        gc.collect()
+        gc.freeze()
 
     def stop(self) -> None:
         self.wait_for_index()
