@@ -12,7 +12,7 @@ between rebuilds: an edit asks it again only of the pairs it touches.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Mapping, Sequence
+from typing import Callable, Iterable, Mapping, Sequence
 
 from .answers import MIN_TERMS
 from .ordinary import Rarity, Wording, close_enough, may_be_asked_again, share_said
@@ -40,25 +40,33 @@ def answers_alike(a: Unit, b: Unit, b_values: Mapping[str, float] | None = None)
     return cosine(a, b, b_values) if min(len(a.terms), len(b.terms)) >= MIN_TERMS else None
 
 
-def join_asked_again(ids: Sequence[str], pairs: Sequence[tuple[int, int]], uf: UnionFind,
-                     groups_by_root: dict[int, list[int]], wordings: Sequence[Wording], weights: Rarity,
-                     answers: Answers, known: Mapping[tuple[str, str], tuple], verdicts: Verdicts) -> None:
-    """Join the groups (`groups_by_root` and `uf`, updated) of questions asked again, among
-    the neighbour `pairs` (positions, lower first).  `known`: the verdicts of the previous
-    build; `verdicts` gets this call's."""
-    first_root = {i: uf.find(i) for i in range(len(wordings))}
-    found: dict[tuple[int, int], bool] = {}
-
-    bags = answers.bags
+def may_be_asked(ids: Sequence[str], wordings: Sequence[Wording], bags: Sequence[Bag],
+                 known: Mapping[tuple[str, str], tuple], verdicts: Verdicts) -> Callable[[int, int], bool]:
+    """`may_be_asked_again` of the entries at two positions (lower first), the previous
+    build's verdict (`known`) when it read these very wordings and answers; `verdicts`
+    gets each verdict asked."""
 
     def may_be(i: int, j: int) -> bool:
         key, wi, wj, bi, bj = (ids[i], ids[j]), wordings[i], wordings[j], bags[i], bags[j]
         kept = known.get(key)
-        # Asked for every neighbour pair at each rebuild: spelled out, not a generator.
+        # Asked for many pairs at each rebuild: spelled out, not a generator.
         if kept is None or kept[0] is not wi or kept[1] is not wj or kept[2] is not bi or kept[3] is not bj:
             kept = (wi, wj, bi, bj, may_be_asked_again(wi, wj, bi, bj))
         verdicts[key] = kept
         return kept[4]
+    return may_be
+
+
+def join_asked_again(ids: Sequence[str], candidates: Iterable[tuple[int, int]], uf: UnionFind,
+                     groups_by_root: dict[int, list[int]], wordings: Sequence[Wording], weights: Rarity,
+                     answers: Answers, known: Mapping[tuple[str, str], tuple], verdicts: Verdicts) -> None:
+    """Join the groups (`groups_by_root` and `uf`, updated) of questions asked again, among
+    the `candidates`: the neighbour pairs (positions, lower first) that `may_be_asked`
+    (the others cannot join).  `known`: the verdicts of the previous build; `verdicts`
+    gets this call's."""
+    first_root = {i: uf.find(i) for i in range(len(wordings))}
+    found: dict[tuple[int, int], bool] = {}
+    may_be = may_be_asked(ids, wordings, answers.bags, known, verdicts)
 
     def again(i: int, j: int) -> bool:
         i, j = min(i, j), max(i, j)
@@ -70,7 +78,7 @@ def join_asked_again(ids: Sequence[str], pairs: Sequence[tuple[int, int]], uf: U
     def closeness(i: int, j: int) -> float:
         return min(share_said(wordings[i], wordings[j], weights), share_said(wordings[j], wordings[i], weights))
 
-    closest = sorted(((closeness(i, j), i, j) for i, j in pairs if first_root[i] != first_root[j] and again(i, j)),
+    closest = sorted(((closeness(i, j), i, j) for i, j in candidates if first_root[i] != first_root[j] and again(i, j)),
                      key=lambda sij: (-sij[0], sij[1], sij[2]))
     for _, i, j in closest:
         a, b = uf.find(i), uf.find(j)

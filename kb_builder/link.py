@@ -22,9 +22,9 @@ import re
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Mapping, Sequence
+from typing import Any, Callable, Iterable, Mapping, Sequence
 
-from .also_asked import Answers, Verdicts, answers_alike, join_asked_again
+from .also_asked import Answers, Verdicts, answers_alike, join_asked_again, may_be_asked
 from .analyze import Analyzer, fold
 from .answers import ALIKE, answer_bag
 from .asked import kinds_of
@@ -215,7 +215,7 @@ def _duplicates(ids: tuple[str, ...], keys: tuple[str, ...], wordings: tuple[Wor
     this call's answers; `same_before`: the previous build's first step."""
     if same_before is not None:
         # The pairs the step does not compare again keep their answers: lent on whole.
-        answered.identical, answered.same = known.identical, known.same
+        answered.identical, answered.same, answered.verdicts = known.identical, known.same, known.verdicts
 
     def same(a: str, b: str) -> bool:
         found = answered.identical.get((a, b))
@@ -232,19 +232,20 @@ def _duplicates(ids: tuple[str, ...], keys: tuple[str, ...], wordings: tuple[Wor
     # The text comparison decides; the similarity score only picks the candidates
     # (it depends on segmentation, which user dictionaries can shift).
     first = same_question(ids, keys, wordings, neighbours, lambda i, j: same(keys[i], keys[j]) or asks_same(i, j),
-                          same_before)
+                          same_before, answers.bags,
+                          may_be_asked(ids, wordings, answers.bags, known.verdicts, answered.verdicts))
     # joined further below: the step keeps its own groups
-    return _join_again(ids, first.pairs, first.groups.copy(), wordings, weights, answers, known, answered), first
+    return _join_again(ids, first.maybe, first.groups.copy(), wordings, weights, answers, known, answered), first
 
 
-def _join_again(ids: Sequence[str], pairs: Sequence[tuple[int, int]], uf: UnionFind, wordings: Sequence[Wording],
+def _join_again(ids: Sequence[str], candidates: Iterable[tuple[int, int]], uf: UnionFind, wordings: Sequence[Wording],
                 weights: Rarity, answers: Answers, known: PairAnswers,
                 answered: PairAnswers) -> tuple[tuple[str, ...], ...]:
     """The groups of the same question (`uf`) joined where questions are asked again."""
     groups_by_root: dict[int, list[int]] = defaultdict(list)
     for i in range(len(ids)):
         groups_by_root[uf.find(i)].append(i)
-    join_asked_again(ids, pairs, uf, groups_by_root, wordings, weights, answers, known.verdicts, answered.verdicts)
+    join_asked_again(ids, candidates, uf, groups_by_root, wordings, weights, answers, known.verdicts, answered.verdicts)
     return tuple(sorted(
         (tuple(sorted(ids[i] for i in members)) for members in groups_by_root.values() if len(members) > 1)))
 

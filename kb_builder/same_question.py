@@ -1,15 +1,18 @@
 """The first step of the duplicate groups (link.py): the same question asked again in
 the same words.  Among neighbour pairs, entries of equal duplicate keys, or whose
 question texts are near-identical or ask about the same words (`alike`), are one group.
+The step also finds the pairs that may be the same question asked in other words
+(`may_be`, which reads the wordings and the answers): also_asked.py joins groups
+among them only.
 
 The step keeps what it compared: given the previous build's step, an edit compares again
-only the pairs it reaches (a changed neighbour list, a changed key or wording, an entry
-added; entries are matched by id), and a clean build is the same code without one.
+only the pairs it reaches (a changed neighbour list, a changed key, wording or answer, an
+entry added; entries are matched by id), and a clean build is the same code without one.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Callable, Iterable, Sequence
+from typing import Any, Callable, Iterable, Sequence
 
 from .ordinary import Wording
 from .unionfind import UnionFind
@@ -23,9 +26,11 @@ class SameQuestion:
     ids: tuple[str, ...]
     keys: tuple[str, ...]
     wordings: tuple[Wording, ...]
+    answers: tuple[Any, ...]  # what `may_be` reads of each entry besides its wording
     neighbours: Sequence[Sequence[tuple[float, int]]]
     pairs: set[tuple[int, int]]  # each pair of neighbours once, (lower, higher) position
     edges: set[tuple[int, int]]  # the pairs of unequal keys found the same question
+    maybe: set[tuple[int, int]]  # the pairs of unequal keys that `may_be` asked again
     groups: UnionFind  # of positions (roots are the least positions): copy it to join further
 
 
@@ -39,23 +44,28 @@ def _list_pairs(i: int, near: Sequence[tuple[float, int]]) -> set[tuple[int, int
 
 def same_question(ids: tuple[str, ...], keys: tuple[str, ...], wordings: tuple[Wording, ...],
                   neighbours: Sequence[Sequence[tuple[float, int]]], alike: Callable[[int, int], bool],
-                  before: SameQuestion | None) -> SameQuestion:
-    """The groups of the same question.  Given the previous build's step, only the pairs an
-    edit reaches are compared: those of a neighbour list that changed, and those of an entry
-    whose key or wording changed or that was added.  Entries are matched by id: an entry
-    added or removed moves the positions after it, not what was found of them."""
+                  before: SameQuestion | None, answers: tuple[Any, ...] = (),
+                  may_be: Callable[[int, int], bool] | None = None) -> SameQuestion:
+    """The groups of the same question, and the pairs that `may_be` the same question
+    asked in other words (none without `may_be`; `answers`: what it reads besides the
+    wordings, one value per entry).  Given the previous build's step, only the pairs an
+    edit reaches are compared: those of a neighbour list that changed, and those of an
+    entry whose key, wording or answer changed or that was added.  Entries are matched by
+    id: an entry added or removed moves the positions after it, not what was found of them."""
     n = len(ids)
+    answers = answers or (None,) * n
     if before is not None and before.ids == ids and neighbours is before.neighbours \
-            and keys == before.keys and wordings == before.wordings:
+            and keys == before.keys and wordings == before.wordings and answers == before.answers:
         return before
     if before is not None and len(set(ids)) == n:
-        kept = _kept(before, ids, keys, wordings, neighbours, alike)
+        kept = _kept(before, ids, keys, wordings, answers, neighbours, alike, may_be)
         if kept is not None:
             return kept
     pairs = _pair_set(neighbours)
     # Every pair is compared (not only those not yet joined), so that the next build can
     # tell which joins an edit undoes.
-    return _same_question_step(ids, keys, wordings, neighbours, pairs, _edges(pairs, keys, alike))
+    return _same_question_step(ids, keys, wordings, answers, neighbours, pairs, _edges(pairs, keys, alike),
+                               _maybe(pairs, keys, may_be))
 
 
 def _edges(pairs: Iterable[tuple[int, int]], keys: tuple[str, ...],
@@ -64,9 +74,17 @@ def _edges(pairs: Iterable[tuple[int, int]], keys: tuple[str, ...],
     return {p for p in pairs if not (keys[p[0]] and keys[p[0]] == keys[p[1]]) and alike(*p)}
 
 
+def _maybe(pairs: Iterable[tuple[int, int]], keys: tuple[str, ...],
+           may_be: Callable[[int, int], bool] | None) -> set[tuple[int, int]]:
+    """The pairs of unequal keys that may be asked again (equal keys are one group already)."""
+    if may_be is None:
+        return set()
+    return {p for p in pairs if not (keys[p[0]] and keys[p[0]] == keys[p[1]]) and may_be(*p)}
+
+
 def _kept(before: SameQuestion, ids: tuple[str, ...], keys: tuple[str, ...], wordings: tuple[Wording, ...],
-          neighbours: Sequence[Sequence[tuple[float, int]]],
-          alike: Callable[[int, int], bool]) -> SameQuestion | None:
+          answers: tuple[Any, ...], neighbours: Sequence[Sequence[tuple[float, int]]],
+          alike: Callable[[int, int], bool], may_be: Callable[[int, int], bool] | None) -> SameQuestion | None:
     """The previous step brought up to date, or None when an edit reaches too many entries
     (comparing every pair again is then as quick)."""
     n = len(ids)
@@ -97,7 +115,10 @@ def _kept(before: SameQuestion, ids: tuple[str, ...], keys: tuple[str, ...], wor
         same_positions or neighbours[i] != previous_list(i)))]
     dirty = {i for i in range(n) if was[i] is None or keys[i] != before.keys[was[i]]
              or (wordings[i] is not before.wordings[was[i]] and wordings[i] != before.wordings[was[i]])}
-    if len(changed) + len(dirty) > n // 10:
+    # an answer changed: `may_be` is asked again of its pairs, `alike` is not
+    reanswered = {i for i in range(n) if i not in dirty and answers[i] is not before.answers[was[i]]
+                  and answers[i] != before.answers[was[i]]}
+    if len(changed) + len(dirty) + len(reanswered) > max(n // 10, 1):
         return None
     pairs = renumbered(before.pairs)
     asked: set[tuple[int, int]] = set()
@@ -111,14 +132,18 @@ def _kept(before: SameQuestion, ids: tuple[str, ...], keys: tuple[str, ...], wor
         pairs |= new
     if dirty:
         asked.update(p for p in pairs if p[0] in dirty or p[1] in dirty)
+    asked_again = asked | {p for p in pairs if p[0] in reanswered or p[1] in reanswered} if reanswered else asked
     edges = {p for p in renumbered(before.edges) if p in pairs and p not in asked}
     edges |= _edges(asked, keys, alike)
-    return _same_question_step(ids, keys, wordings, neighbours, pairs, edges)
+    maybe = {p for p in renumbered(before.maybe) if p in pairs and p not in asked_again}
+    maybe |= _maybe(asked_again, keys, may_be)
+    return _same_question_step(ids, keys, wordings, answers, neighbours, pairs, edges, maybe)
 
 
 def _same_question_step(ids: tuple[str, ...], keys: tuple[str, ...], wordings: tuple[Wording, ...],
-                        neighbours: Sequence[Sequence[tuple[float, int]]], pairs: set[tuple[int, int]],
-                        edges: set[tuple[int, int]]) -> SameQuestion:
+                        answers: tuple[Any, ...], neighbours: Sequence[Sequence[tuple[float, int]]],
+                        pairs: set[tuple[int, int]], edges: set[tuple[int, int]],
+                        maybe: set[tuple[int, int]]) -> SameQuestion:
     uf = UnionFind(range(len(ids)))
     first_by_key: dict[str, int] = {}
     for i, key in enumerate(keys):
@@ -129,4 +154,4 @@ def _same_question_step(ids: tuple[str, ...], keys: tuple[str, ...], wordings: t
                 first_by_key[key] = i
     for i, j in edges:
         uf.union(i, j)
-    return SameQuestion(ids, keys, wordings, neighbours, pairs, edges, uf)
+    return SameQuestion(ids, keys, wordings, answers, neighbours, pairs, edges, maybe, uf)

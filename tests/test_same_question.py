@@ -1,5 +1,6 @@
 """The first step of the duplicate groups, kept between rebuilds (same_question.py): after
-any edit of keys, wordings or neighbour lists it equals the step computed afresh."""
+any edit of keys, wordings, answers or neighbour lists it equals the step computed afresh,
+its groups and the pairs that may be asked again alike."""
 from __future__ import annotations
 
 import random
@@ -25,30 +26,42 @@ def test_the_kept_step_equals_a_fresh_one_after_each_edit(seed):
     ids = tuple(f"e{i}" for i in range(n))
     keys = [rng.choice(["", "a", "b", "c", f"k{i}"]) for i in range(n)]
     wordings = [rng.randrange(12) for _ in range(n)]
+    answers = [rng.randrange(5) for _ in range(n)]
     neighbours = [_near(rng, n, i) for i in range(n)]
     asked: list[tuple[int, int]] = []
+    asked_again: list[tuple[int, int]] = []
 
     def alike(i: int, j: int) -> bool:  # what the texts say: here, a function of the wordings
         asked.append((i, j))
         return wordings[i] % 6 == wordings[j] % 6
 
-    step = same_question(ids, tuple(keys), tuple(wordings), list(neighbours), alike, None)
+    def may_be(i: int, j: int) -> bool:  # reads the wordings and the answers
+        asked_again.append((i, j))
+        return (wordings[i] + wordings[j] + answers[i] * answers[j]) % 3 == 0
+
+    def step_after(before):
+        return same_question(ids, tuple(keys), tuple(wordings), list(neighbours), alike, before, tuple(answers), may_be)
+
+    step = step_after(None)
     for _ in range(8):
         for i in rng.sample(range(n), rng.randrange(1, 3)):  # an edit reaches one or two entries
-            kind = rng.randrange(3)
+            kind = rng.randrange(4)
             if kind == 0:
                 keys[i] = rng.choice(["", "a", "b", f"k{i}", f"x{rng.randrange(99)}"])
             elif kind == 1:
                 wordings[i] = rng.randrange(12)
+            elif kind == 2:
+                answers[i] = rng.randrange(5)
             else:
                 neighbours[i] = _near(rng, n, i)
-        asked.clear()
-        kept = same_question(ids, tuple(keys), tuple(wordings), list(neighbours), alike, step)
-        compared = len(asked)
-        fresh = same_question(ids, tuple(keys), tuple(wordings), list(neighbours), alike, None)
-        assert kept.pairs == fresh.pairs and kept.edges == fresh.edges
+        asked.clear(), asked_again.clear()
+        kept = step_after(step)
+        compared, compared_again = len(asked), len(asked_again)
+        fresh = step_after(None)
+        assert kept.pairs == fresh.pairs and kept.edges == fresh.edges and kept.maybe == fresh.maybe
         assert _groups(kept) == _groups(fresh)
-        assert compared < len(asked)  # the kept step compared fewer pairs than a fresh one
+        # the kept step compared fewer pairs than a fresh one
+        assert compared < len(asked) and compared_again < len(asked_again)
         step = kept
 
 
@@ -99,11 +112,14 @@ def test_entries_added_and_removed_are_matched_by_id(seed):
             asked.append((i, j))
             return wordings[i] % 5 == wordings[j] % 5
 
+        def may_be(i: int, j: int) -> bool:
+            return (wordings[i] + wordings[j]) % 3 == 0
+
         asked.clear()
-        kept = same_question(ids, keys, wordings, lists, alike, step)
+        kept = same_question(ids, keys, wordings, lists, alike, step, (), may_be)
         compared = len(asked)
-        fresh = same_question(ids, keys, wordings, lists, alike, None)
-        assert kept.pairs == fresh.pairs and kept.edges == fresh.edges
+        fresh = same_question(ids, keys, wordings, lists, alike, None, (), may_be)
+        assert kept.pairs == fresh.pairs and kept.edges == fresh.edges and kept.maybe == fresh.maybe
         assert _groups(kept) == _groups(fresh)
         if step is not None:
             assert compared < len(asked)
