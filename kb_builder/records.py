@@ -97,13 +97,24 @@ class Link:
 
 @dataclass(frozen=True)
 class Item:
-    """One entry in a list of entries (`href`: a relative URL from the list's page;
-    `target`: a markdown link target, the entry's .md page relative to the list's)."""
+    """One entry in a list of entries on the page at `from_uri`.  Its links are made when
+    a template asks for them: a listing of thousands of entries rendered again after an
+    edit takes its other lines from the lines it rendered before (pages.Templates)."""
 
     entry: Entry
-    href: str
-    target: str = ""
+    from_uri: str
+    directory_urls: bool = True
     count: int = 0  # what the list's `note` counts for this entry
+
+    @cached_property
+    def href(self) -> str:
+        """A URL relative to the list's page."""
+        return url_link(self.from_uri, entry_uri(self.entry.id), self.directory_urls)
+
+    @cached_property
+    def target(self) -> str:
+        """A markdown link target: the entry's .md page relative to the list's."""
+        return md_link(self.from_uri, entry_uri(self.entry.id))
 
 
 @hash_once
@@ -383,9 +394,8 @@ class Site:
     def counted_list(self, from_uri: str, members: Iterable[tuple[NormalizedEntry, int]], dates: bool = True,
                      note: str = "") -> EntryList:
         """Entries each shown with a count, which the label `note` says what it is."""
-        return EntryList(tuple(Item(n.entry, url_link(from_uri, entry_uri(n.entry.id), self.directory_urls),
-                                    md_link(from_uri, entry_uri(n.entry.id)), count)
-                               for n, count in members), dates, note)
+        return EntryList(tuple(Item(n.entry, from_uri, self.directory_urls, count) for n, count in members), dates,
+                         note)
 
     @property
     def several_categories(self) -> bool:
@@ -421,8 +431,7 @@ def by_year(from_uri: str, entries: tuple[Entry, ...], directory_urls: bool) -> 
 def entry_list(from_uri: str, entries: tuple[Entry, ...], dates: bool, directory_urls: bool,
                descriptions: bool = True) -> EntryList:
     """The entries as a list on the page at `from_uri` (links relative to it)."""
-    return EntryList(tuple(Item(e, url_link(from_uri, entry_uri(e.id), directory_urls), md_link(from_uri, entry_uri(e.id)))
-                           for e in entries), dates, descriptions=descriptions)
+    return EntryList(tuple(Item(e, from_uri, directory_urls) for e in entries), dates, descriptions=descriptions)
 
 
 @hash_once
@@ -485,7 +494,7 @@ def tag_page(site: Site, slug: str) -> ListingPage:
                        md_link(uri, TAG_INDEX),
                        related=tuple(Link(site.tag_label[s], md_link(uri, tag_uri(s))) for s in plan.related.get(slug, ())),
                        see_also=tuple(Link(site.tag_label[s], md_link(uri, tag_uri(s))) for s in plan.see_also.get(slug, ())),
-                       merged=tuple(sorted(site.tag_label[v] for v, home in plan.merged.items() if home == slug)))
+                       merged=tuple(sorted(site.tag_label[v] for v in plan.variants.get(slug, ()))))
 
 
 def version_page(site: Site, version: str) -> ListingPage:

@@ -12,6 +12,7 @@ import math
 import re
 from collections import Counter, defaultdict
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Iterable, Mapping, Sequence
 
 from .tags import has_cjk
@@ -58,6 +59,14 @@ class TagPlan:
         """The tag whose page lists this tag's entries, or None (no page: a search for it)."""
         home = self.merged.get(slug, slug)
         return home if home in self.members else None
+
+    @cached_property
+    def variants(self) -> Mapping[str, tuple[str, ...]]:
+        """The tags merged into each tag (tag -> its variants)."""
+        out: dict[str, list[str]] = defaultdict(list)
+        for variant, home in self.merged.items():
+            out[home].append(variant)
+        return {home: tuple(found) for home, found in out.items()}
 
 
 def plan_tags(tagged: Iterable[tuple[str, Sequence[str]]], labels: Mapping[str, str] | None = None,
