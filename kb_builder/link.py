@@ -254,14 +254,13 @@ def _related(ids: Sequence[str], wordings: Sequence[Wording], neighbours: Sequen
              group_of: Mapping[str, tuple[str, ...]], related_limit: int,
              min_score: float, answers: Answers, previous: "Linked | None", known: PairAnswers,
              answered: PairAnswers) -> dict[str, tuple[Related, ...]]:
-    # A list depends on its neighbour list, the wordings and answers of its entry and of its
-    # neighbours and the duplicate groups: with the same groups and settings, an unchanged
-    # (identical) neighbour list of unchanged wordings and answers keeps its related entries.
-    # Entries are matched by id, so an entry added or removed (which moves every position)
-    # keeps the lists it does not reach.  Other lists reuse the pairs' answers that read
-    # unchanged wordings and answers.
-    reuse = (previous is not None and previous.group_of == group_of
-             and previous.settings == (related_limit, min_score))
+    # A list depends on its neighbour list, the wordings, answers and duplicate groups of its
+    # entry and of its neighbours: with the same settings, an unchanged (identical) neighbour
+    # list of unchanged wordings, answers and groups keeps its related entries.  Entries are
+    # matched by id, so an entry added or removed (which moves every position) keeps the
+    # lists it does not reach.  Other lists reuse the pairs' answers that read unchanged
+    # wordings and answers.
+    reuse = previous is not None and previous.settings == (related_limit, min_score)
     units = answers.units
     kept_at = _previous_positions(ids, previous) if reuse else None
 
@@ -285,7 +284,7 @@ def _related(ids: Sequence[str], wordings: Sequence[Wording], neighbours: Sequen
         return _ask(known.alike, answered.alike, (ids[lo], ids[hi]), units[lo], units[hi], alike_units)
     related: dict[str, tuple[Related, ...]] = {}
     for i, near in enumerate(neighbours):
-        if reuse and _unchanged_list(i, near, ids, wordings, units, previous, kept_at):
+        if reuse and _unchanged_list(i, near, ids, wordings, units, group_of, previous, kept_at):
             related[ids[i]] = previous.related[ids[i]]
             continue
         own = set(group_of.get(ids[i], ()))
@@ -322,9 +321,10 @@ def _previous_positions(ids: Sequence[str], previous: "Linked") -> dict[int, int
 
 
 def _unchanged_list(i: int, near: Sequence[tuple[float, int]], ids: Sequence[str], wordings: Sequence[Wording],
-                    units: Sequence[Any], previous: "Linked", kept_at: dict[int, int] | None) -> bool:
+                    units: Sequence[Any], group_of: Mapping[str, tuple[str, ...]], previous: "Linked",
+                    kept_at: dict[int, int] | None) -> bool:
     """Entry i's related list is the previous one: the same neighbours (ids and scores) and,
-    for it and each of them, the same wording and the same answer."""
+    for it and each of them, the same wording, answer and duplicate group."""
     k = i if kept_at is None else kept_at.get(i)
     if k is None:
         return False
@@ -337,6 +337,8 @@ def _unchanged_list(i: int, near: Sequence[tuple[float, int]], ids: Sequence[str
     for p in (i, *(j for _, j in near)):
         q = p if kept_at is None else kept_at.get(p)
         if q is None or not _same_wording(wordings[p], previous.wordings[q]) or units[p] is not previous.answers.units[q]:
+            return False
+        if group_of.get(ids[p]) != previous.group_of.get(ids[p]):
             return False
     return True
 

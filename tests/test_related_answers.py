@@ -254,3 +254,52 @@ def test_an_answer_edit_keeps_the_same_question_step_and_joins_again(monkeypatch
     assert walked == []
     assert first.links["linux"].also_asked == ("linux-env",) and kept.links["linux"].also_asked == ()
     assert kept == link.build_graph([edited] + before[1:], min_score=LOW)
+
+
+def test_a_new_duplicate_group_recomputes_only_the_lists_that_reach_it():
+    """An added entry asking what another asks joins it in a duplicate group: the lists that
+    hold neither of them are the previous build's own, the others follow the new group (one
+    representative per group), and the graph equals a clean build's."""
+    base = [entry("clean", "linux 部署后日志怎么清理", f"在 Linux 上{LOGS}"),
+            entry("full", "linux 部署以后日志文件越来越大占满磁盘", f"Linux 服务器上{LOGS}"),
+            entry("port", "nacos 启动报端口被占用", PORT),
+            entry("port-busy", "nacos 启动时端口被占用怎么处理", f"启动失败多半是{PORT}")] + FILLERS
+    more = next(g for g in range(20, 80) if all(step(len(base) + g) == step(len(base) + g + 1)
+                                                for step in (similar._df_step, similar._answer_df_step)))
+    base += [entry(f"g{i}", f"话题{i} 里的 term{i}x 怎么用", f"term{i}x 的用法 term{i}y 和 term{i}z。") for i in range(more)]
+    # the same question as "port" (answered in words no other answer has: no answer's idf moves)
+    again = entry("port-again", "nacos 启动报端口被占用", "调大 session.timeout.ms 与 max.poll.interval.ms。")
+    store = Store(verify=True)
+    first = link.build_graph(base, min_score=LOW, store=store)
+    store.end_build()
+    kept = link.build_graph(base + [again], min_score=LOW, store=store)
+    assert kept == link.build_graph(base + [again], min_score=LOW)
+    assert "port-again" in kept.links["port"].also_asked  # the groups changed
+    assert "full" in related(first, "clean")
+    assert kept.links["clean"].related is first.links["clean"].related
+    assert kept.links["full"].related is first.links["full"].related
+
+
+def test_a_related_list_follows_a_group_joined_elsewhere(monkeypatch):
+    """Two entries of a list that become one duplicate group (joined through entries the
+    list does not hold) are shown once, though the list's neighbours, wordings and answers
+    are as they were: a kept list is reused only while its entries' groups are too."""
+    base = [entry("clean", "linux 部署后日志怎么清理", f"在 Linux 上{LOGS}"),
+            entry("full", "linux 部署以后日志文件越来越大占满磁盘", f"Linux 服务器上{LOGS}")] + FILLERS
+    more = next(g for g in range(20, 80) if all(step(len(base) + g) == step(len(base) + g + 1)
+                                                for step in (similar._df_step, similar._answer_df_step)))
+    base += [entry(f"g{i}", f"话题{i} 里的 term{i}x 怎么用", f"term{i}x 的用法 term{i}y 和 term{i}z。") for i in range(more)]
+    added = entry("elsewhere", "kafka consumer rebalance 频繁", "调大 session.timeout.ms 与 max.poll.interval.ms。")
+    store = Store(verify=False)
+    first = link.build_graph(base, min_score=LOW, store=store)
+    store.end_build()
+    assert related(first, "full") == ["clean", "f4"]
+    real = link._duplicates
+
+    def joined(*args, **kwargs):  # as if an entry elsewhere had joined "clean" and "f4"
+        groups, step = real(*args, **kwargs)
+        return tuple(sorted(groups + (("clean", "f4"),))), step
+    monkeypatch.setattr(link, "_duplicates", joined)
+    kept = link.build_graph([added] + base, min_score=LOW, store=store)
+    assert related(kept, "full") == ["clean"]
+    assert kept == link.build_graph([added] + base, min_score=LOW)
