@@ -216,15 +216,21 @@ def test_adding_and_removing_an_entry_asks_again_only_of_pairs_whose_inputs_chan
     assert asked[0] > 0 and asked[2] < asked[0]
 
 
+def _with_topics(base: list[NormalizedEntry]) -> list[NormalizedEntry]:
+    """`base` and entries of topics of their own: enough that one entry more leaves the
+    corpus size's idf steps where they were."""
+    more = next(g for g in range(20, 80) if all(step(len(base) + g) == step(len(base) + g + 1)
+                                                for step in (similar._df_step, similar._answer_df_step)))
+    return base + [entry(f"g{i}", f"话题{i} 里的 term{i}x 怎么用", f"term{i}x 的用法 term{i}y 和 term{i}z。")
+                   for i in range(more)]
+
+
 def test_an_entry_added_keeps_the_related_lists_it_does_not_reach():
     """Entries are matched by id, not position: a list whose neighbours, wordings and answers
     an added entry leaves alone is the previous build's own (and equals a clean build's)."""
     base = [entry("clean", "linux 部署后日志怎么清理", f"在 Linux 上{LOGS}"),
             entry("full", "linux 部署以后日志文件越来越大占满磁盘", f"Linux 服务器上{LOGS}")] + FILLERS
-    # Enough entries that one more leaves the corpus size's idf step where it was.
-    more = next(g for g in range(20, 80) if all(step(len(base) + g) == step(len(base) + g + 1)
-                                                for step in (similar._df_step, similar._answer_df_step)))
-    base += [entry(f"g{i}", f"话题{i} 里的 term{i}x 怎么用", f"term{i}x 的用法 term{i}y 和 term{i}z。") for i in range(more)]
+    base = _with_topics(base)
     added = entry("elsewhere", "kafka consumer rebalance 频繁", "调大 session.timeout.ms 与 max.poll.interval.ms。")
     store = Store(verify=True)
     first = link.build_graph(base, min_score=LOW, store=store)
@@ -264,9 +270,7 @@ def test_a_new_duplicate_group_recomputes_only_the_lists_that_reach_it():
             entry("full", "linux 部署以后日志文件越来越大占满磁盘", f"Linux 服务器上{LOGS}"),
             entry("port", "nacos 启动报端口被占用", PORT),
             entry("port-busy", "nacos 启动时端口被占用怎么处理", f"启动失败多半是{PORT}")] + FILLERS
-    more = next(g for g in range(20, 80) if all(step(len(base) + g) == step(len(base) + g + 1)
-                                                for step in (similar._df_step, similar._answer_df_step)))
-    base += [entry(f"g{i}", f"话题{i} 里的 term{i}x 怎么用", f"term{i}x 的用法 term{i}y 和 term{i}z。") for i in range(more)]
+    base = _with_topics(base)
     # the same question as "port" (answered in words no other answer has: no answer's idf moves)
     again = entry("port-again", "nacos 启动报端口被占用", "调大 session.timeout.ms 与 max.poll.interval.ms。")
     store = Store(verify=True)
@@ -286,9 +290,7 @@ def test_a_related_list_follows_a_group_joined_elsewhere(monkeypatch):
     are as they were: a kept list is reused only while its entries' groups are too."""
     base = [entry("clean", "linux 部署后日志怎么清理", f"在 Linux 上{LOGS}"),
             entry("full", "linux 部署以后日志文件越来越大占满磁盘", f"Linux 服务器上{LOGS}")] + FILLERS
-    more = next(g for g in range(20, 80) if all(step(len(base) + g) == step(len(base) + g + 1)
-                                                for step in (similar._df_step, similar._answer_df_step)))
-    base += [entry(f"g{i}", f"话题{i} 里的 term{i}x 怎么用", f"term{i}x 的用法 term{i}y 和 term{i}z。") for i in range(more)]
+    base = _with_topics(base)
     added = entry("elsewhere", "kafka consumer rebalance 频繁", "调大 session.timeout.ms 与 max.poll.interval.ms。")
     store = Store(verify=False)
     first = link.build_graph(base, min_score=LOW, store=store)
