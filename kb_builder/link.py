@@ -449,11 +449,15 @@ def build_graph(entries: Sequence[NormalizedEntry], analyzer: Analyzer | None = 
     texts = tuple(store.memo(repair, (p.title, p.question), n.entry.answer or "") for p, n in zip(parts, entries))
     signatures = tuple(store.memo(entry_signatures, title, question, products) for title, question in texts)
     errors = store.memo(group_signatures, ids, signatures)
-    return _assemble(entries, linked, refs, hubs, hubs_of, errors, rules.former)
+    return _assemble(entries, linked, refs, hubs, hubs_of, errors, store, rules.former)
+
+
+def _entry_links(previous: EntryLinks | None, *fields: Any) -> EntryLinks:
+    return EntryLinks(*fields)
 
 
 def _assemble(entries: tuple[NormalizedEntry, ...], linked: Linked, refs: References, hubs: tuple,
-              hubs_of: Mapping[str, list[str]], errors: ErrorGroups,
+              hubs_of: Mapping[str, list[str]], errors: ErrorGroups, store: Store,
               former_hubs: tuple[tuple[str, str | None], ...] = ()) -> Graph:
     related, group_of, duplicate_groups = linked.related, linked.group_of, linked.duplicate_groups
     references, referenced_by, unresolved = refs.targets, refs.referenced_by, refs.unresolved
@@ -463,14 +467,11 @@ def _assemble(entries: tuple[NormalizedEntry, ...], linked: Linked, refs: Refere
     links = {}
     for n in entries:
         eid = n.entry.id
-        links[eid] = EntryLinks(
-            related=related[eid],
-            also_asked=tuple(x for x in group_of.get(eid, ()) if x != eid),
-            references=tuple(references[eid]),
-            referenced_by=tuple(sorted(referenced_by.get(eid, {}))),
-            errors=errors.of_entry[eid],
-            hubs=tuple(hubs_of.get(eid, ())),
-        )
+        # An entry's links equal to the last build's are that build's object: pages keyed by
+        # them then hash and compare it once, not field by field.
+        links[eid] = store.derive(_entry_links, related[eid], tuple(x for x in group_of.get(eid, ()) if x != eid),
+                                  tuple(references[eid]), tuple(sorted(referenced_by.get(eid, {}))),
+                                  errors.of_entry[eid], tuple(hubs_of.get(eid, ())), slot=eid)
     total = len(entries) or 1
     in_hub = sum(1 for eid in ids if hubs_of.get(eid))
     stats = {
