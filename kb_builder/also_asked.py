@@ -57,16 +57,14 @@ def may_be_asked(ids: Sequence[str], wordings: Sequence[Wording], bags: Sequence
     return may_be
 
 
-def join_asked_again(ids: Sequence[str], candidates: Iterable[tuple[int, int]], uf: UnionFind,
-                     groups_by_root: dict[int, list[int]], wordings: Sequence[Wording], weights: Rarity,
-                     answers: Answers, known: Mapping[tuple[str, str], tuple], verdicts: Verdicts) -> None:
+def join_asked_again(candidates: Iterable[tuple[int, int]], uf: UnionFind, groups_by_root: dict[int, list[int]],
+                     wordings: Sequence[Wording], weights: Rarity, answers: Answers,
+                     may_be: Callable[[int, int], bool]) -> None:
     """Join the groups (`groups_by_root` and `uf`, updated) of questions asked again, among
-    the `candidates`: the neighbour pairs (positions, lower first) that `may_be_asked`
-    (the others cannot join).  `known`: the verdicts of the previous build; `verdicts`
-    gets this call's."""
+    the `candidates`: the neighbour pairs (positions, lower first) that `may_be` (made by
+    `may_be_asked`; the others cannot join)."""
     first_root = {i: uf.find(i) for i in range(len(wordings))}
     found: dict[tuple[int, int], bool] = {}
-    may_be = may_be_asked(ids, wordings, answers.bags, known, verdicts)
 
     def again(i: int, j: int) -> bool:
         i, j = min(i, j), max(i, j)

@@ -229,23 +229,22 @@ def _duplicates(ids: tuple[str, ...], keys: tuple[str, ...], wordings: tuple[Wor
     def asks_same(i: int, j: int) -> bool:
         return _ask(known.same, answered.same, (ids[i], ids[j]), wordings[i], wordings[j], asks_the_same)
 
+    may_be = may_be_asked(ids, wordings, answers.bags, known.verdicts, answered.verdicts)
     # The text comparison decides; the similarity score only picks the candidates
     # (it depends on segmentation, which user dictionaries can shift).
     first = same_question(ids, keys, wordings, neighbours, lambda i, j: same(keys[i], keys[j]) or asks_same(i, j),
-                          same_before, answers.bags,
-                          may_be_asked(ids, wordings, answers.bags, known.verdicts, answered.verdicts))
+                          same_before, answers.bags, may_be)
     # joined further below: the step keeps its own groups
-    return _join_again(ids, first.maybe, first.groups.copy(), wordings, weights, answers, known, answered), first
+    return _join_again(ids, first.maybe, first.groups.copy(), wordings, weights, answers, may_be), first
 
 
 def _join_again(ids: Sequence[str], candidates: Iterable[tuple[int, int]], uf: UnionFind, wordings: Sequence[Wording],
-                weights: Rarity, answers: Answers, known: PairAnswers,
-                answered: PairAnswers) -> tuple[tuple[str, ...], ...]:
+                weights: Rarity, answers: Answers, may_be: Callable[[int, int], bool]) -> tuple[tuple[str, ...], ...]:
     """The groups of the same question (`uf`) joined where questions are asked again."""
     groups_by_root: dict[int, list[int]] = defaultdict(list)
     for i in range(len(ids)):
         groups_by_root[uf.find(i)].append(i)
-    join_asked_again(ids, candidates, uf, groups_by_root, wordings, weights, answers, known.verdicts, answered.verdicts)
+    join_asked_again(candidates, uf, groups_by_root, wordings, weights, answers, may_be)
     return tuple(sorted(
         (tuple(sorted(ids[i] for i in members)) for members in groups_by_root.values() if len(members) > 1)))
 

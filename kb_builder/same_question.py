@@ -64,22 +64,17 @@ def same_question(ids: tuple[str, ...], keys: tuple[str, ...], wordings: tuple[W
     pairs = _pair_set(neighbours)
     # Every pair is compared (not only those not yet joined), so that the next build can
     # tell which joins an edit undoes.
-    return _same_question_step(ids, keys, wordings, answers, neighbours, pairs, _edges(pairs, keys, alike),
-                               _maybe(pairs, keys, may_be))
+    return _same_question_step(ids, keys, wordings, answers, neighbours, pairs, _found(pairs, keys, alike),
+                               _found(pairs, keys, may_be))
 
 
-def _edges(pairs: Iterable[tuple[int, int]], keys: tuple[str, ...],
-           alike: Callable[[int, int], bool]) -> set[tuple[int, int]]:
-    """The pairs of unequal keys whose texts are alike (equal keys are joined by their keys)."""
-    return {p for p in pairs if not (keys[p[0]] and keys[p[0]] == keys[p[1]]) and alike(*p)}
-
-
-def _maybe(pairs: Iterable[tuple[int, int]], keys: tuple[str, ...],
-           may_be: Callable[[int, int], bool] | None) -> set[tuple[int, int]]:
-    """The pairs of unequal keys that may be asked again (equal keys are one group already)."""
-    if may_be is None:
+def _found(pairs: Iterable[tuple[int, int]], keys: tuple[str, ...],
+           ask: Callable[[int, int], bool] | None) -> set[tuple[int, int]]:
+    """The pairs of unequal keys for which `ask` holds (equal keys are one group by their
+    keys already): `alike` gives the edges, `may_be` the pairs that may be asked again."""
+    if ask is None:
         return set()
-    return {p for p in pairs if not (keys[p[0]] and keys[p[0]] == keys[p[1]]) and may_be(*p)}
+    return {p for p in pairs if not (keys[p[0]] and keys[p[0]] == keys[p[1]]) and ask(*p)}
 
 
 def _kept(before: SameQuestion, ids: tuple[str, ...], keys: tuple[str, ...], wordings: tuple[Wording, ...],
@@ -134,9 +129,9 @@ def _kept(before: SameQuestion, ids: tuple[str, ...], keys: tuple[str, ...], wor
         asked.update(p for p in pairs if p[0] in dirty or p[1] in dirty)
     asked_again = asked | {p for p in pairs if p[0] in reanswered or p[1] in reanswered} if reanswered else asked
     edges = {p for p in renumbered(before.edges) if p in pairs and p not in asked}
-    edges |= _edges(asked, keys, alike)
+    edges |= _found(asked, keys, alike)
     maybe = {p for p in renumbered(before.maybe) if p in pairs and p not in asked_again}
-    maybe |= _maybe(asked_again, keys, may_be)
+    maybe |= _found(asked_again, keys, may_be)
     return _same_question_step(ids, keys, wordings, answers, neighbours, pairs, edges, maybe)
 
 
