@@ -37,6 +37,15 @@ FILLERS = [entry("f1", "测试环境集群节点宕机之后如何恢复数据",
                  "在 docker run 里用 -e 传入环境变量，或者写在 compose 文件的 environment 下，容器重启后生效。")]
 
 
+KAFKA = "调大 session.timeout.ms 与 max.poll.interval.ms。"  # an answer in words no other answer has
+
+
+def _log_questions() -> list[NormalizedEntry]:
+    """Two questions about Linux logs answered alike: each is the other's related question."""
+    return [entry("clean", "linux 部署后日志怎么清理", f"在 Linux 上{LOGS}"),
+            entry("full", "linux 部署以后日志文件越来越大占满磁盘", f"Linux 服务器上{LOGS}")]
+
+
 def related(graph: link.Graph, entry_id: str) -> list[str]:
     return [r.entry_id for r in graph.links[entry_id].related]
 
@@ -202,8 +211,7 @@ def test_adding_and_removing_an_entry_asks_again_only_of_pairs_whose_inputs_chan
     calls: list[int] = []
     real = ordinary.may_link
     monkeypatch.setattr(link, "may_link", lambda a, b: calls.append(1) or real(a, b))
-    base = [entry("clean", "linux 部署后日志怎么清理", f"在 Linux 上{LOGS}"),
-            entry("full", "linux 部署以后日志文件越来越大占满磁盘", f"Linux 服务器上{LOGS}")] + FILLERS
+    base = _log_questions() + FILLERS
     added = entry("a-new", "linux 部署后日志目录越来越大怎么清理", f"Linux 上{LOGS}")
     store = Store(verify=False)
     asked = []
@@ -214,6 +222,15 @@ def test_adding_and_removing_an_entry_asks_again_only_of_pairs_whose_inputs_chan
         asked.append(len(calls))
         assert live == link.build_graph(corpus, min_score=LOW)
     assert asked[0] > 0 and asked[2] < asked[0]
+
+
+def _first_and_kept(base: list[NormalizedEntry], changed: list[NormalizedEntry]) -> tuple[link.Graph, link.Graph]:
+    """The graph of `base`, then that of `changed` built from what the first build kept
+    (verify mode: every remembered value is checked against a fresh one)."""
+    store = Store(verify=True)
+    first = link.build_graph(base, min_score=LOW, store=store)
+    store.end_build()
+    return first, link.build_graph(changed, min_score=LOW, store=store)
 
 
 def _with_topics(base: list[NormalizedEntry]) -> list[NormalizedEntry]:
@@ -228,14 +245,10 @@ def _with_topics(base: list[NormalizedEntry]) -> list[NormalizedEntry]:
 def test_an_entry_added_keeps_the_related_lists_it_does_not_reach():
     """Entries are matched by id, not position: a list whose neighbours, wordings and answers
     an added entry leaves alone is the previous build's own (and equals a clean build's)."""
-    base = [entry("clean", "linux 部署后日志怎么清理", f"在 Linux 上{LOGS}"),
-            entry("full", "linux 部署以后日志文件越来越大占满磁盘", f"Linux 服务器上{LOGS}")] + FILLERS
+    base = _log_questions() + FILLERS
     base = _with_topics(base)
-    added = entry("elsewhere", "kafka consumer rebalance 频繁", "调大 session.timeout.ms 与 max.poll.interval.ms。")
-    store = Store(verify=True)
-    first = link.build_graph(base, min_score=LOW, store=store)
-    store.end_build()
-    kept = link.build_graph([added] + base, min_score=LOW, store=store)
+    added = entry("elsewhere", "kafka consumer rebalance 频繁", KAFKA)
+    first, kept = _first_and_kept(base, [added] + base)
     assert kept == link.build_graph([added] + base, min_score=LOW)
     assert "full" in related(first, "clean")
     assert kept.links["clean"].related is first.links["clean"].related
@@ -266,17 +279,12 @@ def test_a_new_duplicate_group_recomputes_only_the_lists_that_reach_it():
     """An added entry asking what another asks joins it in a duplicate group: the lists that
     hold neither of them are the previous build's own, the others follow the new group (one
     representative per group), and the graph equals a clean build's."""
-    base = [entry("clean", "linux 部署后日志怎么清理", f"在 Linux 上{LOGS}"),
-            entry("full", "linux 部署以后日志文件越来越大占满磁盘", f"Linux 服务器上{LOGS}"),
-            entry("port", "nacos 启动报端口被占用", PORT),
-            entry("port-busy", "nacos 启动时端口被占用怎么处理", f"启动失败多半是{PORT}")] + FILLERS
+    base = _log_questions() + [entry("port", "nacos 启动报端口被占用", PORT),
+                               entry("port-busy", "nacos 启动时端口被占用怎么处理", f"启动失败多半是{PORT}")] + FILLERS
     base = _with_topics(base)
     # the same question as "port" (answered in words no other answer has: no answer's idf moves)
-    again = entry("port-again", "nacos 启动报端口被占用", "调大 session.timeout.ms 与 max.poll.interval.ms。")
-    store = Store(verify=True)
-    first = link.build_graph(base, min_score=LOW, store=store)
-    store.end_build()
-    kept = link.build_graph(base + [again], min_score=LOW, store=store)
+    again = entry("port-again", "nacos 启动报端口被占用", KAFKA)
+    first, kept = _first_and_kept(base, base + [again])
     assert kept == link.build_graph(base + [again], min_score=LOW)
     assert "port-again" in kept.links["port"].also_asked  # the groups changed
     assert "full" in related(first, "clean")
@@ -288,10 +296,9 @@ def test_a_related_list_follows_a_group_joined_elsewhere(monkeypatch):
     """Two entries of a list that become one duplicate group (joined through entries the
     list does not hold) are shown once, though the list's neighbours, wordings and answers
     are as they were: a kept list is reused only while its entries' groups are too."""
-    base = [entry("clean", "linux 部署后日志怎么清理", f"在 Linux 上{LOGS}"),
-            entry("full", "linux 部署以后日志文件越来越大占满磁盘", f"Linux 服务器上{LOGS}")] + FILLERS
+    base = _log_questions() + FILLERS
     base = _with_topics(base)
-    added = entry("elsewhere", "kafka consumer rebalance 频繁", "调大 session.timeout.ms 与 max.poll.interval.ms。")
+    added = entry("elsewhere", "kafka consumer rebalance 频繁", KAFKA)
     store = Store(verify=False)
     first = link.build_graph(base, min_score=LOW, store=store)
     store.end_build()
