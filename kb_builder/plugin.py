@@ -66,6 +66,8 @@ class KbPlugin(BasePlugin[KbPluginConfig]):
         # MkDocs keeps this instance for as long as the process runs (it has on_startup):
         # what one build sets is reset by on_config.
         self.serving: Serving | None = None
+        # `kb serve`'s generated files, each with its MkDocs page, from one rebuild to the next
+        self._kept_files: mkdocs_adapter.KeptFiles | None = None
         self.content_override: str | None = None  # set by `kb build --content`
         self.progress = None  # a pipeline.ProgressFn, set by `kb build` (see progress.py)
         self.parallel = False  # set by `kb build` (a new site folder, dirty mode: parallel.py)
@@ -92,6 +94,7 @@ class KbPlugin(BasePlugin[KbPluginConfig]):
     def on_startup(self, *, command, dirty) -> None:
         if command == "serve" and self.serving is None:
             self.serving = Serving()
+            self._kept_files = mkdocs_adapter.KeptFiles()
             # MkDocs warns that dirty builds leave navigation and links stale; the kb
             # plugin re-renders every page whose content changed (serving.PageRecord).
             build_log = logging.getLogger("mkdocs.commands.build")
@@ -106,6 +109,9 @@ class KbPlugin(BasePlugin[KbPluginConfig]):
         if self.serving is not None:
             self.serving.stop()
             self.serving = None
+        if self._kept_files is not None:
+            self._kept_files.clear()
+            self._kept_files = None
 
     def on_serve(self, server, config, builder):
         server.watch(str(self.content_dir(config)))
@@ -229,23 +235,39 @@ class KbPlugin(BasePlugin[KbPluginConfig]):
             self._record = self.serving.page_record(config.site_dir, config_fingerprint(config))
         elif self.cache is not None:  # pages as the last `kb build` wrote them are copied, not rendered
             self._record = self.cache.page_record(_frame(config, files, generated.pages), config.site_dir)
+        kept = self._kept_files
+        if kept is not None:
+            kept.start(config)
         self.pages = {}
         for uri, page in generated.pages.items():
             if files.get_file_from_path(uri) is not None:
                 continue  # a page the site author wrote wins over a generated one
-            file = mkdocs_adapter.GeneratedFile.make(config, uri, page.markdown, uri in in_nav)
-            if self._record is not None:
-                file.kb_unchanged = self._record.unchanged(uri, page, file.abs_dest_path)
+            nav_page = uri in in_nav
+            file = kept.get(uri, page) if kept is not None and not nav_page else None
+            if file is not None and self._record.unchanged(uri, page, file.abs_dest_path):
+                file.kb_unchanged = True  # the file of the last build, and the page MkDocs made for it
+            else:
+                file = mkdocs_adapter.GeneratedFile.make(config, uri, page.markdown, nav_page)
+                if self._record is not None:
+                    file.kb_unchanged = self._record.unchanged(uri, page, file.abs_dest_path)
+            if kept is not None and not nav_page:
+                kept.keep(uri, page, file)
             files.append(file)
             self.pages[uri] = page
         for uri, html in generated.redirects.items():
             # Static files: no navigation, search index or sitemap entry; the address stays.
             if files.get_file_from_path(uri) is None:
-                file = mkdocs_adapter.RedirectFile.make(config, uri, html)
+                file = kept.get(uri, html) if kept is not None else None
+                if file is None:
+                    file = mkdocs_adapter.RedirectFile.make(config, uri, html)
                 if self._record is not None:
                     file.kb_unchanged = self._record.unchanged_text(uri, html, file.abs_dest_path)
+                if kept is not None:
+                    kept.keep(uri, html, file)
                 if files.get_file_from_path(file.src_uri) is None:
                     files.append(file)
+        if kept is not None:
+            kept.end()
         self._files = files
         self.reused = sum(1 for f in files.documentation_pages() if getattr(f, "kb_unchanged", False))
         if self._record is not None:
@@ -371,6 +393,8 @@ class KbPlugin(BasePlugin[KbPluginConfig]):
         self.session.end_build()
         if record is not None and self.cache is not None:
             self.cache.built(self.session.store, record)
+        if self._kept_files is not None:
+            self._kept_files.written()
         if self.serving is not None:
             self.serving.built()
 

@@ -77,3 +77,48 @@ def test_dest_path_and_nav_uris_follow_mkdocs(site):
     assert mkdocs_adapter.dest_path(config, "a/index.md") == files.get_file_from_path("a/index.md").abs_dest_path
     assert mkdocs_adapter.nav_uris([{"Home": "index.md"}, {"Part": ["x/./y.md", {"Deep": "z.md"}]}]) == \
         {"index.md", "x/y.md", "z.md"}
+
+
+def test_mkdocs_makes_no_page_for_a_file_that_has_one(site):
+    """What `KeptFiles` relies on: `get_navigation` leaves a documentation file's page as it is."""
+    from mkdocs.structure.nav import get_navigation
+
+    config, files = site
+    config["nav"] = ["b/index.md"]
+    kept = files.get_file_from_path("a/index.md")
+    page = Page(None, kept, config)
+    nav = get_navigation(files, config)
+    assert kept.page is page
+    assert files.get_file_from_path("c/index.md").page is not None  # the others get theirs
+    assert [p.file.src_uri for p in nav.pages] == ["b/index.md"]
+
+
+def test_kept_files_are_the_same_source_s_in_the_same_site(site):
+    config, _ = site
+    kept = mkdocs_adapter.KeptFiles()
+    source, other = object(), object()
+
+    def build(made_from):
+        kept.start(config)
+        found = {}
+        for uri, src in made_from.items():
+            file = kept.get(uri, src) or mkdocs_adapter.GeneratedFile.make(config, uri, "# x\n", in_nav=False)
+            kept.keep(uri, src, file)
+            found[uri] = file
+        kept.end()
+        return found
+
+    first = build({"a/index.md": source, "b/index.md": source})
+    page = Page(None, first["b/index.md"], config)
+    page.content = "<p>html</p>"
+    kept.written()
+    assert page.content is None  # a kept page lets go of its HTML once written
+    second = build({"a/index.md": source, "b/index.md": other})
+    assert second["a/index.md"] is first["a/index.md"]  # the same page object: the same file
+    assert second["b/index.md"] is not first["b/index.md"]  # made from another page: a new one
+    assert first["b/index.md"].page is None  # the file dropped lets go of its page
+    config["site_dir"] = str(Path(config["site_dir"]) / "elsewhere")
+    third = build({"a/index.md": source})
+    assert third["a/index.md"] is not second["a/index.md"]  # another site: nothing kept
+    kept.clear()
+    assert kept.get("a/index.md", source) is None
