@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any, Callable, Iterable, Mapping, Sequence
 
 from .also_asked import Answers, Verdicts, answers_alike, join_asked_again, may_be_asked
-from .analyze import Analyzer, fold
+from .analyze import Analyzer, char_mask, fold
 from .answers import ALIKE, answer_bag
 from .asked import kinds_of
 from .error_groups import ErrorGroups, group_signatures
@@ -90,6 +90,7 @@ class Parts:
     held: frozenset[str]  # every weighted term
     text: str  # the title and question as ordinary.text_key keeps them
     kinds: frozenset[str]  # the kinds of question it asks (asked.kinds_of)
+    mask: int | None = None  # analyze.char_mask of the texts folded: which taught words cannot change their cuts
 
 
 def _weighted_terms(n: NormalizedEntry, title: str, question: str, analyzer: Analyzer) -> dict[str, float]:
@@ -124,8 +125,8 @@ def _weighted_terms(n: NormalizedEntry, title: str, question: str, analyzer: Ana
 def entry_parts(previous: Parts | None, n: NormalizedEntry, analyzer: Analyzer) -> Parts:
     """An entry's parts; the previous ones stand while the entry reads the same and the
     analyzer cuts its texts alike (the answer, date and references are not read)."""
-    if previous is not None and _same_reading(previous.entry, n) and analyzer.cuts_alike(previous.texts,
-                                                                                          previous.analyzer):
+    if previous is not None and _same_reading(previous.entry, n) and analyzer.cuts_alike(
+            previous.texts, previous.analyzer, previous.mask):
         return previous if previous.analyzer is analyzer else _with_analyzer(previous, analyzer)
     title, question = entry_texts(n)
     labels = [t.label for t in n.tags]
@@ -135,7 +136,8 @@ def entry_parts(previous: Parts | None, n: NormalizedEntry, analyzer: Analyzer) 
     words = tuple(dict.fromkeys(analyzer.terms(title[:2000]) + analyzer.terms(question[:2000])))
     return Parts(n, analyzer, title, question, weights, hub,
                  frozenset(re.findall(r"[a-z][a-z0-9-]{2,}", fold(n.entry.title))), texts, words,
-                 frozenset(weights), text_key(title[:2000], question[:2000]), kinds_of(f"{title}\n{question}"))
+                 frozenset(weights), text_key(title[:2000], question[:2000]), kinds_of(f"{title}\n{question}"),
+                 char_mask(map(fold, texts)))
 
 
 def _same_reading(a: NormalizedEntry, b: NormalizedEntry) -> bool:
