@@ -36,6 +36,7 @@ from __future__ import annotations
 
 import argparse
 import gzip
+import inspect
 import json
 import os
 import random
@@ -203,6 +204,16 @@ def baseline_build(content: Path, work: Path) -> Run:
                          "-d", str(work / "site")], cwd=work)
 
 
+def front(text: str, key: str, value: str) -> str:
+    """The entry with front-matter `key` set to `value` (added when missing)."""
+    top = re.search(r"(?s)^---\n.*?\n---\n", text).group(0)
+    if re.search(rf"(?m)^{key}:", top):
+        new_top = re.sub(rf"(?m)^{key}:.*(?:\n[ \t]+-.*)*", f"{key}: {value}", top, count=1)
+    else:
+        new_top = top[:-4] + f"\n{key}: {value}\n---\n"
+    return new_top + text[len(top):]
+
+
 # The serve path, in a child process: the first build as `kb serve` does it, then
 # one entry edited and the rebuild MkDocs' live-reload server would run, timed.
 _EDIT_DRIVER = r'''
@@ -236,14 +247,7 @@ target.write_text(text, encoding="utf-8")
 saves = int(os.environ.get('KB_BENCH_EDITS', '3'))
 
 
-def front(text, key, value):
-    """The entry with front-matter `key` set to `value` (added when missing)."""
-    top = re.search(r"(?s)^---\n.*?\n---\n", text).group(0)
-    if re.search(rf"(?m)^{key}:", top):
-        new_top = re.sub(rf"(?m)^{key}:.*(?:\n[ \t]+-.*)*", f"{key}: {value}", top, count=1)
-    else:
-        new_top = top[:-4] + f"\n{key}: {value}\n---\n"
-    return new_top + text[len(top):]
+# FRONT (build_scale.front, put here when the driver is written)
 
 
 # Each kind of edit, a different text each save: the answer, the title, the tags replaced
@@ -296,7 +300,8 @@ def edit_one(content: Path, site: Path, cache_dir: Path, tmp: Path) -> dict:
         shutil.rmtree(copy)
     shutil.copytree(content, copy)
     driver = tmp / "edit_driver.py"
-    driver.write_text(_EDIT_DRIVER, encoding="utf-8")
+    driver.write_text(_EDIT_DRIVER.replace("# FRONT (build_scale.front, put here when the driver is written)\n",
+                                           inspect.getsource(front)), encoding="utf-8")
     out = run_measured([sys.executable, str(driver), str(REPO), str(REPO / "mkdocs.yml"), str(copy), str(site)],
                        env=kb_env(cache_dir)).out
     return json.loads(out.strip().splitlines()[-1])

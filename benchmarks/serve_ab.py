@@ -28,7 +28,7 @@ import tempfile
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from build_scale import REPO, make_corpus  # noqa: E402
+from build_scale import REPO, front, make_corpus  # noqa: E402
 
 # One serve session: a first build, then a rebuild for each line read, its time printed.
 _CHILD = r'''
@@ -60,15 +60,6 @@ for _ in sys.stdin:
 KINDS = ("noop", "answer", "title", "tag", "latin", "add", "delete")
 
 
-def _front(text: str, key: str, value: str) -> str:
-    top = re.search(r"(?s)\A---\n.*?\n---\n", text).group(0)
-    if re.search(rf"(?m)^{key}:", top):
-        new_top = re.sub(rf"(?m)^{key}:.*(?:\n[ \t]+-.*)*", f"{key}: {value}", top, count=1)
-    else:
-        new_top = top[:-4] + f"\n{key}: {value}\n---\n"
-    return new_top + text[len(top):]
-
-
 def edit(content: Path, name: str, text: str, kind: str, i: int) -> None:
     """The same edit of the same entry in one copy of the corpus (`noop`: none)."""
     target, added = content / name, content / "kb-ab-added.md"
@@ -76,11 +67,11 @@ def edit(content: Path, name: str, text: str, kind: str, i: int) -> None:
         target.write_text(re.sub(r"(?m)^## 专家官方解答.*$", lambda m: m.group(0) + f"\n\nkbedit v{i} 段落。\n", text,
                                  count=1), encoding="utf-8")
     elif kind == "title":
-        target.write_text(_front(text, "title", f'"kbtitle{i} 热更新标题"'), encoding="utf-8")
+        target.write_text(front(text, "title", f'"kbtitle{i} 热更新标题"'), encoding="utf-8")
     elif kind == "tag":
-        target.write_text(_front(text, "tags", f'["热更新标签{"甲乙丙丁戊己庚辛"[i % 8]}", "nacos"]'), encoding="utf-8")
+        target.write_text(front(text, "tags", f'["热更新标签{"甲乙丙丁戊己庚辛"[i % 8]}", "nacos"]'), encoding="utf-8")
     elif kind == "latin":
-        target.write_text(_front(text, "tags", f'["kbtag{i}", "nacos"]'), encoding="utf-8")
+        target.write_text(front(text, "tags", f'["kbtag{i}", "nacos"]'), encoding="utf-8")
     elif kind == "add":
         added.write_text(re.sub(r"(?m)^id:.*$", f'id: "kb-ab-added-{i}"', text, count=1), encoding="utf-8")
     elif kind == "delete":
