@@ -109,19 +109,28 @@ class KeptFiles:
         self._files: dict[str, tuple[Any, GeneratedFile]] = {}
         self._now: dict[str, tuple[Any, GeneratedFile]] = {}
         self._frame: tuple = ()
+        self._date = ""
 
     def start(self, config: Any) -> None:
         """A build starts: files kept for another site or other settings are dropped."""
+        from mkdocs.utils import get_build_date
+
         frame = tuple(config.get(key) for key in _FRAME)
         if frame != self._frame:
             self._drop(self._files.values())
             self._files = {}
         self._frame, self._now = frame, {}
+        self._date = get_build_date()  # what a page made now would say (the sitemap shows it)
 
     def get(self, uri: str, source: Any) -> GeneratedFile | None:
         """The file kept for `uri`, when it was made from `source` itself."""
         found = self._files.get(uri)
-        return found[1] if found is not None and found[0] is source else None
+        if found is None or found[0] is not source:
+            return None
+        page = getattr(found[1], "page", None)
+        if page is not None:
+            page.update_date = self._date  # a session may run past midnight
+        return found[1]
 
     def keep(self, uri: str, source: Any, file: GeneratedFile) -> None:
         self._now[uri] = (source, file)

@@ -113,8 +113,11 @@ def test_kept_files_are_the_same_source_s_in_the_same_site(site):
     page.content = "<p>html</p>"
     kept.written()
     assert page.content is None  # a kept page lets go of its HTML once written
+    page_a = Page(None, first["a/index.md"], config)
+    page_a.update_date = "2000-01-01"
     second = build({"a/index.md": source, "b/index.md": other})
     assert second["a/index.md"] is first["a/index.md"]  # the same page object: the same file
+    assert page_a.update_date == Page(None, second["b/index.md"], config).update_date  # dated as a new one
     assert second["b/index.md"] is not first["b/index.md"]  # made from another page: a new one
     assert first["b/index.md"].page is None  # the file dropped lets go of its page
     config["site_dir"] = str(Path(config["site_dir"]) / "elsewhere")
