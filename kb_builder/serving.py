@@ -8,7 +8,8 @@ keeping the kb plugin (it has `on_startup`).  `Serving` holds:
 * per site folder, which generated pages were written and from what page
   (`PageRecord`): MkDocs' dirty rebuilds render only the pages that changed;
 * compiled theme templates (MkDocs makes a new Jinja environment per build);
-* the background process writing the whoosh index for `kb search`;
+* the background process writing the whoosh index for `kb search` (each one leaves the
+  documents' terms to the next in a folder of the session's own: a save cuts only what changed);
 * the collector settings (after the first build, and before each rebuild, what the
   builds made and still use is frozen).
 
@@ -131,10 +132,32 @@ def index_child(job: bytes) -> None:
     from .analyze import Analyzer
     from .documents import analyse_docs
     from .search import build_index
+    from .store import Store
 
-    docs, words, glossary, index_dir = pickle.loads(job)
+    docs, words, glossary, index_dir, kept = pickle.loads(job)
+    # The documents' terms as the last writer of this session left them: only the documents
+    # an edit changed are cut again (cutting all 5,000 took one core 15-20 s per save).
+    store = _read_store(Path(kept)) if kept else Store()
+    analysis = analyse_docs(docs, Analyzer.of(words), glossary, store=store)
     # The index this one replaces is updated: only the documents the edit changed are written.
-    build_index(docs, index_dir, analyse_docs(docs, Analyzer.of(words), glossary), previous=index_dir)
+    build_index(docs, index_dir, analysis, previous=index_dir)
+    if kept:
+        store.end_build()
+        partial = Path(f"{kept}.{os.getpid()}")
+        with open(partial, "wb") as f:
+            pickle.dump(store, f, protocol=pickle.HIGHEST_PROTOCOL)
+        os.replace(partial, kept)  # whole or not at all: a writer terminated midway leaves the last one
+
+
+def _read_store(path: Path) -> Any:
+    from .store import Store
+
+    try:
+        with open(path, "rb") as f:
+            found = pickle.load(f)  # written by this session's own writers (a folder of its own)
+    except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ValueError, TypeError):
+        found = None
+    return found if isinstance(found, Store) else Store()  # none yet: everything is cut, as in a clean build
 
 
 class Serving:
@@ -145,6 +168,7 @@ class Serving:
         self._template_code: Any = None
         self._thresholds: tuple[int, int, int] | None = None
         self._built = False
+        self._scratch: str | None = None  # a folder of this session's own (mkdtemp)
 
     # -- pages
     def page_record(self, site_dir: str, fingerprint: str) -> PageRecord:
@@ -180,9 +204,12 @@ class Serving:
             running.wait(10)
         for stale in index_dir.parent.glob(f".{index_dir.name}.tmp-*"):  # left by a terminated writer
             shutil.rmtree(stale, ignore_errors=True)
+        if self._scratch is None:  # the writers' terms between saves (`index_child`), removed by `stop`
+            self._scratch = tempfile.mkdtemp(prefix="kb-serve-")
+        kept = os.path.join(self._scratch, f"terms-{digest(str(index_dir))}.pickle")
         fd, job = tempfile.mkstemp(prefix="kb-index-job-", suffix=".pickle")
         with os.fdopen(fd, "wb") as f:
-            pickle.dump((list(docs), frozenset(words), glossary, str(index_dir)), f)
+            pickle.dump((list(docs), frozenset(words), glossary, str(index_dir), kept), f)
         # Quiet: `kb serve` may stop (and MkDocs delete its temporary site) before it is done.
         self._background[str(index_dir)] = subprocess.Popen(
             [sys.executable, "-c", _INDEX_CHILD, job, str(os.getpid())], stdout=subprocess.DEVNULL,
@@ -223,6 +250,11 @@ class Serving:
 
     def stop(self) -> None:
         self.wait_for_index()
+        if self._scratch is not None:
+            import shutil
+
+            shutil.rmtree(self._scratch, ignore_errors=True)
+            self._scratch = None
         if self._thresholds is not None:
             gc.unfreeze()
             gc.set_threshold(*self._thresholds)

@@ -273,7 +273,8 @@ def test_the_serve_index_writer_dies_with_kb_serve(tmp_path):
     import sys
     import time
 
-    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    # (its own temporary folder: a kb serve killed with -9 cannot remove the one it made)
+    env = {**os.environ, "PYTHONPATH": str(REPO), "TMPDIR": str(tmp_path)}
     parent = subprocess.Popen([sys.executable, "-c", _SERVE_PARENT, str(tmp_path / "_kb_index")],
                               stdout=subprocess.PIPE, text=True, env=env)
     child = 0
