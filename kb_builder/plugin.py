@@ -243,13 +243,12 @@ class KbPlugin(BasePlugin[KbPluginConfig]):
             if files.get_file_from_path(uri) is not None:
                 continue  # a page the site author wrote wins over a generated one
             nav_page = uri in in_nav
+            # the file of the last build, with the page MkDocs made for it, when made from this page
             file = kept.get(uri, page) if kept is not None and not nav_page else None
-            if file is not None and self._record.unchanged(uri, page, file.abs_dest_path):
-                file.kb_unchanged = True  # the file of the last build, and the page MkDocs made for it
-            else:
+            if file is None:
                 file = mkdocs_adapter.GeneratedFile.make(config, uri, page.markdown, nav_page)
-                if self._record is not None:
-                    file.kb_unchanged = self._record.unchanged(uri, page, file.abs_dest_path)
+            if self._record is not None:
+                file.kb_unchanged = self._record.unchanged(uri, page, file.abs_dest_path)
             if kept is not None and not nav_page:
                 kept.keep(uri, page, file)
             files.append(file)

@@ -21,6 +21,7 @@ import gc
 import hashlib
 import os
 import pickle
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -132,29 +133,27 @@ def index_child(job: bytes) -> None:
     from .analyze import Analyzer
     from .documents import analyse_docs
     from .search import build_index
-    from .store import Store
 
     docs, words, glossary, index_dir, kept = pickle.loads(job)
     # The documents' terms as the last writer of this session left them: only the documents
     # an edit changed are cut again (cutting all 5,000 took one core 15-20 s per save).
-    store = _read_store(Path(kept)) if kept else Store()
+    store = _read_store(kept)
     analysis = analyse_docs(docs, Analyzer.of(words), glossary, store=store)
     # The index this one replaces is updated: only the documents the edit changed are written.
     build_index(docs, index_dir, analysis, previous=index_dir)
-    if kept:
-        store.end_build()
-        partial = Path(f"{kept}.{os.getpid()}")
-        with open(partial, "wb") as f:
-            pickle.dump(store, f, protocol=pickle.HIGHEST_PROTOCOL)
-        os.replace(partial, kept)  # whole or not at all: a writer terminated midway leaves the last one
+    store.end_build()
+    partial = f"{kept}.{os.getpid()}"
+    with open(partial, "wb") as f:
+        pickle.dump(store, f, protocol=pickle.HIGHEST_PROTOCOL)
+    os.replace(partial, kept)  # whole or not at all: a writer terminated midway leaves the last one
 
 
-def _read_store(path: Path) -> Any:
-    from .store import Store
+def _read_store(path: str) -> Any:
+    from .store import Store, unpickle
 
     try:
         with open(path, "rb") as f:
-            found = pickle.load(f)  # written by this session's own writers (a folder of its own)
+            found = unpickle(f)  # written by this session's own writers (a folder of its own)
     except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ValueError, TypeError):
         found = None
     return found if isinstance(found, Store) else Store()  # none yet: everything is cut, as in a clean build
@@ -195,8 +194,6 @@ class Serving:
     def index_in_background(self, docs: Iterable[Any], words: Iterable[str], glossary: Any, index_dir: Path) -> None:
         """Write the whoosh index in another process; a newer rebuild replaces an unfinished one.
         A fresh interpreter, not a fork: the live-reload server runs threads in this process."""
-        import shutil
-
         index_dir = Path(index_dir)
         running = self._background.pop(str(index_dir), None)
         if running is not None and running.poll() is None:
@@ -251,8 +248,6 @@ class Serving:
     def stop(self) -> None:
         self.wait_for_index()
         if self._scratch is not None:
-            import shutil
-
             shutil.rmtree(self._scratch, ignore_errors=True)
             self._scratch = None
         if self._thresholds is not None:
