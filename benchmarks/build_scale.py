@@ -236,6 +236,8 @@ def rebuild():
 config, plugin = load_config(config_file, content, site)
 config.plugins.on_startup(command="serve", dirty=dirty)  # as mkdocs serve does, once
 t = time.perf_counter(); rebuild(); first = time.perf_counter() - t
+# then, as mkdocs serve does before it serves, the plugins' `serve` event
+config.plugins.on_serve(type("Server", (), {"watch": lambda self, path: None})(), config=config, builder=rebuild)
 target = sorted(content.glob("*.md"))[len(list(content.glob("*.md"))) // 2]
 text = target.read_text(encoding="utf-8")
 marker = "kbeditmarker"

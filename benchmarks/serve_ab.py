@@ -50,6 +50,8 @@ config, plugin = load_config(config_file, Path(content), site)
 config.plugins.on_startup(command="serve", dirty=True)
 plugin.serving.index_in_background = lambda *args, **kwargs: None
 rebuild()
+# then, as mkdocs serve does before it serves, the plugins' `serve` event
+config.plugins.on_serve(type("Server", (), {"watch": lambda self, path: None})(), config=config, builder=rebuild)
 print("ready", flush=True)
 for _ in sys.stdin:
     start = time.perf_counter()

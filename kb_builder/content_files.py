@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import stat
+import time
 from typing import Iterator
 
 VCS_DIRS = (".git", ".hg", ".svn")  # left out of the walk entirely
@@ -110,3 +111,47 @@ def read_regular(path: str | os.PathLike, limit: int) -> bytes:
     if len(data) > limit:
         raise TooLarge(None)
     return data
+
+
+# A file changed less than this before it was read may change again without its status
+# showing it (file times have a coarse clock): its result is not kept.
+RACY_NS = 2_000_000_000
+
+
+class FileReads:
+    """What reading each file gave, kept with the file's status (size, times, inode) at
+    the time: a live preview's rebuild reads again only the files whose status changed,
+    as build tools do.  A file changed shortly before it was read is read again each
+    time until its change is older than the clock could tell apart.  With `verify`,
+    every kept result is computed again and compared (the store's verify mode)."""
+
+    def __init__(self, verify: bool = False, racy_ns: int = RACY_NS):
+        self.verify = verify
+        self.racy_ns = racy_ns
+        self._known: dict[tuple, tuple[tuple[int, ...], object]] = {}
+
+    def result(self, path: str | os.PathLike, key: tuple, compute):
+        """`compute()`, or what it gave for `key` when the file at `path` is as it was."""
+        try:
+            st = os.lstat(path)
+        except OSError:
+            self._known.pop(key, None)
+            return compute()
+        status = (st.st_mode, st.st_ino, st.st_dev, st.st_size, st.st_mtime_ns, st.st_ctime_ns)
+        known = self._known.get(key)
+        if known is not None and known[0] == status and not self.verify:
+            return known[1]
+        started = time.time_ns()
+        value = compute()
+        if known is not None and known[0] == status and value != known[1]:
+            raise AssertionError(f"{path}: a kept read differs from a fresh one")
+        if max(st.st_mtime_ns, st.st_ctime_ns) < started - self.racy_ns:
+            self._known[key] = (status, value)
+        else:
+            self._known.pop(key, None)
+        return value
+
+    def forget_others(self, keys: set) -> None:
+        """Keep only these keys (files no longer in the folder are let go)."""
+        for key in [k for k in self._known if k not in keys]:
+            del self._known[key]

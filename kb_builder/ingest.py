@@ -167,10 +167,12 @@ def _display_path(path: Path, base: Path | None) -> str:
 
 
 def read_corpus(root: Path | str, display_base: Path | None = None, files: Iterable[Path] | None = None,
-                max_tags: int = MAX_TAGS, max_keywords: int = MAX_KEYWORDS, parse: Parser = parse_bytes) -> Corpus:
+                max_tags: int = MAX_TAGS, max_keywords: int = MAX_KEYWORDS, parse: Parser = parse_bytes,
+                reads: content_files.FileReads | None = None) -> Corpus:
     """Read every file under `root` (or the given files); check ids across files.
     Each entry keeps at most `max_tags` tags and `max_keywords` keywords (warned).
-    `parse` turns a file's bytes into its result (a session remembers `parse_bytes`)."""
+    `parse` turns a file's bytes into its result (a session remembers `parse_bytes`);
+    `reads` keeps each file's result while the file stays as it was (a live preview's)."""
     root = Path(root)
     root_is_dir = root.is_dir()
     base = display_base if display_base is not None else (root if root_is_dir else root.parent)
@@ -190,6 +192,7 @@ def read_corpus(root: Path | str, display_base: Path | None = None, files: Itera
     # Ids are compared case-insensitively too: 'FAQ-1' and 'faq-1' become the same
     # page file on macOS and Windows file systems.
     first_by_id: dict[str, tuple[str, str, int | None]] = {}  # folded id -> (id, shown path, line)
+    read_keys: set[tuple] = set()
     for path in paths:
         walked_as = known_rel.get(path) if known_rel is not None else None
         if walked_as is not None:
@@ -216,8 +219,14 @@ def read_corpus(root: Path | str, display_base: Path | None = None, files: Itera
             skipped.append(SkippedFile(shown, "not a markdown file"))
             findings.append(Finding(Severity.INFO, "not-markdown", "not a markdown file; ignored", shown))
             continue
-        result = read_entry(read_path, rel_source if rel_source is not None else _rel_source(path, root),
-                            max_tags=max_tags, max_keywords=max_keywords, parse=parse)
+        rel_path = rel_source if rel_source is not None else _rel_source(path, root)
+        if reads is None:
+            result = read_entry(read_path, rel_path, max_tags=max_tags, max_keywords=max_keywords, parse=parse)
+        else:
+            key = (read_path, rel_path, max_tags, max_keywords)
+            read_keys.add(key)
+            result = reads.result(read_path, key, lambda: read_entry(read_path, rel_path, max_tags=max_tags,
+                                                                     max_keywords=max_keywords, parse=parse))
         located = [Finding(f.severity, f.kind, f.message, shown, f.line) for f in result.findings]
         entry = result.entry
         if entry is not None and entry.id.casefold() in first_by_id:
@@ -237,6 +246,8 @@ def read_corpus(root: Path | str, display_base: Path | None = None, files: Itera
             continue
         first_by_id[entry.id.casefold()] = (entry.id, shown, result.id_line)
         entries.append(entry)
+    if reads is not None:
+        reads.forget_others(read_keys)
     return Corpus(tuple(entries), tuple(findings), tuple(skipped), files_seen=len(paths))
 
 

@@ -55,7 +55,24 @@ class Page:
         """The page's HTML with its fragments in place of their placeholders."""
         if not self.fragments:
             return html_text
-        return _FRAGMENT.sub(lambda m: self.fragments[int(m.group(1))], html_text)
+        return _FRAGMENT.sub(self._fragment, html_text)
+
+    def fill_cleaned(self, html_text: str, clean: Callable[[str], str]) -> str:
+        """The page's HTML cleaned by `clean` (what entries wrote may hold raw HTML), then
+        its fragments put in.  The fragments are not cleaned: autoescaping templates wrote
+        them (user text in them is escaped, as in `kb export`'s pages), and cleaning a list
+        of thousands of entries again after each edit took longer than rendering it."""
+        if not self.fragments:
+            return clean(html_text)
+        # A placeholder the cleaner keeps (it drops comments) and no entry can write: the
+        # digest covers the page's own text.
+        mark = f"\ue000{self.digest}:"
+        cleaned = clean(_FRAGMENT.sub(lambda m: f"{mark}{m.group(1)}\ue001", html_text))
+        return re.sub(re.escape(mark) + "(\\d+)\ue001", self._fragment, cleaned)
+
+    def _fragment(self, match: re.Match) -> str:
+        n = int(match.group(1))
+        return self.fragments[n] if n < len(self.fragments) else ""
 
     @cached_property
     def text(self) -> str:
@@ -163,7 +180,8 @@ class Templates:
     def _templates(self) -> dict:
         env = self.env
         return {name: env.get_template(f"kb/{name}.html") for name in
-                ("entry", "meta-line", "entries", "entry-line", "entries-markdown", "listing", "tag-index", "category-index",
+                ("entry", "meta-line", "entries", "entry-line", "entries-markdown", "chips", "chips-markdown", "listing",
+                 "tag-index", "category-index",
                  "hub-index", "hub", "errors", "home", "redirect")}
 
     def render(self, name: str, page: Any) -> Page:
@@ -191,17 +209,24 @@ class Templates:
             fragments.append(templates["entries"].render(entries=entry_list, line=line, t=t).strip("\n"))
             return FRAGMENT.format(len(fragments) - 1)
 
+        def chips(chip_list: Sequence[records.Chip]) -> str:
+            """Links to listings, with counts (the tag index: thousands of them)."""
+            if self.markdown_lists:
+                return templates["chips-markdown"].render(chips=chip_list, t=t).strip("\n")
+            fragments.append(templates["chips"].render(chips=chip_list, t=t).strip("\n"))
+            return FRAGMENT.format(len(fragments) - 1)
+
         def meta_line(entry_page: records.EntryPage) -> str:
             return templates["meta-line"].render(page=entry_page, t=t).strip()
 
-        text = templates[name].render(entries=entries, meta_line=meta_line, page=page, t=t)
+        text = templates[name].render(entries=entries, chips=chips, meta_line=meta_line, page=page, t=t)
         return Page(text, tuple(fragments))
 
 
 def _autoescape(name: str | None) -> bool:
     # Page templates write markdown and escape user text themselves (`md`, `attr`);
-    # lists of entries and redirect pages are HTML.
-    return bool(name) and name.endswith(("entries.html", "entry-line.html", "redirect.html"))
+    # lists of entries, lists of links with counts and redirect pages are HTML.
+    return bool(name) and name.endswith(("entries.html", "entry-line.html", "chips.html", "redirect.html"))
 
 
 def render(templates: Templates, name: str, page: Any) -> Page:

@@ -166,7 +166,7 @@ def gather(settings: Settings, progress: ProgressFn = _no_progress,
     session = session or Session()
     store = session.store
     corpus = read_corpus(settings.content_dir, max_tags=settings.max_tags, max_keywords=settings.max_keywords,
-                         parse=lambda data, *args: _parse_remembered(store, data, *args))
+                         parse=lambda data, *args: _parse_remembered(store, data, *args), reads=session.reads)
     progress("read", len(corpus.entries), corpus.files_seen)
     glossary = store.memo(glossary_from_texts, glossary_texts(settings.glossary_files))
     analyzer, entries = normalized_entries(corpus.entries, site_tag_settings(settings, session), glossary, session)

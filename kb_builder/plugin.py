@@ -342,7 +342,7 @@ class KbPlugin(BasePlugin[KbPluginConfig]):
         generated = self.pages.get(page.file.src_uri)
         if generated is not None:
             theme_guard.guard_toc(page.toc)  # the ids sanitize_html gives the headings
-            return sanitize_html(generated.fill(html))
+            return generated.fill_cleaned(html, sanitize_html)
         return html
 
     def on_post_page(self, output: str, page, config):

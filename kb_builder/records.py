@@ -183,8 +183,9 @@ class ListingPage:
 @dataclass(frozen=True)
 class Chip:
     text: str
-    target: str
+    target: str  # a markdown link target (the .md page relative to this one)
     count: int
+    href: str = ""  # the same page's URL relative to this one, for HTML (kb/chips.html)
 
 
 @dataclass(frozen=True)
@@ -341,7 +342,8 @@ class Site:
         return self.memo(tag_plan, tagged, labels, found, self.tag_min_entries, compounds)
 
     def tag_chips(self, from_uri: str, slugs: Iterable[str]) -> tuple[Chip, ...]:
-        return tuple(Chip(self.tag_label[s], md_link(from_uri, tag_uri(s)), len(self.tags.members[s])) for s in slugs)
+        return tuple(Chip(self.tag_label[s], md_link(from_uri, tag_uri(s)), len(self.tags.members[s]),
+                          url_link(from_uri, tag_uri(s), self.directory_urls)) for s in slugs)
 
     @cached_property
     def hubs(self) -> tuple:
@@ -365,6 +367,12 @@ class Site:
         return self.memo(entry_list, from_uri, tuple(n.entry for n in members), dates, self.directory_urls,
                          descriptions)
 
+    @cached_property
+    def tag_shown(self) -> dict[str, tuple[str, str | None]]:
+        """Each tag as entry pages show it: (label, the tag whose page lists it; None: a search)."""
+        pages = {slug: self.tags.page_of(slug) for slug in self.tag_members}
+        return {slug: (self.tag_label[page if page is not None else slug], page) for slug, page in pages.items()}
+
     def entry_view(self, n: NormalizedEntry) -> EntryView:
         e = n.entry
         links = self.links.get(e.id) or EntryLinks()
@@ -374,9 +382,8 @@ class Site:
             category = (slug, self.category_name.get(slug, e.category))
         # each tag links to the page listing its entries (its own, or the one it is merged
         # into), else to a search for it; a tag merged into another one it carries is shown once
-        tags = tuple(dict.fromkeys((self.tag_label[page if page is not None else tag.slug], page)
-                                   for tag in n.tags if tag.slug in self.tag_members
-                                   for page in (self.tags.page_of(tag.slug),)))
+        shown = self.tag_shown
+        tags = tuple(dict.fromkeys(shown[tag.slug] for tag in n.tags if tag.slug in shown))
         body = self.body or (lambda entry, text, kind: text)
         by_id = self.by_id
         refs = links.references or tuple((r, None) for r in e.references)
@@ -384,7 +391,7 @@ class Site:
             n, self.lang, self.directory_urls, links, category, tags,
             tuple(v for v in n.versions if v in self.version_members), self.edit_url(e),
             # A question is prose: a leading '#' (as in "#what is X") is a hashtag, not a heading.
-            body(e, _HASHTAG.sub(r"\1\\#", e.question), "question"),
+            body(e, _HASHTAG.sub(r"\1\\#", e.question) if "#" in e.question else e.question, "question"),
             body(e, e.answer, "answer") if e.answer else "",
             tuple((ref, resolved if resolved in by_id else None) for ref, resolved in refs),
             tuple(by_id[i].entry for i in links.also_asked if i in by_id),
@@ -526,7 +533,8 @@ def tag_index(site: Site) -> TagIndexPage:
     versions = sorted(site.version_members.items(), key=lambda kv: _version_key(kv[0]), reverse=True)
     unpaged = sum(1 for s in site.tag_members if site.tags.page_of(s) is None)
     return TagIndexPage(uri, site.lang, site.tag_chips(uri, top),
-                        tuple(Chip(v, md_link(uri, version_uri(v)), len(m)) for v, m in versions),
+                        tuple(Chip(v, md_link(uri, version_uri(v)), len(m), url_link(uri, version_uri(v), site.directory_urls))
+                              for v, m in versions),
                         groups, len(members), unpaged)
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Any, Iterable
 
 from .analyze import Analyzer
+from .content_files import FileReads
 from .segment import Segmentations
 from .store import Store
 
@@ -21,6 +22,9 @@ class Session:
         self.store = store if store is not None else Store(verify)
         self.restored = store is not None  # starts from what an earlier build derived
         self.serving = serving
+        # what reading each content file gave, while the file stays as it was: a preview's
+        # rebuild reads only the files saved since (a build reads every file once)
+        self.reads = FileReads(self.store.verify)
         self.builds = 0
 
     @property

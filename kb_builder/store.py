@@ -61,14 +61,19 @@ class Store:
         self._derived: dict[tuple[str, Hashable], tuple[tuple, Any]] = {}
         self._derived_older: dict[tuple[str, Hashable], tuple[tuple, Any]] = {}
         self._objects: dict[str, Any] = {}
+        self._names: dict[Callable, str] = {}  # each function's name, worked out once
         self._kept = 0  # values the last sweep kept
         self.hits = 0
         self.misses = 0
 
     # -- memoised functions ---------------------------------------------------------
+    def _name(self, fn: Callable) -> str:
+        name = self._names[fn] = _name(fn)
+        return name
+
     def memo(self, fn: Callable[..., T], *args: Hashable) -> T:
         """`fn(*args)`, remembered by the value of `args`."""
-        key = (_name(fn), args)
+        key = (self._names.get(fn) or self._name(fn), args)
         slot = self._values.get(key)
         if slot is None:
             self.misses += 1
@@ -95,7 +100,7 @@ class Store:
 
         The inputs are compared, not hashed.  `same(fresh, kept)` says what "the same
         result" means in verify mode (default: ==)."""
-        key = (_name(fn), slot)
+        key = (self._names.get(fn) or self._name(fn), slot)
         # Taken out while `fn` runs: a function may update its previous value in place, and
         # should it fail, no half-updated value may stay behind for these inputs.
         known = self._derived.pop(key, None) or self._derived_older.pop(key, None)

@@ -127,3 +127,75 @@ def test_hidden_files_and_folders_are_skipped_and_named(tmp_path):
     assert sorted(e.id for e in corpus.entries) == ["dotted", "kept"]
     assert sorted(s.path for s in corpus.skipped) == [".draft.md", ".drafts/inside.md", "a/.b/deep.md"]
     assert {f.kind for f in corpus.findings if f.path in {s.path for s in corpus.skipped}} == {"hidden-file"}
+
+
+# ------------------------------------------------------------- results kept while a file stays
+
+def _counting(reads, path: Path, key="k"):
+    calls = []
+
+    def compute():
+        calls.append(1)
+        return path.read_bytes()
+
+    return calls, lambda: reads.result(path, key, compute)
+
+
+def test_a_file_is_read_again_only_when_its_status_changes(tmp_path):
+    from kb_builder.content_files import FileReads
+
+    f = tmp_path / "a.md"
+    f.write_bytes(b"one")
+    calls, read = _counting(FileReads(racy_ns=0), f)
+    assert read() == b"one" and read() == b"one" and len(calls) == 1
+    # the same size and modification time written back: the change time still tells
+    mtime = f.stat().st_mtime_ns
+    f.write_bytes(b"two")
+    os.utime(f, ns=(mtime, mtime))
+    assert read() == b"two" and len(calls) == 2
+    f.unlink()
+    f.write_bytes(b"new")  # another file under the same name
+    assert read() == b"new" and len(calls) == 3
+
+
+def test_a_file_changed_just_before_it_was_read_is_read_every_time(tmp_path):
+    from kb_builder.content_files import FileReads
+
+    f = tmp_path / "a.md"
+    f.write_bytes(b"one")
+    calls, read = _counting(FileReads(), f)  # the default window: the file was written just now
+    read(), read()
+    assert len(calls) == 2
+
+
+def test_kept_reads_are_checked_in_verify_mode_and_forgotten_with_their_file(tmp_path):
+    from kb_builder.content_files import FileReads
+
+    f = tmp_path / "a.md"
+    f.write_bytes(b"one")
+    reads = FileReads(verify=True, racy_ns=0)
+    assert reads.result(f, "k", lambda: 1) == 1
+    assert reads.result(f, "k", lambda: 1) == 1  # computed again, and equal
+    with pytest.raises(AssertionError, match="kept read differs"):
+        reads.result(f, "k", lambda: 2)
+    reads = FileReads(racy_ns=0)
+    reads.result(f, "k", lambda: 1)
+    reads.forget_others(set())
+    assert reads.result(f, "k", lambda: 2) == 2
+
+
+def test_read_corpus_with_kept_reads_gives_the_same_corpus(tmp_path):
+    from kb_builder.content_files import FileReads
+
+    content = tmp_path / "content"
+    for n in range(3):
+        _entry(content / f"e{n}.md", f"e-{n}", title=f"Title {n}")
+    (content / "notes.txt").write_text("x", encoding="utf-8")
+    reads = FileReads(racy_ns=0)
+    first = read_corpus(content, reads=reads)
+    assert read_corpus(content, reads=reads) == first == read_corpus(content)
+    _entry(content / "e1.md", "e-1", title="Title one, edited")
+    (content / "e2.md").unlink()
+    again = read_corpus(content, reads=reads)
+    assert again == read_corpus(content)
+    assert [e.title for e in again.entries] == ["Title 0", "Title one, edited"]

@@ -146,3 +146,43 @@ def test_source_path_is_not_shown_but_an_edit_link_is_when_configured(pair):
     normalized = normalize.normalize_corpus(pair, tags.load_tag_settings())
     page = render_pages(render_context(settings, normalized, link.build_graph(normalized)))[entry_uri("a-1")].text
     assert "[Edit this entry](<https://example.org/edit/main/docs/faq/a-1.md>)" in page
+
+
+# ------------------------------------------------------------------- fragments and the cleaner
+
+def test_fill_cleaned_cleans_what_entries_wrote_and_keeps_the_fragments_as_rendered():
+    from kb_builder.pages import FRAGMENT, Page
+    from kb_builder.safe import sanitize_html
+
+    listing = '<ul class="kb-entries"><li><a href="../a-1/">A &lt;b&gt;</a></li></ul>'
+    page = Page("# Title\n\n" + FRAGMENT.format(0), (listing,))
+    html = ('<h1>Title</h1><p><img src=x onerror="alert(1)"><script>alert(2)</script></p>'
+            + FRAGMENT.format(0) + FRAGMENT.format(7))
+    out = page.fill_cleaned(html, sanitize_html)
+    assert listing in out  # the fragment exactly as the autoescaping template wrote it
+    assert "onerror" not in out and "<script" not in out and "alert(2)" not in out
+    assert "kb:fragment" not in out and "\ue000" not in out  # an unknown number leaves nothing
+    assert out.count("kb-entries") == 1
+
+
+def test_a_mark_written_by_an_entry_is_only_text():
+    from kb_builder.pages import FRAGMENT, Page
+    from kb_builder.safe import sanitize_html
+
+    page = Page("# T\n\n" + FRAGMENT.format(0), ('<ul class="kb-entries"></ul>',))
+    forged = "\ue000" + "0" * 32 + ":0\ue001"  # the shape of the mark, without this page's digest
+    out = page.fill_cleaned(f"<p>{forged}</p>", sanitize_html)
+    assert "kb-entries" not in out and "0" * 32 in out  # left as the text it was
+
+
+@pytest.mark.parametrize("directory_urls, console", [(True, 'href="console/"'), (False, 'href="console.html"')])
+def test_tag_index_links_are_html_with_escaped_labels(directory_urls, console):
+    entries = [_entry(f"t-{n}", f"Entry {n}", tags=("console", "evil<b>\"x")) for n in range(3)]
+    settings = Settings(content_dir=Path("."), lang="en", tag_min_entries=1, directory_urls=directory_urls)
+    normalized = normalize.normalize_corpus(entries, tags.load_tag_settings())
+    page = render_pages(render_context(settings, normalized, link.build_graph(normalized)))["tags/index.md"]
+    cloud = page.text.split('<div class="kb-tag-cloud">', 1)[1]
+    assert console in cloud and "<small>3</small>" in cloud
+    assert "evil&lt;b&gt;&#34;x" in cloud and "<b>" not in cloud
+    exported = _render(entries, tag_min_entries=1, markdown_lists=True)["tags/index.md"]
+    assert "](<console.md>) <small>3</small>" in exported  # `kb export`: markdown links to .md pages
