@@ -284,8 +284,9 @@ def _related(ids: Sequence[str], wordings: Sequence[Wording], neighbours: Sequen
         lo, hi = min(i, j), max(i, j)
         return _ask(known.alike, answered.alike, (ids[lo], ids[hi]), units[lo], units[hi], alike_units)
     related: dict[str, tuple[Related, ...]] = {}
+    same = _same_entries(ids, wordings, units, group_of, previous, kept_at) if reuse else []
     for i, near in enumerate(neighbours):
-        if reuse and _unchanged_list(i, near, ids, wordings, units, group_of, previous, kept_at):
+        if reuse and _unchanged_list(i, near, ids, previous, kept_at, same):
             related[ids[i]] = previous.related[ids[i]]
             continue
         own = set(group_of.get(ids[i], ()))
@@ -321,13 +322,25 @@ def _previous_positions(ids: Sequence[str], previous: "Linked") -> dict[int, int
     return {i: old_at[eid] for i, eid in enumerate(ids) if eid in old_at}
 
 
-def _unchanged_list(i: int, near: Sequence[tuple[float, int]], ids: Sequence[str], wordings: Sequence[Wording],
-                    units: Sequence[Any], group_of: Mapping[str, tuple[str, ...]], previous: "Linked",
-                    kept_at: dict[int, int] | None) -> bool:
+def _same_entries(ids: Sequence[str], wordings: Sequence[Wording], units: Sequence[Any],
+                  group_of: Mapping[str, tuple[str, ...]], previous: "Linked",
+                  kept_at: dict[int, int] | None) -> list[bool]:
+    """For each position, whether its entry has the previous build's wording, answer and
+    duplicate group (what a related list reads of each entry it names)."""
+    same = []
+    for p, eid in enumerate(ids):
+        q = p if kept_at is None else kept_at.get(p)
+        same.append(q is not None and _same_wording(wordings[p], previous.wordings[q])
+                    and units[p] is previous.answers.units[q] and group_of.get(eid) == previous.group_of.get(eid))
+    return same
+
+
+def _unchanged_list(i: int, near: Sequence[tuple[float, int]], ids: Sequence[str], previous: "Linked",
+                    kept_at: dict[int, int] | None, same: Sequence[bool]) -> bool:
     """Entry i's related list is the previous one: the same neighbours (ids and scores) and,
-    for it and each of them, the same wording, answer and duplicate group."""
+    for it and each of them, the same wording, answer and duplicate group (`same`)."""
     k = i if kept_at is None else kept_at.get(i)
-    if k is None:
+    if k is None or not same[i]:
         return False
     was = previous.neighbours[k]
     if kept_at is None:
@@ -335,13 +348,7 @@ def _unchanged_list(i: int, near: Sequence[tuple[float, int]], ids: Sequence[str
             return False
     elif len(near) != len(was) or any(s != t or ids[j] != previous.ids[m] for (s, j), (t, m) in zip(near, was)):
         return False
-    for p in (i, *(j for _, j in near)):
-        q = p if kept_at is None else kept_at.get(p)
-        if q is None or not _same_wording(wordings[p], previous.wordings[q]) or units[p] is not previous.answers.units[q]:
-            return False
-        if group_of.get(ids[p]) != previous.group_of.get(ids[p]):
-            return False
-    return True
+    return all(same[j] for _, j in near)
 
 
 @dataclass

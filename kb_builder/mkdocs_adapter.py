@@ -9,13 +9,19 @@
 * `GeneratedFile`: a generated page that dirty builds skip when told to.
 * `KeptFiles`: `kb serve`'s generated files kept from one rebuild to the next with the
   `Page` MkDocs made for each (MkDocs makes none for a file that has one).
+* `ThemeEnvs`: `kb serve`'s theme environments: MkDocs' `Theme.get_env` makes a new Jinja
+  environment each time it is asked (three times in Material's search plugin's
+  `on_config`, once per build), which compiles every template it loads again and walks
+  the theme's folders (Material's: 14,000 files, mostly icons) to list its static files.
 """
 from __future__ import annotations
 
 import logging
 import os
+import weakref
 from typing import Any, Iterable, Iterator
 
+import jinja2
 from mkdocs.structure.files import File, InclusionLevel
 
 _INTERNALS = ("_RawHTMLPreprocessor", "_ExtractAnchorsTreeprocessor", "_RelativePathTreeprocessor",
@@ -203,3 +209,56 @@ def skip_unowned(files: Iterable[Any], ours: set[str]) -> None:
             f.kb_elsewhere = f.src_uri not in ours
         else:
             f.is_modified = never_modified
+
+
+class ThemeEnvs:
+    """The Jinja environments of a theme's `get_env` for one `kb serve` session: each with the
+    session's compiled templates (Jinja compares each template's source checksum, so an
+    edited template is compiled again) and a loader that lists the files of the theme's
+    installed folders once.  The theme's `custom_dir`, which a site edits, is walked every
+    time, as are folders under the docs folder or a `watch` path."""
+
+    def __init__(self, code: Any):
+        self.code = code
+        self._listed: dict[str, tuple[str, ...]] = {}
+
+    def install(self, config: Any) -> None:
+        theme = config.theme
+        edited = [os.path.realpath(d) for d in (theme.custom_dir, config.docs_dir, *(config.watch or ())) if d]
+        # The theme only by a weak reference: a theme holding a function that holds it would
+        # be a cycle, which `kb serve`'s frozen heap would never free (test_serve_heap).
+        of_theme, make, code, listed = weakref.ref(theme), type(theme).get_env, self.code, self._listed
+
+        def get_env() -> Any:
+            theme = of_theme()
+            env = make(theme)
+            env.bytecode_cache = code
+            fixed = [d for d in theme.dirs if not any(_within(os.path.realpath(d), e) for e in edited)]
+            env.loader = _ListedOnce(env.loader.searchpath, listed, fixed)
+            return env
+
+        theme.get_env = get_env
+
+
+def _within(path: str, folder: str) -> bool:
+    return path == folder or path.startswith(folder.rstrip(os.sep) + os.sep)
+
+
+class _ListedOnce(jinja2.FileSystemLoader):
+    """A FileSystemLoader whose `list_templates` walks each folder of `fixed` once (`listed`
+    keeps what it found)."""
+
+    def __init__(self, searchpath: list[str], listed: dict[str, tuple[str, ...]], fixed: list[str]):
+        super().__init__(searchpath)
+        self._listed, self._fixed = listed, set(fixed)
+
+    def list_templates(self) -> list[str]:
+        found: set[str] = set()
+        for folder in self.searchpath:
+            names = self._listed.get(folder) if folder in self._fixed else None
+            if names is None:
+                names = tuple(jinja2.FileSystemLoader(folder).list_templates())
+                if folder in self._fixed:
+                    self._listed[folder] = names
+            found.update(names)
+        return sorted(found)

@@ -68,6 +68,7 @@ class KbPlugin(BasePlugin[KbPluginConfig]):
         self.serving: Serving | None = None
         # `kb serve`'s generated files, each with its MkDocs page, from one rebuild to the next
         self._kept_files: mkdocs_adapter.KeptFiles | None = None
+        self._theme_envs: mkdocs_adapter.ThemeEnvs | None = None  # `kb serve`'s, kept between rebuilds
         self.content_override: str | None = None  # set by `kb build --content`
         self.progress = None  # a pipeline.ProgressFn, set by `kb build` (see progress.py)
         self.parallel = False  # set by `kb build` (a new site folder, dirty mode: parallel.py)
@@ -95,6 +96,7 @@ class KbPlugin(BasePlugin[KbPluginConfig]):
         if command == "serve" and self.serving is None:
             self.serving = Serving()
             self._kept_files = mkdocs_adapter.KeptFiles()
+            self._theme_envs = mkdocs_adapter.ThemeEnvs(self.serving.template_code())
             # MkDocs warns that dirty builds leave navigation and links stale; the kb
             # plugin re-renders every page whose content changed (serving.PageRecord).
             build_log = logging.getLogger("mkdocs.commands.build")
@@ -156,7 +158,12 @@ class KbPlugin(BasePlugin[KbPluginConfig]):
             site_name=config.site_name or "",
         )
 
-    def on_config(self, config):
+    @event_priority(100)  # before Material's search plugin, whose on_config makes theme environments
+    def _theme_environments(self, config):
+        if self._theme_envs is not None:
+            self._theme_envs.install(config)
+
+    def _on_config(self, config):
         self._start_build()  # lets go of the last build's pages and files first: then they are collected
         if self.serving is not None:
             self.serving.settle_heap()
@@ -192,6 +199,8 @@ class KbPlugin(BasePlugin[KbPluginConfig]):
             self.provided_nav = True
             config.nav = default_nav(site_language(config.theme.get("language")))
         return config
+
+    on_config = CombinedEvent(_theme_environments, _on_config)
 
     # -- content ---------------------------------------------------------------------------
     def on_files(self, files: Files, config) -> Files:

@@ -266,6 +266,10 @@ class TitleResolver:
             old, new = previous.given.terms[k], self.given.terms[i]
             if old != new or previous.keys[k] != self.keys[i] or previous.qkeys[k] != self.qkeys[i]:
                 touched.update(old, new)
+        # A term in more entries than the cap picks no candidates (`_fuzzy`): one that was and
+        # is in that many cannot change an answer.
+        cap, now_in, then_in = self.given.cap, self.postings, previous.postings
+        touched = {t for t in touched if len(now_in.get(t, ())) <= cap or len(then_in.get(t, ())) <= cap}
         analyzer, before = self.analyzer, previous.analyzer
         return {text: found for text in previous.asked if (found := previous.cache.get(text)) is not None
                 and touched.isdisjoint(found[1]) and analyzer.cuts_alike((_cited(text),), before)}

@@ -666,3 +666,26 @@ def test_references_that_leave_the_site_are_resolved_without_the_other_entries()
     looked_up = references.entry_references("a", "a.md", outside, (), resolver, maps)
     assert references.entry_references("a", "a.md", outside, (), None, None) == looked_up
     assert looked_up.stats == (("external", 2),) and looked_up.cites == ()
+
+
+def test_kept_fuzzy_reference_answers_outlive_a_title_edit_through_a_common_word(monkeypatch):
+    """A term in more entries than the cap picks no candidates: an entry's title edited while
+    it keeps such a term (and shares no other with a cited title) does not match the cited
+    title again, and the answers equal a clean build's (verify mode)."""
+    cited = "服务实例注册失败时排查和解决方法配置"
+    fillers = [make(f"f{i:02d}", f"配置说明第{i}条", f"配置说明第{i}条") for i in range(60)]
+    fuzzy: list[str] = []
+    real = references.TitleResolver._fuzzy
+    monkeypatch.setattr(references.TitleResolver, "_fuzzy", lambda self, key, text: fuzzy.append(text) or real(self, key, text))
+    store, analyzer = Store(verify=True), Analyzer.of((), Segmentations())
+    asked = []
+    for edited in ("配置说明第5条", "配置说明第5条已经改写", "配置说明第5条服务实例"):
+        corpus = _cited_entries(cited) + [make(f.entry.id, edited, edited) if f.entry.id == "f05" else f
+                                          for f in fillers]
+        fuzzy.clear()
+        found = link.build_graph(corpus, analyzer, store=store, max_postings=50).links["e1"].references
+        store.end_build()
+        assert found == link.build_graph(corpus, Analyzer.of((), Segmentations()), max_postings=50).links["e1"].references
+        asked.append(len([t for t in fuzzy if t == cited]))
+    # each step's clean build asks once; the live one again only for a title sharing 服务 and 实例
+    assert asked == [2, 1, 2]

@@ -125,3 +125,62 @@ def test_kept_files_are_the_same_source_s_in_the_same_site(site):
     assert third["a/index.md"] is not second["a/index.md"]  # another site: nothing kept
     kept.clear()
     assert kept.get("a/index.md", source) is None
+
+
+# ------------------------------------------------------------------------ theme environments
+
+@pytest.fixture
+def material_site(tmp_path: Path):
+    pytest.importorskip("material")
+    (tmp_path / "docs").mkdir()
+    (tmp_path / "overrides").mkdir()
+    (tmp_path / "mkdocs.yml").write_text(
+        "site_name: t\ntheme:\n  name: material\n  language: zh\n  custom_dir: overrides\nplugins:\n  - search\n",
+        encoding="utf-8")
+
+    def load():
+        return mkdocs_config.load_config(str(tmp_path / "mkdocs.yml"))
+    return tmp_path, load
+
+
+def _theme_files(config) -> list[str]:
+    files = Files([])
+    files.add_files_from_theme(config.theme.get_env(), config)
+    return sorted(f.src_uri for f in files)
+
+
+def test_theme_environments_list_the_same_files_and_translate_alike(material_site):
+    from kb_builder.serving import template_code
+
+    folder, load = material_site
+    plain = load()
+    envs = mkdocs_adapter.ThemeEnvs(template_code({}))
+    ours = load()
+    envs.install(ours)
+    assert _theme_files(ours) == _theme_files(plain) and len(_theme_files(plain)) > 10
+    later = load()  # the configuration of a later rebuild: what was compiled and listed is reused
+    envs.install(later)
+    assert _theme_files(later) == _theme_files(plain)
+    # Material's search plugin asks the theme's language template in its on_config
+    searched = []
+    for config in (plain, ours, later):
+        config.plugins["material/search"].on_config(config)
+        found = config.plugins["material/search"].config
+        searched.append((found.lang, found.separator, found.pipeline))
+    assert searched[0] == searched[1] == searched[2]
+    env = ours.theme.get_env()
+    assert env.bytecode_cache is envs.code and env.get_template("main.html") is not None
+
+
+def test_theme_environments_walk_the_edited_folder_every_time(material_site):
+    from kb_builder.serving import template_code
+
+    folder, load = material_site
+    envs = mkdocs_adapter.ThemeEnvs(template_code({}))
+    first = load()
+    envs.install(first)
+    before = _theme_files(first)
+    (folder / "overrides" / "extra.css").write_text("a {}", encoding="utf-8")  # a site's own file, added
+    again = load()
+    envs.install(again)
+    assert _theme_files(again) == sorted([*before, "extra.css"])
