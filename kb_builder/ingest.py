@@ -220,13 +220,15 @@ def read_corpus(root: Path | str, display_base: Path | None = None, files: Itera
             findings.append(Finding(Severity.INFO, "not-markdown", "not a markdown file; ignored", shown))
             continue
         rel_path = rel_source if rel_source is not None else _rel_source(path, root)
+
+        def read() -> _Result:
+            return read_entry(read_path, rel_path, max_tags=max_tags, max_keywords=max_keywords, parse=parse)
         if reads is None:
-            result = read_entry(read_path, rel_path, max_tags=max_tags, max_keywords=max_keywords, parse=parse)
+            result = read()
         else:
             key = (read_path, rel_path, max_tags, max_keywords)
             read_keys.add(key)
-            result = reads.result(read_path, key, lambda: read_entry(read_path, rel_path, max_tags=max_tags,
-                                                                     max_keywords=max_keywords, parse=parse))
+            result = reads.result(read_path, key, read)
         located = [Finding(f.severity, f.kind, f.message, shown, f.line) for f in result.findings]
         entry = result.entry
         if entry is not None and entry.id.casefold() in first_by_id:

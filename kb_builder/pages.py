@@ -40,6 +40,9 @@ THEME_DIR = Path(__file__).parent / "theme"
 DESCRIPTION_CHARS = 90
 FRAGMENT = "<!-- kb:fragment {} -->"
 _FRAGMENT = re.compile(r"<!-- kb:fragment (\d+) -->")
+# A fragment's place while the page is cleaned: text the cleaner keeps (it drops comments),
+# named by the page's digest, which covers the page's own text, so no entry can write it.
+_MARK = re.compile("\ue000([0-9a-f]+):(\\d+)\ue001")
 
 
 # ----------------------------------------------------------------------------- pages
@@ -64,14 +67,15 @@ class Page:
         of thousands of entries again after each edit took longer than rendering it."""
         if not self.fragments:
             return clean(html_text)
-        # A placeholder the cleaner keeps (it drops comments) and no entry can write: the
-        # digest covers the page's own text.
-        mark = f"\ue000{self.digest}:"
-        cleaned = clean(_FRAGMENT.sub(lambda m: f"{mark}{m.group(1)}\ue001", html_text))
-        return re.sub(re.escape(mark) + "(\\d+)\ue001", self._fragment, cleaned)
+        digest = self.digest
+        cleaned = clean(_FRAGMENT.sub(lambda m: f"\ue000{digest}:{m.group(1)}\ue001", html_text))
+        return _MARK.sub(lambda m: self._fragment_at(m.group(2)) if m.group(1) == digest else m.group(0), cleaned)
 
     def _fragment(self, match: re.Match) -> str:
-        n = int(match.group(1))
+        return self._fragment_at(match.group(1))
+
+    def _fragment_at(self, number: str) -> str:
+        n = int(number)
         return self.fragments[n] if n < len(self.fragments) else ""
 
     @cached_property
@@ -190,6 +194,11 @@ class Templates:
         lang = getattr(page, "lang", "en")
         t = labels_for(lang)
 
+        def fragment(html_text: str) -> str:
+            """HTML put in after Markdown (a placeholder in its place)."""
+            fragments.append(html_text)
+            return FRAGMENT.format(len(fragments) - 1)
+
         def entries(entry_list: records.EntryList) -> str:
             if self.markdown_lists:
                 return templates["entries-markdown"].render(entries=entry_list, t=t).strip("\n")
@@ -206,15 +215,13 @@ class Templates:
                         descriptions=entry_list.descriptions, t=t).strip("\n"))
                 return found
 
-            fragments.append(templates["entries"].render(entries=entry_list, line=line, t=t).strip("\n"))
-            return FRAGMENT.format(len(fragments) - 1)
+            return fragment(templates["entries"].render(entries=entry_list, line=line, t=t).strip("\n"))
 
         def chips(chip_list: Sequence[records.Chip]) -> str:
             """Links to listings, with counts (the tag index: thousands of them)."""
             if self.markdown_lists:
                 return templates["chips-markdown"].render(chips=chip_list, t=t).strip("\n")
-            fragments.append(templates["chips"].render(chips=chip_list, t=t).strip("\n"))
-            return FRAGMENT.format(len(fragments) - 1)
+            return fragment(templates["chips"].render(chips=chip_list, t=t).strip("\n"))
 
         def meta_line(entry_page: records.EntryPage) -> str:
             return templates["meta-line"].render(page=entry_page, t=t).strip()

@@ -341,9 +341,11 @@ class Site:
                       for asked in (queries.get(n.entry.id),) if asked)
         return self.memo(tag_plan, tagged, labels, found, self.tag_min_entries, compounds)
 
+    def chip(self, from_uri: str, text: str, to_uri: str, count: int) -> Chip:  # a link to a listing
+        return Chip(text, md_link(from_uri, to_uri), count, url_link(from_uri, to_uri, self.directory_urls))
+
     def tag_chips(self, from_uri: str, slugs: Iterable[str]) -> tuple[Chip, ...]:
-        return tuple(Chip(self.tag_label[s], md_link(from_uri, tag_uri(s)), len(self.tags.members[s]),
-                          url_link(from_uri, tag_uri(s), self.directory_urls)) for s in slugs)
+        return tuple(self.chip(from_uri, self.tag_label[s], tag_uri(s), len(self.tags.members[s])) for s in slugs)
 
     @cached_property
     def hubs(self) -> tuple:
@@ -530,12 +532,10 @@ def tag_index(site: Site) -> TagIndexPage:
         by_initial[site.memo(initial, site.tag_label[slug])].append(slug)
     groups = tuple((c, f"tags-{'num' if c == '#' else c.lower()}", site.tag_chips(uri, by_initial[c]))
                    for c in sorted(by_initial, key=lambda c: (c == "#", c)))
-    versions = sorted(site.version_members.items(), key=lambda kv: _version_key(kv[0]), reverse=True)
+    versions = tuple(site.chip(uri, v, version_uri(v), len(m)) for v, m in
+                     sorted(site.version_members.items(), key=lambda kv: _version_key(kv[0]), reverse=True))
     unpaged = sum(1 for s in site.tag_members if site.tags.page_of(s) is None)
-    return TagIndexPage(uri, site.lang, site.tag_chips(uri, top),
-                        tuple(Chip(v, md_link(uri, version_uri(v)), len(m), url_link(uri, version_uri(v), site.directory_urls))
-                              for v, m in versions),
-                        groups, len(members), unpaged)
+    return TagIndexPage(uri, site.lang, site.tag_chips(uri, top), versions, groups, len(members), unpaged)
 
 
 def category_index(site: Site) -> CategoryIndexPage:

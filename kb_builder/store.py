@@ -67,13 +67,15 @@ class Store:
         self.misses = 0
 
     # -- memoised functions ---------------------------------------------------------
-    def _name(self, fn: Callable) -> str:
-        name = self._names[fn] = _name(fn)
+    def _name_of(self, fn: Callable) -> str:
+        name = self._names.get(fn)
+        if name is None:
+            name = self._names[fn] = _name(fn)
         return name
 
     def memo(self, fn: Callable[..., T], *args: Hashable) -> T:
         """`fn(*args)`, remembered by the value of `args`."""
-        key = (self._names.get(fn) or self._name(fn), args)
+        key = (self._name_of(fn), args)
         slot = self._values.get(key)
         if slot is None:
             self.misses += 1
@@ -100,7 +102,7 @@ class Store:
 
         The inputs are compared, not hashed.  `same(fresh, kept)` says what "the same
         result" means in verify mode (default: ==)."""
-        key = (self._names.get(fn) or self._name(fn), slot)
+        key = (self._name_of(fn), slot)
         # Taken out while `fn` runs: a function may update its previous value in place, and
         # should it fail, no half-updated value may stay behind for these inputs.
         known = self._derived.pop(key, None) or self._derived_older.pop(key, None)
