@@ -123,7 +123,8 @@ def _shard_count(raw: int) -> int:
 
 def _fragment(term: str, postings: list[int]) -> bytes:
     """``"term":[gap,impact,...]`` as `dumps` writes it inside a shard's ``p``."""
-    return dumps(term) + b":[" + ",".join(map(str, postings)).encode() + b"]"
+    # json's C encoder writes a list of ints as "[1,2]" about 1.5x faster than joining str()s
+    return dumps(term) + b":" + json.dumps(postings, separators=(",", ":")).encode()
 
 
 def _regap(postings: list[int], new_of_old: Sequence[int], first: int) -> bool:

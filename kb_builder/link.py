@@ -33,8 +33,8 @@ from .error_repair import repair
 from .errors import Signature, extract_signatures
 from .hubs import DEFAULT_HUBS, HubDoc, HubRules, assign_hubs, hub_doc, hub_rules_from_text, placements, standings
 from .model import EntryLinks, NormalizedEntry, Reference, Related
-from .ordinary import (Rarity, Wording, asks_the_same, echoed, form_words, learn, may_link, meaningful, rarity,
-                       text_key, wording)
+from .ordinary import (Rarity, Vocabulary, Wording, asks_the_same, echoed, form_words, learn, may_link, meaningful,
+                       rarity, text_key, wording)
 from .references import (LinkMaps, References, ResolverInput, TitleResolver, body_links, near_identical,
                          combine_references, entry_references, looks_up_entries, title_key)
 from .same_question import SameQuestion, same_question
@@ -415,9 +415,14 @@ def build_graph(entries: Sequence[NormalizedEntry], analyzer: Analyzer | None = 
     products = store.memo(products_of, tuple(p.title_words for p in parts))
     # The words that say nothing about one entry: learned from every question and answer.
     echoes = tuple(store.memo(echoed, p.words, n.entry.answer or "") for p, n in zip(parts, entries))
-    vocabulary = store.memo(learn, tuple(p.words for p in parts), echoes, tuple(p.held for p in parts), form_words())
+    # interned: an equal vocabulary learned again is the same object, which keys compare at once
+    vocabulary = store.intern(store.memo(learn, tuple(p.words for p in parts), echoes, tuple(p.held for p in parts),
+                                         form_words()))
     wordings = tuple(store.memo(wording, p.words, p.held, p.text, p.kinds, vocabulary) for p in parts)
-    sim = store.derive(similar, ids, tuple(meaningful(p.weights, vocabulary) for p in parts),
+    # Each entry's meaningful weights are the last build's mapping while its weights and the
+    # vocabulary are: `similar` then compares them by identity, not term by term.
+    sim = store.derive(similar, ids, tuple(store.derive(_meaningful, p.weights, vocabulary, slot=eid)
+                                           for p, eid in zip(parts, ids)),
                        max(related_limit, 1) + 10, cap)
     keys = tuple(store.memo(duplicate_key, p.question or p.title, products) for p in parts)
 
@@ -458,6 +463,11 @@ def build_graph(entries: Sequence[NormalizedEntry], analyzer: Analyzer | None = 
     signatures = tuple(store.memo(entry_signatures, title, question, products) for title, question in texts)
     errors = store.memo(group_signatures, ids, signatures)
     return _assemble(entries, linked, refs, hubs, hubs_of, errors, store, rules.former)
+
+
+def _meaningful(previous: Mapping[str, float] | None, weights: Mapping[str, float],
+                vocabulary: Vocabulary) -> Mapping[str, float]:
+    return meaningful(weights, vocabulary)
 
 
 def _entry_links(previous: EntryLinks | None, *fields: Any) -> EntryLinks:

@@ -277,10 +277,11 @@ class KbPlugin(BasePlugin[KbPluginConfig]):
         if kept is not None:
             kept.end()
         self._files = files
-        self.reused = sum(1 for f in files.documentation_pages() if getattr(f, "kb_unchanged", False))
+        pages = files.documentation_pages()
+        self.reused = sum(1 for f in pages if getattr(f, "kb_unchanged", False))
         if self._record is not None:
             log.debug("kb: %d generated pages as the last build wrote them: not rendered again", self.reused)
-        self._rendered, self._to_render = 0, len(files.documentation_pages())
+        self._rendered, self._to_render = 0, len(pages)
         return files
 
     def on_nav(self, nav, config, files):

@@ -318,6 +318,8 @@ def unit_vectors(previous: Units | None, ids: tuple[str, ...], bags: tuple[Bag, 
             del df[t]
     moved = {t for t in touched if _answer_df_step(df.get(t, 0)) != _answer_df_step(previous.df.get(t, 0))}
     idf = _Idf(df, n)
-    units = tuple(previous.units[k] if k is not None and _same(bag, previous.bags[k]) and moved.isdisjoint(bag.terms)
+    # (`isdisjoint` reads every term of the bag even when nothing moved)
+    units = tuple(previous.units[k] if k is not None and _same(bag, previous.bags[k])
+                  and (not moved or moved.isdisjoint(bag.terms))
                   else _unit(bag, idf) for bag, k in zip(bags, was))
     return Units(ids, bags, df, units)
