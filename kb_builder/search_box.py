@@ -75,6 +75,11 @@ def write(site_dir: Path | str, index: BrowserIndex) -> BrowserIndex:
     one the site holds replaces only the files that changed."""
     site = Path(site_dir)
     target = site / INDEX_DIR
+    if _holds(target / "meta.json", index.files.get(f"{INDEX_DIR}/meta.json")):
+        # The site holds this very index (meta.json, written last, names every file by its
+        # digest): a rebuild with nothing searchable edited.  Material's file may be its own again.
+        (site / MATERIAL_INDEX).write_bytes(index.files[MATERIAL_INDEX])
+        return index
     if index.changed is not None and _holds(target / "meta.json", index.previous_meta):
         # kb serve, and the site holds the last build's index: replace only the files that changed.
         for name in sorted(index.changed, key=lambda x: x.endswith("/meta.json")):  # meta.json last

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import os
 import sys
 import textwrap
 from dataclasses import replace
@@ -168,6 +169,26 @@ def test_live_preview_rewrites_only_what_an_edit_changed(tmp_path, monkeypatch):
     assert _tree(live.site) == _tree(clean_dir)
     shard = json.loads(clean.files[f"search/kb/t/{browser_postings.shard_of('kbonlyhere', clean.meta['shards'])}.json"])
     assert shard["p"]["kbonlyhere"][0] == 7
+
+
+def test_a_rebuild_with_nothing_edited_writes_no_index_file_again(tmp_path):
+    docs = _many()[:40]
+    live = _Live(tmp_path / "live")
+    live.write(docs)
+    files = {p: p.stat().st_mtime_ns for p in (live.site / browser_index.INDEX_DIR).rglob("*") if p.is_file()}
+    material = live.site / browser_index.MATERIAL_INDEX
+    material.write_text("{}", encoding="utf-8")  # as Material's search plugin leaves it
+    for p in files:
+        os.utime(p, ns=(1, 1))
+    live.write(list(docs))
+    assert {p: p.stat().st_mtime_ns for p in files} == dict.fromkeys(files, 1)
+    assert material.read_bytes() != b"{}"  # muted again
+    assert _tree(live.site) == _tree(_clean_build(docs, tmp_path)[1])
+    # an edited meta.json (an index the site does not hold) is written again, whole
+    meta = live.site / browser_index.INDEX_DIR / "meta.json"
+    meta.write_text("{}", encoding="utf-8")
+    live.write(list(docs))
+    assert _tree(live.site) == _tree(_clean_build(docs, tmp_path)[1])
 
 
 def test_live_preview_applies_added_and_removed_documents(tmp_path, monkeypatch):

@@ -68,3 +68,35 @@ def test_serving_removes_its_folder_when_it_stops(tmp_path, monkeypatch):
     live.stop()
     assert not [p.name for p in tmp_path.iterdir() if p.name.startswith("kb-serve-")]
     assert _results(tmp_path / "site" / "_kb_index", ["kbserve4"])[0][0][0] == "e4"
+
+
+def test_the_same_documents_again_start_no_writer(tmp_path, monkeypatch):
+    monkeypatch.setenv("TMPDIR", str(tmp_path))
+    import tempfile
+
+    monkeypatch.setattr(tempfile, "tempdir", None)
+    started = []
+    real = serving.subprocess.Popen
+    monkeypatch.setattr(serving.subprocess, "Popen", lambda *a, **k: started.append(1) or real(*a, **k))
+    live = serving.Serving()
+    index_dir = tmp_path / "site" / "_kb_index"
+    docs = list(_DOCS)
+    try:
+        live.index_in_background(docs, (), (), index_dir)
+        assert live.wait_for_index(120)
+        live.index_in_background(list(docs), (), (), index_dir)  # a rebuild with nothing edited
+        assert len(started) == 1
+        docs[3] = replace(docs[3], answer="改过的答案 kbedited")
+        live.index_in_background(docs, (), (), index_dir)
+        assert len(started) == 2 and live.wait_for_index(120)
+        assert _results(index_dir, ["kbedited"])[0][0][0] == "e3"
+        live.index_in_background(docs, ("服务注册",), (), index_dir)  # another word taught
+        assert len(started) == 3 and live.wait_for_index(120)
+        import shutil
+
+        shutil.rmtree(index_dir)  # the index is gone: written again
+        live.index_in_background(docs, ("服务注册",), (), index_dir)
+        assert len(started) == 4 and live.wait_for_index(120)
+        assert _results(index_dir, ["kbedited"])[0][0][0] == "e3"
+    finally:
+        live.stop()
