@@ -414,20 +414,24 @@ def build_graph(entries: Sequence[NormalizedEntry], analyzer: Analyzer | None = 
     parts = tuple(store.derive(entry_parts, n, analyzer, slot=n.entry.id, same=_same_parts) for n in entries)
     products = store.memo(products_of, tuple(p.title_words for p in parts))
     # The words that say nothing about one entry: learned from every question and answer.
-    echoes = tuple(store.memo(echoed, p.words, n.entry.answer or "") for p, n in zip(parts, entries))
+    # (`store.each`: an unchanged entry's row of inputs is the last build's, found without hashing)
+    answers = [n.entry.answer or "" for n in entries]
+    words = [p.words for p in parts]
+    echoes = store.each(echoed, words, answers)
     # interned: an equal vocabulary learned again is the same object, which keys compare at once
     vocabulary = store.intern(store.memo(learn, tuple(p.words for p in parts), echoes, tuple(p.held for p in parts),
                                          form_words()))
-    wordings = tuple(store.memo(wording, p.words, p.held, p.text, p.kinds, vocabulary) for p in parts)
+    wordings = store.each(wording, words, [p.held for p in parts], [p.text for p in parts], [p.kinds for p in parts],
+                          shared=(vocabulary,))
     # Each entry's meaningful weights are the last build's mapping while its weights and the
     # vocabulary are: `similar` then compares them by identity, not term by term.
     sim = store.derive(similar, ids, tuple(store.derive(_meaningful, p.weights, vocabulary, slot=eid)
                                            for p, eid in zip(parts, ids)),
                        max(related_limit, 1) + 10, cap)
-    keys = tuple(store.memo(duplicate_key, p.question or p.title, products) for p in parts)
+    keys = store.each(duplicate_key, [p.question or p.title for p in parts], shared=(products,))
 
     # The answers: what related questions and questions asked again must say alike.
-    units = store.derive(unit_vectors, ids, tuple(store.memo(answer_bag, n.entry.answer or "") for n in entries))
+    units = store.derive(unit_vectors, ids, store.each(answer_bag, answers))
     weights = store.memo(rarity, wordings)
 
     # --- duplicates and related (one representative per duplicate group)
@@ -439,14 +443,15 @@ def build_graph(entries: Sequence[NormalizedEntry], analyzer: Analyzer | None = 
                           tuple(p.held for p in parts), cap)
     resolver = store.derive(new_resolver, given, analyzer, same=_same_answers)
     maps = store.memo(LinkMaps, tuple((n.entry.source_path, n.entry.id) for n in entries))
-    in_answers = tuple(store.memo(body_links, n.entry.answer or "") for n in entries)
-    refs = store.memo(combine_references, ids, tuple(
-        store.memo(entry_references, n.entry.id, n.entry.source_path, n.entry.references, links,
-                   *((resolver, maps) if looks_up_entries(n.entry.references, links) else (None, None)))
-        for n, links in zip(entries, in_answers)))
+    in_answers = store.each(body_links, answers)
+    # An entry that looks no other entry up is not asked again when the resolver changes.
+    looks_up = [looks_up_entries(n.entry.references, links) for n, links in zip(entries, in_answers)]
+    refs = store.memo(combine_references, ids, store.each(
+        entry_references, ids, [n.entry.source_path for n in entries], [n.entry.references for n in entries],
+        in_answers, [resolver if up else None for up in looks_up], [maps if up else None for up in looks_up]))
 
     # --- hubs
-    placed = tuple(store.memo(placements, p.hub, rules) for p in parts)
+    placed = store.each(placements, [p.hub for p in parts], shared=(rules,))
     # A hub lists the entries most cited or asked most often first, one per duplicate group.
     standing = store.memo(standings, tuple((n.entry.id, n.entry.updated or n.entry.date or "",
                                             tuple(refs.referenced_by.get(n.entry.id, ()))) for n in entries),
@@ -459,10 +464,14 @@ def build_graph(entries: Sequence[NormalizedEntry], analyzer: Analyzer | None = 
 
     # --- error signatures
     # the texts with what a mirror cut or stripped put back from the answer (error_repair)
-    texts = tuple(store.memo(repair, (p.title, p.question), n.entry.answer or "") for p, n in zip(parts, entries))
-    signatures = tuple(store.memo(entry_signatures, title, question, products) for title, question in texts)
+    texts = store.each(_repaired, [p.title for p in parts], [p.question for p in parts], answers)
+    signatures = store.each(entry_signatures, [t for t, _ in texts], [q for _, q in texts], shared=(products,))
     errors = store.memo(group_signatures, ids, signatures)
     return _assemble(entries, linked, refs, hubs, hubs_of, errors, store, rules.former)
+
+
+def _repaired(title: str, question: str, answer: str) -> tuple[str, str]:
+    return repair((title, question), answer)
 
 
 def _meaningful(previous: Mapping[str, float] | None, weights: Mapping[str, float],

@@ -118,8 +118,8 @@ def normalized_entries(entries: tuple[Entry, ...], base: TagSettings, glossary: 
     # An edit that changes the sources gives new but usually equal settings: the same object.
     effective = store.intern(store.memo(normalize.corpus_settings, sources, base))
     analyzer = session.analyzer(store.memo(taught_words, sources, effective, glossary))
-    return analyzer, tuple(store.memo(normalize.normalize_entry, e, effective,
-                                      analyzer if normalize.reads_text(e, effective) else None) for e in entries)
+    return analyzer, store.each(normalize.normalize_entry, entries, [effective] * len(entries),
+                                [analyzer if normalize.reads_text(e, effective) else None for e in entries])
 
 
 class FileBytes:

@@ -25,7 +25,7 @@ from __future__ import annotations
 import gc
 import os
 import pickle
-from typing import IO, Any, Callable, Hashable, TypeVar
+from typing import IO, Any, Callable, Hashable, Sequence, TypeVar
 
 T = TypeVar("T")
 VERIFY_ENV = "KB_VERIFY_CACHE"
@@ -48,6 +48,27 @@ def _same_value(value: T) -> T:
     return value
 
 
+def _same_values(a: tuple, b: tuple) -> bool:
+    return len(a) == len(b) and all(x is y or x == y for x, y in zip(a, b))
+
+
+def _differing(a: list, b: list) -> list[int]:
+    """The positions where two lists of equal length differ, found by comparing halves (the
+    comparison of lists runs in C and takes each element's identity first): few differ."""
+    out: list[int] = []
+    todo = [(0, len(a))]
+    while todo:
+        lo, hi = todo.pop()
+        if a[lo:hi] == b[lo:hi]:
+            continue
+        if hi - lo <= 32:
+            out.extend(i for i in range(lo, hi) if a[i] != b[i])
+        else:
+            mid = (lo + hi) // 2
+            todo += [(mid, hi), (lo, mid)]
+    return out
+
+
 def verify_from_environment() -> bool:
     return os.environ.get(VERIFY_ENV, "").strip().lower() not in ("", "0", "false", "no")
 
@@ -62,6 +83,9 @@ class Store:
         self._derived_older: dict[tuple[str, Hashable], tuple[tuple, Any]] = {}
         self._objects: dict[str, Any] = {}
         self._names: dict[Callable, str] = {}  # each function's name, worked out once
+        # `each`: per function, its last call's shared inputs, rows and their slots in `_values`
+        self._each: dict[str, tuple[tuple, list[tuple], list[list], tuple]] = {}
+        self._each_used: set[str] = set()  # called by this build
         self._kept = 0  # values the last sweep kept
         self.hits = 0
         self.misses = 0
@@ -75,20 +99,58 @@ class Store:
 
     def memo(self, fn: Callable[..., T], *args: Hashable) -> T:
         """`fn(*args)`, remembered by the value of `args`."""
-        key = (self._name_of(fn), args)
+        return self._slot(fn, self._name_of(fn), args)[0]
+
+    def _slot(self, fn: Callable, name: str, args: tuple) -> list:
+        key = (name, args)
         slot = self._values.get(key)
         if slot is None:
             self.misses += 1
-            value = fn(*args)
-            self._values[key] = [value, self._build]
-            return value
-        value, slot[1] = slot[0], self._build
+            slot = self._values[key] = [fn(*args), self._build]
+            return slot
+        slot[1] = self._build
         self.hits += 1
-        if self.verify:
-            fresh = fn(*args)
-            if fresh != value:
-                raise StaleValue(f"{key[0]}: a remembered value differs from a fresh one")
-        return value
+        if self.verify and fn(*args) != slot[0]:
+            raise StaleValue(f"{name}: a remembered value differs from a fresh one")
+        return slot
+
+    def each(self, fn: Callable[..., T], *columns: Sequence[Hashable], shared: tuple = ()) -> tuple[T, ...]:
+        """`memo(fn, *row, *shared)` for each row of `columns` (sequences of equal length, one
+        value per entry).  A row whose values are those of a row of this function's last call
+        (the very objects: an unchanged entry's) with the same `shared` takes that row's value
+        without its inputs being hashed: a rebuild after one edit hashes one row, not 5,000.
+        One call site per function (the last call is remembered by the function's name)."""
+        name = self._name_of(fn)
+        rows = list(zip(*columns))
+        last = self._each.get(name)
+        if last is None or self.verify or not _same_values(last[0], shared):
+            last = ((), [], [], ())
+        last_rows, last_slots = last[1], last[2]
+        if len(rows) == len(last_rows):
+            slots, values = list(last_slots), list(last[3])
+            changed = _differing(rows, last_rows)
+            for i in changed:
+                slots[i] = self._slot(fn, name, rows[i] + shared)
+                values[i] = slots[i][0]
+            self.hits += len(rows) - len(changed)
+        else:  # an entry added or removed moves the rows after it: found by their objects
+            at = {tuple(map(id, r)): j for j, r in enumerate(last_rows)}
+            slots = []
+            for row in rows:
+                k = at.get(tuple(map(id, row)))
+                slots.append(last_slots[k] if k is not None else self._slot(fn, name, row + shared))
+            values = [slot[0] for slot in slots]
+        found = tuple(values)
+        self._each[name] = (shared, rows, slots, found)
+        self._each_used.add(name)  # its slots are marked used when the store needs to know (`_mark_each`)
+        return found
+
+    def _mark_each(self) -> None:
+        build = self._build
+        for name in self._each_used:
+            for slot in self._each[name][2]:
+                slot[1] = build
+        self._each_used.clear()
 
     def intern(self, value: T) -> T:
         """The first value equal to `value` this store holds: keys holding it then compare by
@@ -132,6 +194,7 @@ class Store:
         """A build is done.  Derived values it did not ask for are kept one more build;
         memoised values until the store has grown enough to be swept (then only what
         this build asked for stays), and the kept objects are swept with them."""
+        self._mark_each()
         build = self._build
         if len(self._values) > max(SWEEP_MIN, SWEEP_GROWTH * self._kept):
             self._values = {key: slot for key, slot in self._values.items() if slot[1] == build}
@@ -171,6 +234,7 @@ class Store:
         """What this build asked for since `mark`, for the process that forked (`split`):
         the values computed since, and the keys of those it already held (still in use)."""
         keys, derived = mark
+        self._mark_each()
         build = self._build
         return {"values": {key: slot[0] for key, slot in self._values.items() if key not in keys},
                 "used": [key for key, slot in self._values.items() if slot[1] == build and key in keys],

@@ -35,6 +35,79 @@ def test_verify_mode_fails_on_a_value_its_function_no_longer_gives():
         store.memo(read, "k")
 
 
+class Text(str):
+    """A string that notes when it is hashed."""
+
+    hashed: set[str] = set()
+
+    def __hash__(self) -> int:
+        Text.hashed.add(str(self))
+        return str.__hash__(self)
+
+
+def joined(a: str, b: str, sep: str) -> str:
+    CALLS.append(1)
+    return a + sep + b
+
+
+def test_each_row_is_the_memo_of_its_values_and_an_unchanged_row_is_not_hashed_again(monkeypatch):
+    monkeypatch.setattr(store_module, "SWEEP_MIN", 4)
+    store = Store(verify=False)
+    left = [Text(f"a{i}") for i in range(6)]
+    right = [Text(f"b{i}") for i in range(6)]
+    CALLS.clear()
+    assert store.each(joined, left, right, shared=("-",)) == tuple(f"a{i}-b{i}" for i in range(6))
+    assert len(CALLS) == 6
+    for _ in range(3):  # rebuilds with nothing changed: the stores' sweeps keep what each row used
+        store.end_build()
+        Text.hashed, CALLS[:] = set(), []
+        assert store.each(joined, list(left), list(right), shared=("-",)) == tuple(f"a{i}-b{i}" for i in range(6))
+        assert (Text.hashed, CALLS) == (set(), [])
+    monkeypatch.setattr(store_module, "SWEEP_GROWTH", 1)
+    store.memo(square, 99)
+    store.end_build()  # swept: what this build asked for stays, the rows' values with it
+    assert len(store) == 7
+    # one row edited in place: only its values are hashed
+    left[4] = Text("once")
+    Text.hashed, CALLS[:] = set(), []
+    assert store.each(joined, left, right, shared=("-",))[4] == "once-b4"
+    assert (Text.hashed, len(CALLS)) == ({"once", "b4"}, 1)
+    # one row edited and one added in the middle (moving the rows after it): only those two are new
+    left2, right2 = list(left), list(right)
+    left2[1] = Text("edited")
+    left2.insert(3, Text("new"))
+    right2.insert(3, Text("row"))
+    store.end_build()
+    Text.hashed, CALLS[:] = set(), []
+    expected = tuple(a + "-" + b for a, b in zip(left2, right2))
+    assert store.each(joined, left2, right2, shared=("-",)) == expected
+    assert len(CALLS) == 2 and Text.hashed == {"edited", "b1", "new", "row"}  # only the two new rows' values
+    # another shared input: every row is asked again (the values still come from memo)
+    CALLS.clear()
+    assert store.each(joined, left2, right2, shared=("+",)) == tuple(a + "+" + b for a, b in zip(left2, right2))
+    assert len(CALLS) == 7
+    # equal values (not the same objects) are the memo's: nothing computed again
+    CALLS.clear()
+    assert store.each(joined, [str(x) for x in left2], [str(x) for x in right2], shared=("+",)) == \
+        tuple(a + "+" + b for a, b in zip(left2, right2))
+    assert CALLS == []
+
+
+def test_each_in_verify_mode_computes_every_row_again():
+    store = Store(verify=True)
+    box = ["x"]
+
+    def read(key: str) -> str:
+        return key + box[0]
+
+    read.__qualname__ = "read"  # stands for a module-level function whose result depends on a hidden input
+    keys = ["k1", "k2"]
+    assert store.each(read, keys) == ("k1x", "k2x")
+    box[0] = "y"
+    with pytest.raises(StaleValue):
+        store.each(read, keys)
+
+
 def test_a_value_an_edit_skipped_for_a_build_is_still_there_after_it():
     """A small store is not swept after every build: a value one build did not ask for is not recomputed
     by the next build that does (sweeping every build walked every value to drop a few)."""
