@@ -312,8 +312,9 @@ def render_site(ctx: RenderContext, store: Store | None = None) -> tuple[dict[st
     # An entry's page is remembered by its view (what it shows of the site), so a rebuild
     # builds the records only of the pages an edit changed.
     pages = {HOME: store.memo(render, templates, "home", homepage.home(site))}
-    pages.update({_check_uri(entry_uri(n.entry.id)): store.memo(render_entry, templates, site.entry_view(n))
-                  for n in ctx.entries})
+    views = [site.entry_view(n) for n in ctx.entries]
+    pages.update(zip([_check_uri(entry_uri(n.entry.id)) for n in ctx.entries],
+                     store.each(render_entry, [templates] * len(views), views)))
     jobs: list[tuple[str, str, Callable[[], Any]]] = []
     jobs.append((TAG_INDEX, "tag-index", lambda: records.tag_index(site)))
     jobs += [(tag_uri(slug), "listing", lambda slug=slug: records.tag_page(site, slug))
