@@ -291,6 +291,7 @@ from kb_builder import search, siteindex
 ix = search.open_index(siteindex.index_dir(site, serving=True))
 hits = search.search(ix, marker)
 ix.close()
+plugin.serving.stop()  # as kb serve does when it stops: the writers' kept terms go with it
 print(json.dumps({"first": first, "edit": times, "kinds": by_kind, "dirty": dirty, "page_ok": ok and all(kinds_ok.values()),
                   "kinds_ok": kinds_ok, "search_ok": bool(hits) and hits[0].id == target.stem and browser_ok}))
 '''
