@@ -419,8 +419,7 @@ def build_graph(entries: Sequence[NormalizedEntry], analyzer: Analyzer | None = 
     words = [p.words for p in parts]
     echoes = store.each(echoed, words, answers)
     # interned: an equal vocabulary learned again is the same object, which keys compare at once
-    vocabulary = store.intern(store.memo(learn, tuple(p.words for p in parts), echoes, tuple(p.held for p in parts),
-                                         form_words()))
+    vocabulary = store.intern(store.memo(learn, tuple(words), echoes, tuple(p.held for p in parts), form_words()))
     wordings = store.each(wording, words, [p.held for p in parts], [p.text for p in parts], [p.kinds for p in parts],
                           shared=(vocabulary,))
     # Each entry's meaningful weights are the last build's mapping while its weights and the

@@ -75,12 +75,13 @@ def write(site_dir: Path | str, index: BrowserIndex) -> BrowserIndex:
     one the site holds replaces only the files that changed."""
     site = Path(site_dir)
     target = site / INDEX_DIR
-    if _holds(target / "meta.json", index.files.get(f"{INDEX_DIR}/meta.json")):
+    held = _read(target / "meta.json")
+    if held is not None and held == index.files.get(f"{INDEX_DIR}/meta.json"):
         # The site holds this very index (meta.json, written last, names every file by its
         # digest): a rebuild with nothing searchable edited.  Material's file may be its own again.
         (site / MATERIAL_INDEX).write_bytes(index.files[MATERIAL_INDEX])
         return index
-    if index.changed is not None and _holds(target / "meta.json", index.previous_meta):
+    if index.changed is not None and held is not None and held == index.previous_meta:
         # kb serve, and the site holds the last build's index: replace only the files that changed.
         for name in sorted(index.changed, key=lambda x: x.endswith("/meta.json")):  # meta.json last
             path = site / name
@@ -109,11 +110,11 @@ def write(site_dir: Path | str, index: BrowserIndex) -> BrowserIndex:
     return index
 
 
-def _holds(path: Path, data: bytes | None) -> bool:
+def _read(path: Path) -> bytes | None:
     try:
-        return data is not None and path.read_bytes() == data
+        return path.read_bytes()
     except OSError:
-        return False
+        return None
 
 
 def move_into(built_site: Path | str, site_dir: Path | str) -> None:

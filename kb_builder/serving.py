@@ -159,13 +159,6 @@ def _read_store(path: str) -> Any:
     return found if isinstance(found, Store) else Store()  # none yet: everything is cut, as in a clean build
 
 
-def _same_job(a: tuple, b: tuple) -> bool:
-    """The same documents (the very objects: a rebuild's unchanged documents are the last
-    one's), words and glossary."""
-    return len(a[0]) == len(b[0]) and all(x is y for x, y in zip(a[0], b[0])) and a[1] == b[1] \
-        and (a[2] is b[2] or a[2] == b[2])
-
-
 class Serving:
     def __init__(self) -> None:
         self.session = Session(serving=self)
@@ -203,13 +196,14 @@ class Serving:
         """Write the whoosh index in another process; a newer rebuild replaces an unfinished one.
         A fresh interpreter, not a fork: the live-reload server runs threads in this process."""
         index_dir = Path(index_dir)
-        given = (tuple(docs), frozenset(words), glossary)
-        last, running = self._jobs.get(str(index_dir)), self._background.get(str(index_dir))
-        if last is not None and running is not None and _same_job(last, given) and (
+        key, given = str(index_dir), (tuple(docs), frozenset(words), glossary)
+        running = self._background.get(key)
+        # (tuples compare each element's identity first: a rebuild's unchanged documents are the last one's)
+        if running is not None and self._jobs.get(key) == given and (
                 running.poll() is None or (running.returncode == 0 and index_dir.is_dir())):
             return  # these very documents' index is written, or being written
-        self._jobs[str(index_dir)] = given
-        running = self._background.pop(str(index_dir), None)
+        self._jobs[key] = given
+        running = self._background.pop(key, None)
         if running is not None and running.poll() is None:
             running.terminate()
             running.wait(10)
@@ -217,12 +211,12 @@ class Serving:
             shutil.rmtree(stale, ignore_errors=True)
         if self._scratch is None:  # the writers' terms between saves (`index_child`), removed by `stop`
             self._scratch = tempfile.mkdtemp(prefix="kb-serve-")
-        kept = os.path.join(self._scratch, f"terms-{digest(str(index_dir))}.pickle")
+        kept = os.path.join(self._scratch, f"terms-{digest(key)}.pickle")
         fd, job = tempfile.mkstemp(prefix="kb-index-job-", suffix=".pickle")
         with os.fdopen(fd, "wb") as f:
-            pickle.dump((list(given[0]), given[1], glossary, str(index_dir), kept), f)
+            pickle.dump((list(given[0]), given[1], glossary, key, kept), f)
         # Quiet: `kb serve` may stop (and MkDocs delete its temporary site) before it is done.
-        self._background[str(index_dir)] = subprocess.Popen(
+        self._background[key] = subprocess.Popen(
             [sys.executable, "-c", _INDEX_CHILD, job, str(os.getpid())], stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL)
 

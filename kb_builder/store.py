@@ -48,10 +48,6 @@ def _same_value(value: T) -> T:
     return value
 
 
-def _same_values(a: tuple, b: tuple) -> bool:
-    return len(a) == len(b) and all(x is y or x == y for x, y in zip(a, b))
-
-
 def _differing(a: list, b: list) -> list[int]:
     """The positions where two lists of equal length differ, found by comparing halves (the
     comparison of lists runs in C and takes each element's identity first): few differ."""
@@ -123,7 +119,7 @@ class Store:
         name = self._name_of(fn)
         rows = list(zip(*columns))
         last = self._each.get(name)
-        if last is None or self.verify or not _same_values(last[0], shared):
+        if last is None or self.verify or last[0] != shared:
             last = ((), [], [], ())
         last_rows, last_slots = last[1], last[2]
         if len(rows) == len(last_rows):
